@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# Shared helpers for ./rxe-odp and the scripts under scripts/.
+# Sourced, never run. Callers set -euo pipefail themselves.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${RXE_ODP_BUILD:-$ROOT/build}
+# Things worth keeping across `rm -rf build` (the debug kernel: minutes).
+CACHE=${RXE_ODP_CACHE:-$ROOT/.cache}
+
+log() { printf '[rxe-odp] %s\n' "$*" >&2; }
+die() { printf '[rxe-odp] error: %s\n' "$*" >&2; exit 1; }
+
+# Seconds since the epoch, with fractions, for stage timings.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Debian packages the project needs on the host, by purpose.
+PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
+PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
+PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config"
+
+# need_pkgs PKG...: install whichever of PKG are missing (apt-get update
+# first, once per process). Everything the project uses goes through here,
+# so a fresh machine needs nothing installed by hand.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or install them)"
+	log "installing: ${missing[*]}"
+	if [ -z "${_RXE_ODP_APT_UPDATED:-}" ]; then
+		apt-get update -qq || die "apt-get update failed"
+		_RXE_ODP_APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >"$BUILD/apt.log" 2>&1 ||
+		{ tail -20 "$BUILD/apt.log" >&2; die "apt-get install failed (log: $BUILD/apt.log)"; }
+}
+
+# The kernel release the guest boots: the one linux-image-amd64 points at.
+guest_kver() {
+	local dep
+	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) ||
+		die "linux-image-amd64 is not installed"
+	dep=${dep%% *}
+	echo "${dep#linux-image-}"
+}
+
+# check_kernel_versions KVER: the Soft-RoCE sources come from
+# linux-source-6.1 and the module is built against linux-headers-KVER for
+# the kernel linux-image-KVER. All three must be the same Debian upload,
+# or the module would be built from one kernel's rxe for another kernel.
+check_kernel_versions() {
+	local kver=$1 src hdr img
+	src=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)
+	img=$(dpkg-query -W -f='${Version}' "linux-image-$kver" 2>/dev/null || true)
+	[ -n "$img" ] || die "linux-image-$kver is not installed (apt-get install linux-image-amd64)"
+	[ -n "$hdr" ] || die "linux-headers-$kver is not installed (apt-get install linux-headers-amd64)"
+	[ -n "$src" ] || die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
+	if [ "$src" != "$hdr" ] || [ "$src" != "$img" ]; then
+		die "kernel package versions differ: linux-source-6.1 $src, linux-headers-$kver $hdr, linux-image-$kver $img.
+  The Soft-RoCE driver is taken from linux-source-6.1 and must match the kernel it is built for.
+  Bring them to one version: apt-get update && apt-get install linux-image-amd64 linux-headers-amd64 linux-source-6.1
+  (and boot, or test with, the kernel that installs)."
+	fi
+}

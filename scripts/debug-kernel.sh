@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Build the rxe-odp debug kernel (KASAN, lockdep, ...) from Debian's
+# linux-source-6.1 tarball.
+#
+# usage: scripts/debug-kernel.sh OUTDIR
+#
+# Result:
+#   OUTDIR/bzImage   the kernel, for qemu -kernel
+#   OUTDIR/src       the configured and built tree; out-of-tree modules build
+#                    with `make -C OUTDIR/src M=/path/to/module modules`
+#
+# The configuration is `make tinyconfig` + kernel/debug/debug.config.  After
+# merging, every option of the fragment is checked: Kconfig silently drops
+# options whose dependencies are unmet, and that is reported as an error.
+#
+# A stamp (hash of the fragment, the tarball's size/mtime and this script)
+# makes a second run with nothing changed return at once.
+#
+# Environment: KERNEL_TARBALL (default /usr/src/linux-source-6.1.tar.xz),
+#              JOBS (default: number of CPUs).
+set -euo pipefail
+
+SCRIPT=$(realpath "${BASH_SOURCE[0]}")
+REPO=$(dirname "$(dirname "$SCRIPT")")
+FRAGMENT="$REPO/kernel/debug/debug.config"
+TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf 'debug-kernel: %s\n' "$*" >&2; }
+die() { printf 'debug-kernel: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    echo "usage: $0 OUTDIR" >&2
+    exit 2
+}
+
+# Fail early, with a readable message, when a build tool is missing.
+check_tools() {
+    local t missing=()
+    for t in tar xz make gcc ld flex bison bc perl sha256sum; do
+        command -v "$t" >/dev/null || missing+=("$t")
+    done
+    [[ -e /usr/include/libelf.h ]] || missing+=("libelf-dev (libelf.h)")
+    ((${#missing[@]} == 0)) ||
+        die "missing build tools: ${missing[*]} (apt-get install build-essential bc flex bison libelf-dev libssl-dev)"
+    [[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-6.1)"
+    [[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
+}
+
+# Identity of the tarball: cheap to compute, changes when Debian updates it.
+tarball_id() { stat -c '%s %Y' "$TARBALL"; }
+
+# Hash of everything that determines the result.
+build_hash() {
+    { cat "$FRAGMENT"; tarball_id; cat "$SCRIPT"; } | sha256sum | cut -d' ' -f1
+}
+
+# True when a previous run produced bzImage for the same inputs.
+up_to_date() {
+    [[ -f $OUTDIR/bzImage && -f $OUTDIR/src/Module.symvers && -f $STAMP ]] &&
+        [[ $(cat "$STAMP") == "$HASH" ]]
+}
+
+# Extract the tarball into OUTDIR/src, unless the same tarball already is.
+extract_source() {
+    local src="$OUTDIR/src" mark="$OUTDIR/src/.extracted-from"
+    if [[ -f $mark && $(cat "$mark") == "$TARBALL $(tarball_id)" ]]; then
+        log "source already extracted in $src"
+        return
+    fi
+    log "extracting $TARBALL into $src"
+    rm -rf "$src" "$src.tmp"
+    mkdir -p "$src.tmp"
+    tar -xJf "$TARBALL" -C "$src.tmp" --strip-components=1 ||
+        die "extracting $TARBALL failed"
+    [[ -f $src.tmp/Makefile && -d $src.tmp/kernel ]] ||
+        die "$TARBALL does not look like a kernel source tree"
+    echo "$TARBALL $(tarball_id)" >"$src.tmp/.extracted-from"
+    mv "$src.tmp" "$src"
+}
+
+# Run make in the tree, output to a log; show its tail if it fails.
+kmake() {
+    local logfile=$1; shift
+    if ! make -C "$OUTDIR/src" "$@" >"$logfile" 2>&1; then
+        tail -n 40 "$logfile" >&2
+        die "'make $*' failed; full log: $logfile"
+    fi
+}
+
+# tinyconfig + fragment, then olddefconfig to resolve dependencies.
+configure() {
+    local src="$OUTDIR/src"
+    log "configuring: tinyconfig + ${FRAGMENT#"$REPO"/}"
+    kmake "$OUTDIR/config.log" tinyconfig
+    (cd "$src" && scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") \
+        >>"$OUTDIR/config.log" 2>&1 || die "merge_config.sh failed; see $OUTDIR/config.log"
+    kmake "$OUTDIR/olddefconfig.log" olddefconfig
+}
+
+# Print "CONFIG_X<TAB>wanted" for each option of the fragment;
+# wanted is the value, or "n" for "# CONFIG_X is not set".
+fragment_options() {
+    sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1\t\2/p' \
+        -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1\tn/p' "$FRAGMENT"
+}
+
+# Value of an option in the final .config ("n" when unset or absent).
+config_value() {
+    local line
+    line=$(grep -m1 -E "^$1=" "$OUTDIR/src/.config" || true)
+    if [[ -n $line ]]; then echo "${line#*=}"; else echo n; fi
+}
+
+# Every fragment option must have its requested value in .config.
+verify_config() {
+    local opt want have bad=0
+    while IFS=$'\t' read -r opt want; do
+        have=$(config_value "$opt")
+        if [[ $have != "$want" ]]; then
+            printf '  %s: wanted %s, got %s\n' "$opt" "$want" "$have" >&2
+            bad=$((bad + 1))
+        fi
+    done < <(fragment_options)
+    ((bad == 0)) ||
+        die "$bad option(s) of ${FRAGMENT#"$REPO"/} did not survive olddefconfig (unmet dependencies?)"
+    log "all $(fragment_options | wc -l) fragment options verified"
+}
+
+# bzImage + modules also leaves modules_prepare state and Module.symvers,
+# which is what `make -C OUTDIR/src M=dir modules` needs.
+build() {
+    local start=$SECONDS
+    log "building bzImage + modules with -j$JOBS (log: $OUTDIR/build.log)"
+    kmake "$OUTDIR/build.log" -j"$JOBS" bzImage modules
+    [[ -s $OUTDIR/src/Module.symvers ]] || die "build left no Module.symvers"
+    cp "$OUTDIR/src/arch/x86/boot/bzImage" "$OUTDIR/bzImage.tmp"
+    mv "$OUTDIR/bzImage.tmp" "$OUTDIR/bzImage"
+    log "build took $((SECONDS - start)) s; kernel $(make -s -C "$OUTDIR/src" kernelrelease)"
+}
+
+main() {
+    (($# == 1)) || usage
+    mkdir -p "$1"
+    OUTDIR=$(realpath "$1")
+    STAMP="$OUTDIR/.build-stamp"
+    check_tools
+    HASH=$(build_hash)
+    if up_to_date; then
+        log "$OUTDIR/bzImage is up to date"
+        return 0
+    fi
+    rm -f "$STAMP"
+    extract_source
+    configure
+    verify_config
+    build
+    echo "$HASH" >"$STAMP"
+    log "done: $OUTDIR/bzImage"
+}
+
+main "$@"

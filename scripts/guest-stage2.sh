@@ -1,0 +1,133 @@
+#!/bin/bash
+# Second stage of the test guest, run by /init inside the overlay root (the
+# host's filesystem, read-only below, writable tmpfs above).
+#
+# Reads the job from /run/rxe-odp/out/job.env (written by scripts/guest.sh),
+# brings up the network and rxe0 on our module, then either runs the job's
+# command (node 1) or serves commands sent from node 1 (node 2, see
+# scripts/guest-peer.sh). The command's output goes to the second serial
+# port, which the host prints; the kernel log stays on the first.
+# Ends with the exit status in out/status, the kernel log in out/dmesg.txt
+# and the guest powered off.
+set -u
+OUT=/run/rxe-odp/out
+BUS=/run/rxe-odp/bus
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck source=/dev/null
+. "$OUT/job.env"
+
+say() { echo "rxe-odp-guest: $*" >/dev/ttyS1; echo "rxe-odp-guest: $*" >/dev/console; }
+
+finish() {
+	echo "$1" >"$OUT/status"
+	dmesg >"$OUT/dmesg.txt" 2>&1
+	sync
+	reboot -f
+}
+
+setup_fs() {
+	mount -t tmpfs -o mode=1777 tmpfs /tmp
+	mkdir -p /dev/shm /dev/pts
+	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+	mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+}
+
+setup_names() {
+	local name=node$RXE_ODP_NODE
+	hostname "$name"
+	echo "$name" >/etc/hostname
+	{
+		echo "127.0.0.1 localhost"
+		echo "$RXE_ODP_IP $name"
+		[ -n "$RXE_ODP_PEER_IP" ] && echo "$RXE_ODP_PEER_IP node$((3 - RXE_ODP_NODE))"
+	} >/etc/hosts
+	ln -sf "$RXE_ODP_ROOT/scripts/guest-peer.sh" /usr/local/bin/rxe-odp-peer
+}
+
+# The stock rdma_rxe must never load beside rdma_rxe_odp: both claim the
+# "rxe" link type. Keep modprobe (and rdma link's module autoload) away
+# from it; tests that need it insmod it by path.
+block_stock_rxe() {
+	mkdir -p /etc/modprobe.d
+	printf 'blacklist rdma_rxe\ninstall rdma_rxe /bin/false\n' >/etc/modprobe.d/rxe-odp.conf
+}
+
+# rdma_rxe_odp's dependencies, and the rdma_cm stack that librdmacm users
+# (rping, perftest -R, libfabric, UCX) need. On the debug kernel these are
+# built in, so a failing modprobe is not an error by itself.
+load_rdma_stack() {
+	local m
+	for m in ib_core ib_uverbs udp_tunnel ip6_udp_tunnel crc32_generic rdma_cm rdma_ucm ib_umad; do
+		modprobe -q "$m" 2>/dev/null || true
+	done
+	[ -z "$RXE_ODP_MODULE" ] && return 0
+	insmod "$RXE_ODP_MODULE" || { say "insmod $RXE_ODP_MODULE failed"; return 1; }
+}
+
+setup_net() {
+	ip link set lo up
+	ip link set eth0 up || { say "no eth0"; return 1; }
+	ip addr add "$RXE_ODP_IP/24" dev eth0
+	[ -z "$RXE_ODP_MODULE" ] && return 0
+	rdma link add rxe0 type rxe netdev eth0 || { say "rdma link add failed"; return 1; }
+	wait_ipv4_gid
+}
+
+# Export the GID index of rxe0's IPv4 address (RoCEv2, IPv4-mapped): tools
+# default to index 0, the IPv6 link-local one.
+wait_ipv4_gid() {
+	local i g n
+	local want
+	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${RXE_ODP_IP//./ })
+	for n in $(seq 50); do
+		for g in /sys/class/infiniband/rxe0/ports/1/gids/*; do
+			if [ "$(cat "$g" 2>/dev/null)" = "$want" ]; then
+				i=${g##*/}
+				echo "export RXE_ODP_GID_INDEX=$i" >>"$OUT/job.env"
+				export RXE_ODP_GID_INDEX=$i
+				return 0
+			fi
+		done
+		sleep 0.1
+	done
+	say "rxe0 has no GID for $RXE_ODP_IP"
+	return 1
+}
+
+run_node1() {
+	local rc
+	if [ "$RXE_ODP_NODES" = 2 ]; then
+		local n
+		for n in $(seq 600); do
+			[ -e "$BUS/node2.ready" ] && break
+			[ -e "$BUS/node2.failed" ] && { say "node 2 failed to start"; return 125; }
+			sleep 0.2
+		done
+		[ -e "$BUS/node2.ready" ] || { say "node 2 did not come up"; return 125; }
+	fi
+	cd "$RXE_ODP_CWD" 2>/dev/null || cd /
+	"${RXE_ODP_CMD[@]}" </dev/null >/dev/ttyS1 2>&1
+	rc=$?
+	[ "$RXE_ODP_NODES" = 2 ] && touch "$BUS/shutdown"
+	return $rc
+}
+
+main() {
+	setup_fs
+	setup_names
+	block_stock_rxe
+	if ! load_rdma_stack || ! setup_net; then
+		[ "$RXE_ODP_NODE" = 2 ] && touch "$BUS/node2.failed"
+		[ "$RXE_ODP_NODE" = 1 ] && touch "$BUS/shutdown" 2>/dev/null
+		finish 125
+	fi
+	if [ "$RXE_ODP_NODE" = 2 ]; then
+		"$RXE_ODP_ROOT/scripts/guest-peer.sh" --serve
+		finish $?
+	fi
+	run_node1
+	finish $?
+}
+
+main

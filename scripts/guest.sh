@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Boot the test guest(s) under qemu (TCG), run one command in node 1, print
+# its output, scan the guests' kernel logs.
+#
+#   scripts/guest.sh [options] -- CMD [ARG...]
+#
+#   --kernel FILE    kernel image (default: Debian's /boot/vmlinuz-<kver>)
+#   --initrd FILE    initramfs made by scripts/initramfs.sh (required)
+#   --module FILE    module to load as rxe0's driver, or "none"
+#   --nodes 1|2      two nodes: a second guest on a virtual L2 link
+#   --timeout SEC    whole run, boots included (default 1800)
+#   --mem MIB        memory per guest (default 2048)
+#   --rundir DIR     where logs go (default: a new build/runs/<time>)
+#
+# Exit status: the command's, or 124 when a guest did not finish (hang,
+# panic), or 100 when a guest's kernel log has a WARN, BUG, oops, lockdep
+# report or the like (printed), whatever the command returned.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+EXIT_LOG=100
+EXIT_HANG=124
+kernel="" initrd="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
+
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--module) module=$2; shift 2 ;;
+	--nodes) nodes=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--rundir) rundir=$2; shift 2 ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+case $nodes in 1 | 2) ;; *) die "--nodes takes 1 or 2, not '$nodes'" ;; esac
+[ -n "$initrd" ] && [ -f "$initrd" ] || die "--initrd: no initramfs '$initrd'"
+[ -n "$kernel" ] || kernel=/boot/vmlinuz-$(guest_kver)
+[ -f "$kernel" ] || die "no kernel image '$kernel'"
+[ "$module" = none ] || [ -f "$module" ] || die "no module '$module'"
+if [ "$module" = none ]; then module=""; else module=$(realpath "$module"); fi
+rundir=${rundir:-$BUILD/runs/$(date +%Y%m%d-%H%M%S)-$$}
+mkdir -p "$rundir"
+rundir=$(cd "$rundir" && pwd)
+
+node_ip() { echo "169.254.77.$1"; }
+
+# write_job N: the job file node N's stage 2 reads (scripts/guest-stage2.sh).
+write_job() {
+	local n=$1 dir=$rundir/node$1 peer=""
+	[ "$nodes" = 2 ] && peer=$(node_ip $((3 - n)))
+	mkdir -p "$dir"
+	rm -f "$dir/status" "$dir/dmesg.txt"
+	{
+		printf 'export RXE_ODP_ROOT=%q\n' "$ROOT"
+		printf 'export RXE_ODP_NODE=%q RXE_ODP_NODES=%q\n' "$n" "$nodes"
+		printf 'export RXE_ODP_IP=%q RXE_ODP_PEER_IP=%q\n' "$(node_ip "$n")" "$peer"
+		printf 'export RXE_ODP_DEV=rxe0 RXE_ODP_PEER_DEV=%q\n' "${peer:+rxe0}"
+		printf 'export RXE_ODP_MODULE=%q\n' "$module"
+		printf 'export RXE_ODP_KERNEL=%q\n' "$kernel"
+		printf 'export RXE_ODP_CWD=%q\n' "$PWD"
+		printf 'RXE_ODP_CMD=('
+		printf ' %q' "${cmd[@]}"
+		printf ' )\n'
+	} >"$dir/job.env"
+}
+
+# net_args N: node N's NIC. One node: user networking with no way out
+# (restrict=on); rxe talks to itself. Two nodes: a point-to-point L2 link
+# as UDP datagrams on 127.0.0.1, so traffic takes rxe's real wire path.
+net_args() {
+	local n=$1 mac
+	mac=52:54:00:77:00:0$n
+	if [ "$nodes" = 1 ]; then
+		echo "-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mac=$mac"
+	else
+		local me=$((port_base + n)) other=$((port_base + 3 - n))
+		echo "-netdev socket,id=n0,udp=127.0.0.1:$other,localaddr=127.0.0.1:$me -device virtio-net-pci,netdev=n0,mac=$mac"
+	fi
+}
+
+start_node() {
+	local n=$1 dir=$rundir/node$1 bus_args=""
+	[ "$nodes" = 2 ] && bus_args="-virtfs local,path=$rundir/bus,mount_tag=bus,security_model=none,multidevs=remap"
+	: >"$dir/console.log"
+	: >"$dir/output.log"
+	# shellcheck disable=SC2046,SC2086
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-machine q35 -cpu max -smp 2 -m "$mem" \
+		-display none -monitor none -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=7 rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh" \
+		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \
+		$bus_args $(net_args "$n") \
+		</dev/null >"$dir/qemu.log" 2>&1 &
+	pids[$n]=$!
+}
+
+cmd=("$@")
+pids=()
+port_base=$((20000 + RANDOM % 20000 * 2))
+if [ "$nodes" = 2 ]; then
+	rm -rf "$rundir/bus"
+	mkdir -p "$rundir/bus"
+fi
+for n in $(seq "$nodes"); do
+	write_job "$n"
+	start_node "$n"
+done
+
+tail -n +1 -F --pid="${pids[1]}" "$rundir/node1/output.log" 2>/dev/null &
+tailpid=$!
+rc=0
+for n in $(seq "$nodes"); do
+	wait "${pids[$n]}" || true
+done
+wait "$tailpid" 2>/dev/null || true
+
+rc=""
+[ -s "$rundir/node1/status" ] && rc=$(cat "$rundir/node1/status")
+problems=0
+for n in $(seq "$nodes"); do
+	d=$rundir/node$n
+	if [ ! -s "$d/status" ]; then
+		log "node $n did not finish (timeout ${timeout}s, hang or panic); last console lines:"
+		tail -n 15 "$d/console.log" | tr -d '\r' | sed 's/^/  | /' >&2
+		[ -s "$d/qemu.log" ] && sed 's/^/  qemu: /' "$d/qemu.log" >&2
+		problems=1
+	fi
+	logs=("$d/console.log")
+	[ -f "$d/dmesg.txt" ] && logs+=("$d/dmesg.txt")
+	if ! found=$("$ROOT/scripts/scanlog.sh" "${logs[@]}"); then
+		log "node $n: kernel log reports problems:"
+		echo "$found" | head -n 40 | sed 's/^/  ! /' >&2
+		rc=$EXIT_LOG
+	fi
+done
+log "logs: $rundir"
+[ "$problems" = 0 ] || [ "$rc" = "$EXIT_LOG" ] || rc=$EXIT_HANG
+exit "${rc:-$EXIT_HANG}"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Build rdma_rxe_odp.ko: Debian's Soft-RoCE driver from linux-source-6.1,
+# our patch series on top, linked with the ODP core in kernel/.
+#
+#   scripts/kmod-build.sh [--kdir DIR] [--out DIR]
+#
+# --kdir  kernel build tree (default: the Debian headers of the guest kernel)
+# --out   build directory (default: build/kmod-<guest kernel release>;
+#         required with --kdir)
+# Prints the path of the module on success.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+RXE_PATH=drivers/infiniband/sw/rxe
+kdir="" out=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kdir) kdir=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	*) die "kmod-build.sh: unknown argument '$1'" ;;
+	esac
+done
+
+if [ -z "$kdir" ]; then
+	kver=$(guest_kver)
+	check_kernel_versions "$kver"
+	kdir=/lib/modules/$kver/build
+	[ -d "$kdir" ] || die "no kernel build tree at $kdir (apt-get install linux-headers-$kver)"
+	out=${out:-$BUILD/kmod-$kver}
+fi
+[ -n "$out" ] || die "kmod-build.sh: --kdir needs --out"
+[ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build tree"
+[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
+
+# Inputs that decide the patched rxe tree; when they are unchanged the tree
+# (and so make's timestamps) is kept and rebuilding is incremental.
+tree_stamp() {
+	{
+		stat -c '%s %Y' "$TARBALL"
+		cat "$ROOT/kernel/patches/series"
+		(cd "$ROOT/kernel/patches" && cat $(grep -v '^#' series))
+	} | sha256sum | cut -d' ' -f1
+}
+
+# Every patch must stay inside the rxe directory: anything else would be a
+# change to the running kernel, which an out-of-tree module cannot make.
+check_patch_paths() {
+	local p=$1 bad
+	bad=$(grep -E '^\+\+\+ ' "$p" | grep -v "^+++ b/$RXE_PATH/" || true)
+	[ -z "$bad" ] || die "$(basename "$p") touches files outside $RXE_PATH: $bad"
+}
+
+prepare_rxe_tree() {
+	local stamp=$1 src=$out/rxe top p version
+	version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+	rm -rf "$src" "$out/extract"
+	mkdir -p "$out/extract"
+	log "extracting $RXE_PATH from linux-source-6.1 $version"
+	top=linux-source-6.1
+	tar xf "$TARBALL" -C "$out/extract" "$top/$RXE_PATH" ||
+		die "cannot extract $top/$RXE_PATH from $TARBALL"
+	mv "$out/extract/$top/$RXE_PATH" "$src"
+	rm -rf "$out/extract"
+	for p in $(grep -v '^#' "$ROOT/kernel/patches/series"); do
+		check_patch_paths "$ROOT/kernel/patches/$p"
+		patch -s -p5 -d "$src" --batch --forward <"$ROOT/kernel/patches/$p" >"$out/patch.log" 2>&1 ||
+			die "patch $p no longer applies to linux-source-6.1 $version (the Soft-RoCE sources changed in this Debian release).
+  Refresh kernel/patches/$p against this release; patch said:
+$(sed 's/^/    /' "$out/patch.log")"
+		log "applied $p"
+	done
+	sed -n '/^rdma_rxe-y/,/^[[:space:]]*$/p' "$src/Makefile" >"$src/objs.mk"
+	grep -q 'rxe.o' "$src/objs.mk" || die "cannot read the object list (rdma_rxe-y) from $RXE_PATH/Makefile"
+	echo "$stamp" >"$out/tree.stamp"
+}
+
+# Copy FILE into DIR only when its content differs, so make sees no change
+# for files that did not change.
+sync_file() {
+	cmp -s "$1" "$2/$(basename "$1")" 2>/dev/null || cp "$1" "$2/"
+}
+
+mkdir -p "$out"
+stamp=$(tree_stamp)
+[ "$(cat "$out/tree.stamp" 2>/dev/null)" = "$stamp" ] || prepare_rxe_tree "$stamp"
+for f in "$ROOT"/kernel/Kbuild "$ROOT"/kernel/*.[ch]; do
+	[ -e "$f" ] && sync_file "$f" "$out"
+done
+
+log "building rdma_rxe_odp.ko against $kdir"
+make -s -C "$kdir" M="$out" -j"$(nproc)" modules >"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log" >&2; die "module build failed (log: $out/build.log)"; }
+grep -E 'warning:' "$out/build.log" >&2 || true
+echo "$out/rdma_rxe_odp.ko"
