@@ -37,7 +37,7 @@ usage() {
 # Fail early, with a readable message, when a build tool is missing.
 check_tools() {
     local t missing=()
-    for t in tar xz make gcc ld flex bison bc perl sha256sum; do
+    for t in tar xz make gcc ld flex bison bc perl sha256sum flock; do
         command -v "$t" >/dev/null || missing+=("$t")
     done
     [[ -e /usr/include/libelf.h ]] || missing+=("libelf-dev (libelf.h)")
@@ -105,6 +105,13 @@ fragment_options() {
         -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1\tn/p' "$FRAGMENT"
 }
 
+# A fragment that sets an option twice is ambiguous (the last one wins).
+check_duplicates() {
+    local dups
+    dups=$(fragment_options | cut -f1 | sort | uniq -d | tr '\n' ' ')
+    [[ -z $dups ]] || die "options set more than once in ${FRAGMENT#"$REPO"/}: $dups"
+}
+
 # Value of an option in the final .config ("n" when unset or absent).
 config_value() {
     local line
@@ -118,6 +125,7 @@ verify_config() {
     while IFS=$'\t' read -r opt want; do
         have=$(config_value "$opt")
         if [[ $have != "$want" ]]; then
+            [[ $have == n ]] && have="n (not set)"
             printf '  %s: wanted %s, got %s\n' "$opt" "$want" "$have" >&2
             bad=$((bad + 1))
         fi
@@ -145,6 +153,10 @@ main() {
     OUTDIR=$(realpath "$1")
     STAMP="$OUTDIR/.build-stamp"
     check_tools
+    check_duplicates
+    # One build at a time per OUTDIR.
+    exec 9>"$OUTDIR/.lock"
+    flock -n 9 || { log "waiting for another build in $OUTDIR"; flock 9; }
     HASH=$(build_hash)
     if up_to_date; then
         log "$OUTDIR/bzImage is up to date"

@@ -30,6 +30,11 @@ setup_fs() {
 	mkdir -p /dev/shm /dev/pts
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 	mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+	# devtmpfs lacks the links udev would make.
+	ln -sfn /proc/self/fd /dev/fd
+	ln -sf /proc/self/fd/0 /dev/stdin
+	ln -sf /proc/self/fd/1 /dev/stdout
+	ln -sf /proc/self/fd/2 /dev/stderr
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
 }
 
@@ -101,10 +106,14 @@ run_node1() {
 		local n
 		for n in $(seq 600); do
 			[ -e "$BUS/node2.ready" ] && break
-			[ -e "$BUS/node2.failed" ] && { say "node 2 failed to start"; return 125; }
+			[ -e "$BUS/node2.failed" ] && break
 			sleep 0.2
 		done
-		[ -e "$BUS/node2.ready" ] || { say "node 2 did not come up"; return 125; }
+		if [ ! -e "$BUS/node2.ready" ]; then
+			say "node 2 did not come up"
+			touch "$BUS/shutdown"
+			return 125
+		fi
 	fi
 	cd "$RXE_ODP_CWD" 2>/dev/null || cd /
 	"${RXE_ODP_CMD[@]}" </dev/null >/dev/ttyS1 2>&1

@@ -117,10 +117,18 @@ done
 
 tail -n +1 -F --pid="${pids[1]}" "$rundir/node1/output.log" 2>/dev/null &
 tailpid=$!
-rc=0
-for n in $(seq "$nodes"); do
-	wait "${pids[$n]}" || true
-done
+wait "${pids[1]}" || true
+# Node 2 powers off once node 1 says so (or at once, if node 1 died); give
+# it a little while, then stop it.
+if [ "$nodes" = 2 ]; then
+	touch "$rundir/bus/shutdown"
+	for _ in $(seq 60); do
+		kill -0 "${pids[2]}" 2>/dev/null || break
+		sleep 1
+	done
+	kill "${pids[2]}" 2>/dev/null || true
+	wait "${pids[2]}" || true
+fi
 wait "$tailpid" 2>/dev/null || true
 
 rc=""

@@ -3,7 +3,7 @@
 # oops, panic, lockdep and RCU reports, sleeping in atomic context,
 # KASAN/UBSAN/refcount/list corruption, hung tasks, soft lockups, stalls.
 #
-#   scripts/scanlog.sh LOG...
+#   scripts/scanlog.sh LOG...      (LOG "-" is standard input)
 #
 # Prints each offending line (with the file name) and exits 1 if any was
 # found, 0 if the logs are clean, 2 if a log cannot be read.
@@ -42,8 +42,9 @@ regex=$(IFS='|'; echo "${PATTERNS[*]}")
 [ $# -gt 0 ] || { echo "usage: scanlog.sh LOG..." >&2; exit 2; }
 status=0
 for f in "$@"; do
-	[ -r "$f" ] || { echo "scanlog: cannot read $f" >&2; exit 2; }
-	if tr -d '\r' <"$f" | grep -nE -- "$regex" | sed "s|^|$f:|"; then
+	[ "$f" = - ] || [ -r "$f" ] || { echo "scanlog: cannot read $f" >&2; exit 2; }
+	if { if [ "$f" = - ]; then cat; else cat -- "$f"; fi; } |
+		tr -d '\r' | grep -nE -- "$regex" | sed "s|^|$f:|"; then
 		status=1
 	fi
 done

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Traffic measurements shared by the demo and the benchmarks (sourced in
+# the guest after tests/guest/lib.sh).
+
+# perf_bw TOOL SIZE ITERS [EXTRA...]: average MB/s of a perftest
+# bandwidth tool between the server side and here.
+perf_bw() {
+	local tool=$1 size=$2 iters=$3 out
+	shift 3
+	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" -F "$@")
+	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
+		{ echo "$out" >&2; return 1; }
+	awk '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $4; exit }' <<<"$out"
+}
+
+# perf_lat SIZE ITERS: typical (median) one-way latency in usec of
+# ib_write_lat.
+perf_lat() {
+	local size=$1 iters=$2 out
+	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" -F)
+	out=$(client_server ib_write_lat "${args[@]}" -- ib_write_lat "${args[@]}" "$(server_ip)") ||
+		{ echo "$out" >&2; return 1; }
+	awk '/#bytes/ { hdr = 1; next } hdr && NF >= 5 && $1 ~ /^[0-9]+$/ { print $5; exit }' <<<"$out"
+}
+
+# pingpong_usec SIZE ITERS [EXTRA...]: usec per iteration of
+# ibv_rc_pingpong.
+pingpong_usec() {
+	local size=$1 iters=$2 out
+	shift 2
+	local args=(-d "$DEV" -g "$GIDX" -s "$size" -n "$iters" "$@")
+	out=$(client_server ibv_rc_pingpong "${args[@]}" -- ibv_rc_pingpong "${args[@]}" "$(server_ip)") ||
+		{ echo "$out" >&2; return 1; }
+	awk '/iters in/ { print $(NF - 1); exit }' <<<"$out"
+}

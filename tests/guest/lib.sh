@@ -1,0 +1,99 @@
+# shellcheck shell=bash
+# Helpers for the guest tests (tests/guest/t_*.sh), sourced by each test.
+# A test runs inside the guest with rxe0 up on rdma_rxe_odp; it exits 0 on
+# pass, 77 to skip (with a reason on stdout), anything else on failure.
+# Each check prints what it saw, so a failure's log explains itself.
+set -u
+
+DEV=${RXE_ODP_DEV:-rxe0}
+GIDX=${RXE_ODP_GID_INDEX:-1}
+PROGS=${RXE_ODP_PROGS:-$RXE_ODP_ROOT/build/tests}
+SKIP=77
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit $SKIP; }
+note() { echo "# $*"; }
+
+# expect_ok DESCRIPTION CMD...: CMD must succeed.
+expect_ok() {
+	local what=$1
+	shift
+	"$@" || fail "$what (exit $?: $*)"
+}
+
+# expect_fail DESCRIPTION CMD...: CMD must fail.
+expect_fail() {
+	local what=$1
+	shift
+	if "$@"; then fail "$what (succeeded: $*)"; fi
+}
+
+module_loaded() { [ -d /sys/module/rdma_rxe_odp ]; }
+
+# rxe_up: (re)load rdma_rxe_odp and create rxe0 on eth0, as the guest's
+# stage 2 did at boot. Tests that unload the module end with it.
+rxe_up() {
+	module_loaded || insmod "$RXE_ODP_MODULE" || fail "insmod $RXE_ODP_MODULE"
+	[ -e /sys/class/infiniband/rxe0 ] ||
+		rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0"
+	local n
+	for n in $(seq 50); do
+		[ "$(cat /sys/class/infiniband/rxe0/ports/1/gids/"$GIDX" 2>/dev/null)" != \
+			0000:0000:0000:0000:0000:0000:0000:0000 ] && return 0
+		sleep 0.1
+	done
+	fail "rxe0 has no GID at index $GIDX"
+}
+
+# rxe_down: delete rxe0 and unload rdma_rxe_odp.
+rxe_down() {
+	[ -e /sys/class/infiniband/rxe0 ] && { rdma link delete rxe0 || fail "rdma link delete rxe0"; }
+	module_loaded && { rmmod rdma_rxe_odp || fail "rmmod rdma_rxe_odp"; }
+	! module_loaded || fail "rdma_rxe_odp still loaded after rmmod"
+}
+
+# The address a client uses to reach the server side.
+server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
+
+# client_retry CMD...: run a client, retrying while its server is not yet
+# listening (perftest and the pingpongs fail at once in that case).
+client_retry() {
+	local n out rc
+	for n in $(seq 30); do
+		out=$("$@" 2>&1) && { echo "$out"; return 0; }
+		rc=$?
+		echo "$out" | grep -qiE "couldn't connect|connection refused|unable to open|failed to connect" ||
+			{ echo "$out"; return $rc; }
+		sleep 0.5
+	done
+	echo "$out"
+	return $rc
+}
+
+# client_server SERVER_CMD... -- CLIENT_CMD...: start the server side
+# (on node 2 in a two-node run, in the background here otherwise), run the
+# client against it; both must succeed. Prints both outputs, client first,
+# server after a "--- server" line.
+client_server() {
+	local srv=() job pid slog crc=0 src=0
+	while [ "$1" != -- ]; do srv+=("$1"); shift; done
+	shift
+	if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
+		job=$(rxe-odp-peer --bg "${srv[@]}") || fail "cannot reach node 2"
+	else
+		slog=$(mktemp)
+		"${srv[@]}" >"$slog" 2>&1 &
+		pid=$!
+	fi
+	client_retry "$@" || crc=$?
+	echo "--- server"
+	if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
+		rxe-odp-peer --wait "$job" || src=$?
+	else
+		wait "$pid" || src=$?
+		cat "$slog"
+		rm -f "$slog"
+	fi
+	[ $crc -eq 0 ] || fail "client failed (exit $crc): $*"
+	[ $src -eq 0 ] || fail "server failed (exit $src): ${srv[*]}"
+}

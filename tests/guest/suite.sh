@@ -1,0 +1,64 @@
+#!/bin/bash
+# Run the guest tests inside a test guest (./rxe-odp test boots it with
+# this as its command). One line per test for the host to count:
+#   ok - NAME | not ok - NAME | ok - NAME # SKIP reason
+# A test fails too when the kernel logged a WARN, BUG, lockdep report or
+# the like while it ran. Full logs: <run dir>/node1/tests/NAME.log.
+#
+#   suite.sh [--timeout SEC] [NAME_PATTERN...]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+logdir=/run/rxe-odp/out/tests
+timeout=600
+[ "${1:-}" = --timeout ] && { timeout=$2; shift 2; }
+mkdir -p "$logdir"
+
+# selected FILE: does the test apply to this run (node count, patterns)?
+selected() {
+	local f=$1 name p
+	name=$(basename "$f" .sh)
+	grep -qE "^# nodes:.*\b${RXE_ODP_NODES}\b" "$f" || return 1
+	[ ${#patterns[@]} -eq 0 ] && return 0
+	for p in "${patterns[@]}"; do
+		[[ $name == *$p* ]] && return 0
+	done
+	return 1
+}
+
+run_one() {
+	local f=$1 name log rc mark problems reason
+	name=$(basename "$f" .sh)
+	log=$logdir/$name.log
+	mark=$(dmesg | wc -l)
+	echo "# $name" >/dev/kmsg
+	timeout -k 5 "$timeout" bash "$f" >"$log" 2>&1
+	rc=$?
+	problems=$(dmesg | tail -n +"$((mark + 1))" | "$RXE_ODP_ROOT/scripts/scanlog.sh" -)
+	case $? in
+	0) ;;
+	1)
+		echo "not ok - $name (kernel log)"
+		echo "$problems" | head -n 20 | sed 's/^/#   /'
+		return 1
+		;;
+	*) echo "not ok - $name (cannot scan the kernel log)"; return 1 ;;
+	esac
+	case $rc in
+	0) echo "ok - $name" ;;
+	77)
+		reason=$(grep -m1 '^SKIP:' "$log" | sed 's/^SKIP: *//')
+		echo "ok - $name # SKIP ${reason:-no reason given}"
+		;;
+	124) echo "not ok - $name (timed out after ${timeout}s)"; tail -n 15 "$log" | sed 's/^/#   /' ;;
+	*) echo "not ok - $name (exit $rc)"; tail -n 15 "$log" | sed 's/^/#   /' ;;
+	esac
+	[ $rc -eq 0 ] || [ $rc -eq 77 ]
+}
+
+patterns=("$@")
+failed=0
+for f in "$here"/t_*.sh; do
+	selected "$f" || continue
+	run_one "$f" || failed=1
+done
+exit $failed

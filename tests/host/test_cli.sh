@@ -1,0 +1,24 @@
+#!/bin/bash
+# ./rxe-odp and the guest launcher reject bad arguments at once, before
+# installing, building or booting anything.
+. "$(dirname "$0")/lib.sh"
+cli=$ROOT/rxe-odp
+
+check_status "no subcommand prints usage" 2 'rxe-odp test' "$cli"
+check_status "help lists demo, test, bench and run" 0 'demo.*' "$cli" help
+check_status "unknown subcommand" 2 "unknown command 'frobnicate'" "$cli" frobnicate
+check_status "run without a command" 2 'run: no command' "$cli" run
+check_status "run --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" run --nodes 3 -- true
+check_status "run --nodes without a value" 2 'needs 1 or 2' "$cli" run --nodes
+check_status "run --timeout not a number" 2 'needs seconds' "$cli" run --timeout soon -- true
+check_status "test with an unknown option" 2 "unknown option '--fast'" "$cli" test --fast
+check_status "test --filter without a pattern" 2 'needs a pattern' "$cli" test --filter
+check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
+check_status "guest.sh without an initramfs" 1 'no initramfs' "$ROOT/scripts/guest.sh" -- true
+check_status "guest.sh with a missing module" 1 "no module" \
+	"$ROOT/scripts/guest.sh" --initrd "$FIX/debian-6.1-boot.log" --module /nonexistent.ko -- true
+check_status "guest.sh --nodes 0" 1 'takes 1 or 2' \
+	"$ROOT/scripts/guest.sh" --nodes 0 --initrd "$FIX/debian-6.1-boot.log" -- true
+check_status "peer helper outside a two-node run" 2 'no node 2' \
+	env -u RXE_ODP_PEER_IP "$ROOT/scripts/guest-peer.sh" true
+done_testing

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * qp_hold: open an RDMA device, create a PD, CQ, MR and RC QP, say so on
+ * stdout ("ready"), then hold them until killed or until stdin closes.
+ * The module tests use it to have live verbs objects while they try to
+ * unload the driver.
+ *
+ *   qp_hold [-d DEVICE]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+struct holder {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	struct ibv_qp *qp;
+	void *buf;
+};
+
+static struct ibv_context *open_device(const char *name)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list) {
+		perror("ibv_get_device_list");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!name || !strcmp(ibv_get_device_name(list[i]), name)) {
+			ctx = ibv_open_device(list[i]);
+			if (!ctx)
+				perror("ibv_open_device");
+			break;
+		}
+	}
+	if (i == n)
+		fprintf(stderr, "qp_hold: no device %s\n", name ? name : "at all");
+	ibv_free_device_list(list);
+	return ctx;
+}
+
+static int create_objects(struct holder *h, const char *name)
+{
+	struct ibv_qp_init_attr attr = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 1, .max_recv_wr = 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	const size_t len = 4096;
+
+	h->ctx = open_device(name);
+	if (!h->ctx)
+		return -1;
+	h->pd = ibv_alloc_pd(h->ctx);
+	if (!h->pd)
+		return perror("ibv_alloc_pd"), -1;
+	h->cq = ibv_create_cq(h->ctx, 4, NULL, NULL, 0);
+	if (!h->cq)
+		return perror("ibv_create_cq"), -1;
+	h->buf = calloc(1, len);
+	if (!h->buf)
+		return perror("calloc"), -1;
+	h->mr = ibv_reg_mr(h->pd, h->buf, len, IBV_ACCESS_LOCAL_WRITE);
+	if (!h->mr)
+		return perror("ibv_reg_mr"), -1;
+	attr.send_cq = h->cq;
+	attr.recv_cq = h->cq;
+	h->qp = ibv_create_qp(h->pd, &attr);
+	if (!h->qp)
+		return perror("ibv_create_qp"), -1;
+	return 0;
+}
+
+static void destroy_objects(struct holder *h)
+{
+	if (h->qp)
+		ibv_destroy_qp(h->qp);
+	if (h->mr)
+		ibv_dereg_mr(h->mr);
+	if (h->cq)
+		ibv_destroy_cq(h->cq);
+	if (h->pd)
+		ibv_dealloc_pd(h->pd);
+	if (h->ctx)
+		ibv_close_device(h->ctx);
+	free(h->buf);
+}
+
+int main(int argc, char **argv)
+{
+	struct holder h = { 0 };
+	const char *name = NULL;
+	char c;
+	int opt, ret = 1;
+
+	while ((opt = getopt(argc, argv, "d:")) != -1) {
+		switch (opt) {
+		case 'd':
+			name = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: qp_hold [-d DEVICE]\n");
+			return 2;
+		}
+	}
+	if (create_objects(&h, name) == 0) {
+		printf("ready qpn %u\n", h.qp->qp_num);
+		fflush(stdout);
+		/* Hold until stdin closes (or a signal ends the process). */
+		while (read(STDIN_FILENO, &c, 1) > 0)
+			;
+		ret = 0;
+	}
+	destroy_objects(&h);
+	return ret;
+}
