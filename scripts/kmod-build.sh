@@ -30,6 +30,7 @@ if [ -z "$kdir" ]; then
 	out=${out:-$BUILD/kmod-$kver}
 fi
 [ -n "$out" ] || die "kmod-build.sh: --kdir needs --out"
+out=$(realpath -m "$out")
 [ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build tree"
 [ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
 
