@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * ib_odp: a driver-agnostic on-demand-paging mirror for software RDMA
+ * devices.
+ *
+ * An ODP memory region pins nothing. The device keeps a mirror of the
+ * process page table for the region: one entry per page, filled by the
+ * page-fault path (hmm_range_fault) when the device first touches a page,
+ * and cleared by an mmu interval notifier whenever the CPU side unmaps,
+ * migrates, swaps, write-protects or frees the page.
+ *
+ * ib_odp_umem.c      the mirror and the fault path
+ * ib_odp_notifier.c  the invalidation side and teardown
+ *
+ * A software device reads and writes the mirrored pages with the CPU, so
+ * there is no DMA mapping: an entry is a page frame number and three flag
+ * bits, 8 bytes per page of the region.
+ */
+#ifndef IB_ODP_H
+#define IB_ODP_H
+
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/atomic.h>
+#include <linux/mm_types.h>
+
+/* Mirror entry: pfn << PAGE_SHIFT | flags; 0 is "not mirrored". */
+#define IB_ODP_PRESENT	BIT(0)	/* the page may be read */
+#define IB_ODP_WRITABLE	BIT(1)	/* the page may be written */
+#define IB_ODP_DIRTY	BIT(2)	/* the device wrote it: dirty on zap */
+
+/**
+ * struct ib_odp_stats - what a mirror did, in the terms mlx5 reports
+ * @faults:	pages the fault path brought into the mirror
+ * @faults_handled:	fault requests completed (each covers >= 1 page)
+ * @invalidations:	mirrored pages an invalidation removed
+ * @invalidations_handled:	invalidation callbacks that overlapped the mirror
+ * @prefetch:	pages brought in by prefetch (advise_mr)
+ */
+struct ib_odp_stats {
+	atomic64_t faults;
+	atomic64_t faults_handled;
+	atomic64_t invalidations;
+	atomic64_t invalidations_handled;
+	atomic64_t prefetch;
+};
+
+/**
+ * struct ib_odp_mirror - the device's view of one ODP region
+ * @notifier:	mmu interval notifier over [@start, @start + @npages pages)
+ * @lock:	serializes @entries against the invalidation callback. The
+ *		data path holds it across each access to mirrored pages, so an
+ *		invalidation never returns while the device still reads or
+ *		writes a page of its range. Never held while faulting (the
+ *		fault path takes the mmap lock, which invalidations may hold).
+ * @entries:	one per page, under @lock
+ * @addr:	user address the region was registered with (not aligned)
+ * @length:	length in bytes of the region
+ * @start:	@addr rounded down to a page
+ * @npages:	pages mirrored
+ * @writable:	the region may be written (faults ask for write access)
+ * @counters:	statistics, lock-free
+ */
+struct ib_odp_mirror {
+	struct mmu_interval_notifier notifier;
+	struct mutex lock;
+	unsigned long *entries;
+	unsigned long addr;
+	size_t length;
+	unsigned long start;
+	unsigned long npages;
+	bool writable;
+	struct ib_odp_stats counters;
+};
+
+/* The mirror's footprint per page, as reported by the benchmarks. */
+#define IB_ODP_BYTES_PER_PAGE	sizeof(unsigned long)
+
+/* ib_odp_umem.c */
+int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
+		       unsigned long addr, size_t length, bool writable);
+void ib_odp_mirror_destroy(struct ib_odp_mirror *m);
+int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
+			size_t length, bool write);
+void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
+int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
+		size_t length, bool to_mirror);
+
+/* ib_odp_notifier.c */
+extern const struct mmu_interval_notifier_ops ib_odp_notifier_ops;
+void ib_odp_zap(struct ib_odp_mirror *m, unsigned long start,
+		unsigned long end);
+
+static inline void ib_odp_unlock(struct ib_odp_mirror *m)
+{
+	mutex_unlock(&m->lock);
+}
+
+static inline unsigned long ib_odp_end(const struct ib_odp_mirror *m)
+{
+	return m->start + (m->npages << PAGE_SHIFT);
+}
+
+#endif /* IB_ODP_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The per-region page mirror of an ODP memory region and its page-fault
+ * path.
+ *
+ * The device looks a page up in the mirror under the mirror's lock. A page
+ * that is missing (or read-only, for a write) is faulted in with
+ * hmm_range_fault() outside the lock, following Documentation/mm/hmm.rst:
+ *
+ *	seq = mmu_interval_read_begin()
+ *	hmm_range_fault() under mmap_read_lock
+ *	take the mirror lock
+ *	if mmu_interval_read_retry(seq): an invalidation ran, start again
+ *	install the pages
+ *
+ * The invalidation callback (ib_odp_notifier.c) takes the same lock, sets
+ * the sequence and clears entries, so no entry installed here can outlive
+ * the CPU mapping it was read from.
+ */
+#include <linux/hmm.h>
+#include <linux/highmem.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "ib_odp.h"
+
+/* Pages asked of one hmm_range_fault() call at most. */
+#define IB_ODP_FAULT_CHUNK	256UL
+/* How long one access may keep losing races against invalidations. */
+#define IB_ODP_FAULT_TIMEOUT_MS	10000
+
+static unsigned long *odp_entry(struct ib_odp_mirror *m, unsigned long addr)
+{
+	return &m->entries[(addr - m->start) >> PAGE_SHIFT];
+}
+
+static struct page *odp_entry_page(unsigned long entry)
+{
+	return pfn_to_page(entry >> PAGE_SHIFT);
+}
+
+/**
+ * ib_odp_mirror_init() - set up an empty mirror of a user address range
+ * @m:		the mirror, zeroed by the caller
+ * @mm:		the address space (the registering process's)
+ * @addr:	start of the range, any alignment
+ * @length:	bytes, > 0
+ * @writable:	whether the device may write the range
+ *
+ * Pins and faults nothing: memory cost is the mirror itself, 8 bytes per
+ * page of the range. Must be called in process context.
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -EFAULT for a range
+ * beyond user space, -ENOMEM.
+ */
+int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
+		       unsigned long addr, size_t length, bool writable)
+{
+	unsigned long end;
+	int ret;
+
+	if (!length || check_add_overflow(addr, (unsigned long)length, &end))
+		return -EINVAL;
+	if (end > TASK_SIZE)
+		return -EFAULT;
+
+	m->addr = addr;
+	m->length = length;
+	m->start = addr & PAGE_MASK;
+	m->npages = (PAGE_ALIGN(end) - m->start) >> PAGE_SHIFT;
+	m->writable = writable;
+	mutex_init(&m->lock);
+
+	m->entries = kvcalloc(m->npages, sizeof(*m->entries),
+			      GFP_KERNEL_ACCOUNT);
+	if (!m->entries)
+		return -ENOMEM;
+
+	ret = mmu_interval_notifier_insert(&m->notifier, mm, m->start,
+					   m->npages << PAGE_SHIFT,
+					   &ib_odp_notifier_ops);
+	if (ret)
+		goto err_free;
+	return 0;
+
+err_free:
+	kvfree(m->entries);
+	m->entries = NULL;
+	return ret;
+}
+
+/* First page of [start, end) that cannot serve this access, else end. */
+static unsigned long odp_first_missing(struct ib_odp_mirror *m,
+				       unsigned long start, unsigned long end,
+				       bool write)
+{
+	unsigned long need = IB_ODP_PRESENT | (write ? IB_ODP_WRITABLE : 0);
+	unsigned long a;
+
+	for (a = start; a < end; a += PAGE_SIZE)
+		if ((*odp_entry(m, a) & need) != need)
+			return a;
+	return end;
+}
+
+/* Record what hmm_range_fault() returned. Called with m->lock held. */
+static void odp_install(struct ib_odp_mirror *m, unsigned long start,
+			const unsigned long *pfns, unsigned long npages)
+{
+	unsigned long *e = odp_entry(m, start);
+	unsigned long i, flags, added = 0;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < npages; i++) {
+		if (!(pfns[i] & HMM_PFN_VALID))
+			continue;
+		flags = IB_ODP_PRESENT;
+		if (m->writable && (pfns[i] & HMM_PFN_WRITE))
+			flags |= IB_ODP_WRITABLE;
+		if (!(e[i] & IB_ODP_PRESENT))
+			added++;
+		/* A present entry maps the same page: keep its dirty bit. */
+		e[i] = (page_to_pfn(hmm_pfn_to_page(pfns[i])) << PAGE_SHIFT) |
+		       flags |
+		       (e[i] & IB_ODP_DIRTY);
+	}
+	atomic64_add(added, &m->counters.faults);
+	atomic64_inc(&m->counters.faults_handled);
+}
+
+/*
+ * Fault [start, end) in and install it: the mmu_interval_read_begin() /
+ * hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
+ */
+static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
+			   unsigned long end, bool write,
+			   unsigned long deadline)
+{
+	struct mm_struct *mm = m->notifier.mm;
+	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	struct hmm_range range = {
+		.notifier = &m->notifier,
+		.start = start,
+		.end = end,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	int ret;
+
+	range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
+					GFP_KERNEL);
+	if (!range.hmm_pfns)
+		return -ENOMEM;
+
+	/* The process is exiting: its pages are going away. */
+	if (!mmget_not_zero(mm)) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	for (;;) {
+		if (time_after(jiffies, deadline)) {
+			ret = -EBUSY;
+			break;
+		}
+		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
+		mmap_read_lock(mm);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+		if (ret == -EBUSY)
+			continue;
+		if (ret)
+			break;
+
+		mutex_lock(&m->lock);
+		if (mmu_interval_read_retry(&m->notifier, range.notifier_seq)) {
+			mutex_unlock(&m->lock);
+			continue;
+		}
+		odp_install(m, start, range.hmm_pfns, npages);
+		mutex_unlock(&m->lock);
+		break;
+	}
+	mmput(mm);
+out_free:
+	kvfree(range.hmm_pfns);
+	return ret;
+}
+
+/**
+ * ib_odp_map_and_lock() - make a range of the mirror usable and lock it
+ * @m:		the mirror
+ * @addr:	user address of the access
+ * @length:	bytes, > 0
+ * @write:	the device will write
+ *
+ * Faults in whatever pages of the range the mirror lacks (may sleep: call
+ * from process context with no spinlock held), then returns with m->lock
+ * held and every page of the range present (and writable, for @write)
+ * until ib_odp_unlock(). Invalidations of the range wait meanwhile.
+ *
+ * Return: 0 with the lock held; else the lock is not held and -EFAULT
+ * (outside the region, or not mapped in the process, or exiting),
+ * -EACCES (@write to a read-only region), -EBUSY (kept losing races with
+ * invalidations), -ENOMEM.
+ */
+int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
+			size_t length, bool write)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
+	unsigned long start, end, miss;
+	int ret;
+
+	if (write && !m->writable)
+		return -EACCES;
+	if (!length || addr < m->start ||
+	    check_add_overflow(addr, (unsigned long)length, &end) ||
+	    end > ib_odp_end(m))
+		return -EFAULT;
+	start = addr & PAGE_MASK;
+	end = PAGE_ALIGN(end);
+
+	for (;;) {
+		mutex_lock(&m->lock);
+		miss = odp_first_missing(m, start, end, write);
+		if (miss == end)
+			return 0;
+		mutex_unlock(&m->lock);
+
+		ret = odp_fault_range(m, miss,
+				      min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),
+				      write, deadline);
+		if (ret)
+			return ret;
+	}
+}
+
+/*
+ * A software device reaches mirrored pages through the kernel's direct
+ * map, as rxe does with pinned pages.
+ */
+static_assert(!IS_ENABLED(CONFIG_HIGHMEM));
+
+/**
+ * ib_odp_kaddr() - kernel address of a byte of a locked, mapped range
+ * @m:		the mirror, locked by ib_odp_map_and_lock() over @addr
+ * @addr:	user address
+ * @write:	the caller will write there (the page is then dirty)
+ *
+ * Return: the address, valid until ib_odp_unlock().
+ */
+void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write)
+{
+	unsigned long *e = odp_entry(m, addr);
+
+	lockdep_assert_held(&m->lock);
+	if (write)
+		*e |= IB_ODP_DIRTY;
+	return page_address(odp_entry_page(*e)) + offset_in_page(addr);
+}
+
+/**
+ * ib_odp_copy() - copy between a kernel buffer and an ODP range
+ * @m:		the mirror
+ * @addr:	user address in the region
+ * @buf:	kernel buffer
+ * @length:	bytes, > 0
+ * @to_mirror:	copy @buf into the region (else the region into @buf)
+ *
+ * Faults in what is missing, then copies with the mirror locked, so an
+ * invalidation of the range waits for the copy and a page is never read
+ * or written after its invalidation returned.
+ *
+ * Return: 0, or an error of ib_odp_map_and_lock().
+ */
+int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
+		size_t length, bool to_mirror)
+{
+	size_t n;
+	void *kaddr;
+	int ret;
+
+	ret = ib_odp_map_and_lock(m, addr, length, to_mirror);
+	if (ret)
+		return ret;
+
+	while (length) {
+		n = min_t(size_t, length, PAGE_SIZE - offset_in_page(addr));
+		kaddr = ib_odp_kaddr(m, addr, to_mirror);
+		if (to_mirror)
+			memcpy(kaddr, buf, n);
+		else
+			memcpy(buf, kaddr, n);
+		addr += n;
+		buf += n;
+		length -= n;
+	}
+	ib_odp_unlock(m);
+	return 0;
+}

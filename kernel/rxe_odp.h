@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
+/*
+ * rxe glue of the ODP core: the functions the patched rxe files call
+ * (kernel/patches/0003-*). Everything ODP-specific stays behind these.
+ */
+#ifndef RXE_ODP_H
+#define RXE_ODP_H
+
+#include <linux/types.h>
+
+struct ib_device_attr;
+struct ib_mr;
+struct sk_buff;
+struct rxe_mr;
+enum rxe_mr_copy_dir;
+
+void rxe_odp_init_caps(struct ib_device_attr *attr);
+int rxe_odp_mr_init(struct rxe_mr *mr, u64 start, u64 length, int access);
+void rxe_odp_mr_cleanup(struct rxe_mr *mr);
+int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
+		    enum rxe_mr_copy_dir dir);
+u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, int *err);
+void rxe_odp_mr_unlock(struct rxe_mr *mr);
+int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+
+#endif /* RXE_ODP_H */
