@@ -1,0 +1,25 @@
+#!/bin/bash
+# nodes: 1 2
+# Stock tools on ODP memory: ibv_rc_pingpong -o (SEND/RECV on an ODP MR)
+# and perftest ib_write_bw, ib_read_bw, ib_send_bw with --odp, on one guest
+# and across two. (perftest 4.5 refuses ib_atomic_bw --odp by itself:
+# "ODP does not support ATOMICS for now"; odp_core_tests covers atomics.)
+. "$(dirname "$0")/lib.sh"
+
+ibv_devinfo -v -d "$DEV" | grep -q ODP_SUPPORT || fail "$DEV reports no ODP"
+
+n=200
+out=$(client_server ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n $n -s 4096 -o -- \
+	ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n $n -s 4096 -o "$(server_ip)") ||
+	{ echo "$out"; exit 1; }
+echo "$out"
+[ "$(echo "$out" | grep -c "$n iters in")" -eq 2 ] || fail "ibv_rc_pingpong -o: both sides must report $n iterations"
+
+for tool in ib_write_bw ib_read_bw ib_send_bw; do
+	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 -F --odp)
+	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
+		{ echo "$out"; fail "$tool --odp"; }
+	bw=$(awk '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $4; exit }' <<<"$out")
+	echo "$tool --odp: ${bw:-?} MB/s"
+	awk -v b="${bw:-0}" 'BEGIN { exit !(b > 0) }' || { echo "$out"; fail "$tool --odp reported no bandwidth"; }
+done

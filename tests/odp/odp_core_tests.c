@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Explicit ODP memory regions, driven through a loopback QP pair: each
+ * test maps memory, registers it with IBV_ACCESS_ON_DEMAND, changes the
+ * CPU side (touch, MADV_DONTNEED, munmap/MAP_FIXED, fork+COW, mprotect,
+ * truncate, THP split, page-out) and checks the bytes the device reads
+ * and writes afterwards. The shape follows the kernel's hmm selftests.
+ *
+ * Run in a test guest: ./rxe-odp run -- build/tests/odp_core_tests
+ * Output is TAP; a device without ODP skips every test.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "odp_verbs.h"
+
+#define KiB 1024UL
+#define MiB (1024UL * KiB)
+#define PAGE 4096UL
+
+static void fill(void *buf, size_t len, uint64_t seed)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = seed ^ (i * 0x9e3779b97f4a7c15ULL);
+}
+
+/* Does buf hold fill(seed)? Prints the first difference if not. */
+static int holds(const void *buf, size_t len, uint64_t seed)
+{
+	const uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++) {
+		if (w[i] != (seed ^ (i * 0x9e3779b97f4a7c15ULL))) {
+			print_message("# word %zu: %#llx, expected pattern %#llx\n",
+				      i, (unsigned long long)w[i],
+				      (unsigned long long)seed);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int all_zero(const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/* Pages of [p, p + len) resident in RAM now. */
+static size_t resident_pages(void *p, size_t len)
+{
+	unsigned char vec[len / PAGE + 1];
+	size_t i, n = 0;
+
+	assert_int_equal(mincore(p, len, vec), 0);
+	for (i = 0; i < len / PAGE; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+static long rss_kib(void)
+{
+	long size, resident;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld %ld", &size, &resident), 2);
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
+{
+	struct ibv_mr *mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
+
+	if (!mr)
+		print_message("# ibv_reg_mr(ODP, %zu bytes): %s\n", len,
+			      strerror(errno));
+	assert_non_null(mr);
+	return mr;
+}
+
+static int setup(void **state)
+{
+	struct odp_pair *p = calloc(1, sizeof(*p));
+
+	if (!p || odp_pair_open(p)) {
+		print_message("# cannot open the device and connect a QP pair\n");
+		free(p);
+		return -1;
+	}
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	odp_pair_close(*state);
+	free(*state);
+	return 0;
+}
+
+static struct odp_pair *need_odp(void **state, uint32_t caps)
+{
+	struct odp_pair *p = *state;
+
+	if (!odp_pair_has_odp(p, caps)) {
+		print_message("# SKIP: device reports no RC ODP for %#x\n", caps);
+		skip();
+	}
+	return p;
+}
+
+#define RC_RW (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)
+
+/* a. A 1 GiB ODP MR registers without growing RSS; one remote write
+ * makes one page resident, not the region.
+ */
+static void reg_1g_no_rss_growth(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 1024 * MiB;
+	uint8_t *buf = map_anon(len);
+	long before, after_reg, after_write;
+	struct ibv_mr *mr;
+
+	before = rss_kib();
+	mr = reg_odp(p, buf, len);
+	after_reg = rss_kib();
+	print_message("# RSS: %ld KiB before, %ld after registering 1 GiB\n",
+		      before, after_reg);
+	assert_true(after_reg - before < 1024);
+	assert_int_equal(resident_pages(buf, len), 0);
+
+	fill(p->scratch, PAGE, 0xa1);
+	assert_int_equal(odp_remote_write(p, mr, buf + 768 * MiB, PAGE),
+			 IBV_WC_SUCCESS);
+	after_write = rss_kib();
+	assert_true(holds(buf + 768 * MiB, PAGE, 0xa1));
+	assert_true(resident_pages(buf, len) >= 1);
+	assert_true(after_write - before < 4096);
+
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* b. Remote WRITE into never-touched pages; the process reads it. */
+static void write_untouched(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 256 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+
+	assert_int_equal(resident_pages(buf, len), 0);
+	fill(p->scratch, len, 0xb2);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0xb2));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* c. After MADV_DONTNEED a remote READ sees zero fill, never the old
+ * data; a local write afterwards is what the next READ sees.
+ */
+static void dontneed_zero_fill(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 128 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+
+	fill(buf, len, 0xc3);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xc3));
+
+	assert_int_equal(madvise(buf, len, MADV_DONTNEED), 0);
+	memset(p->scratch, 0xff, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(all_zero(p->scratch, len));
+
+	fill(buf, len, 0xc4);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xc4));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* d. munmap, then mmap MAP_FIXED at the same address with other content:
+ * remote access sees the new mapping, both ways.
+ */
+static void remap_fixed(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len), *again;
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+
+	fill(buf, len, 0xd1);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xd1));
+
+	assert_int_equal(munmap(buf, len), 0);
+	again = mmap(buf, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	assert_ptr_equal(again, buf);
+	fill(buf, len, 0xd2);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xd2));
+
+	fill(p->scratch, len, 0xd3);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0xd3));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* e. fork without MADV_DONTFORK, COW break in the parent: the parent's MR
+ * follows the parent's new pages, and the child keeps its own.
+ */
+static void fork_cow_parent(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	int go[2], status;
+	char c;
+	pid_t pid;
+
+	fill(buf, len, 0xe1);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xe1));
+
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* child: wait until the parent is done, check our copy */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(holds(buf, len, 0xe1) ? 0 : 1);
+	}
+	close(go[0]);
+
+	fill(buf, len, 0xe2);			/* COW break */
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xe2));
+	fill(p->scratch, len, 0xe3);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0xe3));
+
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* f. mprotect(PROT_READ): remote WRITE fails with an access error and
+ * changes nothing; READ works; after PROT_WRITE is back, WRITE works.
+ */
+static void mprotect_read_only(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+
+	fill(buf, len, 0xf1);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_int_equal(mprotect(buf, len, PROT_READ), 0);
+
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xf1));
+	fill(p->scratch, len, 0xf2);
+	assert_int_equal(odp_remote_write(p, mr, buf, len),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_true(holds(buf, len, 0xf1));
+
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0xf2));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* g. A tmpfs (memfd) MR: after ftruncate shrinks the file, access beyond
+ * the end fails cleanly; the part that is left still works.
+ */
+static void file_truncate(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	int fd = memfd_create("odp", 0);
+	uint8_t *buf;
+	struct ibv_mr *mr;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, len), 0);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(buf != MAP_FAILED);
+	mr = reg_odp(p, buf, len);
+	fill(buf, len, 0x91);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x91));
+
+	assert_int_equal(ftruncate(fd, 16 * KiB), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf + 32 * KiB, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, 16 * KiB, 0x91));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+	close(fd);
+}
+
+/* h. Transparent huge pages, split by a partial munmap and a partial
+ * mprotect, stay correct around the hole and the read-only page.
+ */
+static void thp_split(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t huge = 2 * MiB, len = 2 * huge;
+	uint8_t *raw = map_anon(len + huge);
+	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+	uint8_t *hole = buf + huge / 2, *ro = buf + huge + huge / 2;
+	struct ibv_mr *mr;
+
+	madvise(buf, len, MADV_HUGEPAGE);
+	fill(buf, len, 0x71);
+	mr = reg_odp(p, buf, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len / 2), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len / 2, 0x71));
+
+	assert_int_equal(munmap(hole, PAGE), 0);
+	assert_int_equal(mprotect(ro, PAGE, PROT_READ), 0);
+
+	/* the bytes either side of the hole */
+	assert_int_equal(odp_remote_read(p, mr, buf, huge / 2), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, huge / 2, 0x71));
+	assert_int_equal(odp_remote_read(p, mr, hole + PAGE, PAGE), IBV_WC_SUCCESS);
+	assert_int_equal(memcmp(p->scratch, hole + PAGE, PAGE), 0);
+	/* writes around the read-only page land, the one on it does not */
+	fill(p->scratch, PAGE, 0x72);
+	assert_int_equal(odp_remote_write(p, mr, ro - PAGE, PAGE), IBV_WC_SUCCESS);
+	assert_true(holds(ro - PAGE, PAGE, 0x72));
+	assert_int_equal(odp_remote_write(p, mr, ro, PAGE), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* and the hole itself is an access error */
+	assert_int_equal(odp_remote_read(p, mr, hole, PAGE), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(raw, len + huge);
+}
+
+static int swap_active(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
+/* i. Pages swapped out (MADV_PAGEOUT) come back correct for READ, and a
+ * WRITE after page-out is what the process reads.
+ */
+static void pageout_swapin(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 1 * MiB;
+	uint8_t *buf;
+	struct ibv_mr *mr;
+	size_t res;
+
+	if (!swap_active()) {
+		print_message("# SKIP: no swap (the guest suite sets up zram)\n");
+		skip();
+	}
+	buf = map_anon(len);
+	fill(buf, len, 0x51);
+	mr = reg_odp(p, buf, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+
+	assert_int_equal(madvise(buf, len, MADV_PAGEOUT), 0);
+	res = resident_pages(buf, len);
+	print_message("# %zu of %zu pages resident after MADV_PAGEOUT\n",
+		      res, len / PAGE);
+	assert_true(res < len / PAGE);
+
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x51));
+
+	assert_int_equal(madvise(buf, len, MADV_PAGEOUT), 0);
+	fill(p->scratch, len, 0x52);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x52));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* SEND from an untouched ODP buffer into a RECV in another untouched ODP
+ * buffer: requester reads and responder writes both fault.
+ */
+static void send_recv_untouched(void **state)
+{
+	struct odp_pair *p = need_odp(state, IBV_ODP_SUPPORT_SEND |
+					      IBV_ODP_SUPPORT_RECV);
+	size_t len = 64 * KiB;
+	uint8_t *src = map_anon(len), *dst = map_anon(len);
+	struct ibv_mr *smr = reg_odp(p, src, len), *dmr = reg_odp(p, dst, len);
+
+	/* src is faulted by the device (read of zero pages) ... */
+	assert_int_equal(odp_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
+			 IBV_WC_SUCCESS);
+	assert_true(all_zero(dst, len));
+	/* ... then written by the CPU: the next SEND must carry it */
+	fill(src, len, 0x41);
+	assert_int_equal(odp_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(dst, len, 0x41));
+	assert_int_equal(ibv_dereg_mr(smr), 0);
+	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/* The requester's own side on ODP: RDMA WRITE sourced from, and RDMA READ
+ * landing in, untouched ODP memory.
+ */
+static void local_side_odp(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *mine = map_anon(len), *target = map_anon(len);
+	struct ibv_mr *lmr = reg_odp(p, mine, len), *tmr = reg_odp(p, target, len);
+
+	fill(target, len, 0x31);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, mine, lmr->lkey, len,
+				  (uintptr_t)target, tmr->rkey), IBV_WC_SUCCESS);
+	assert_true(holds(mine, len, 0x31));
+	fill(mine, len, 0x32);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, mine, lmr->lkey, len,
+				  (uintptr_t)target, tmr->rkey), IBV_WC_SUCCESS);
+	assert_true(holds(target, len, 0x32));
+	assert_int_equal(ibv_dereg_mr(lmr), 0);
+	assert_int_equal(ibv_dereg_mr(tmr), 0);
+	munmap(mine, len);
+	munmap(target, len);
+}
+
+/* Atomics on ODP memory: an untouched page, then one the CPU wrote. */
+static void atomics(void **state)
+{
+	struct odp_pair *p = need_odp(state, IBV_ODP_SUPPORT_ATOMIC);
+	size_t len = 64 * KiB;
+	uint64_t *buf = map_anon(len), old = 1;
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				    (uintptr_t)&buf[8], mr->rkey, 5, 0, &old),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(old, 0);
+	assert_int_equal(buf[8], 5);
+
+	buf[4096] = 77;
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_CMP_AND_SWP,
+				    (uintptr_t)&buf[4096], mr->rkey, 77, 99, &old),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(old, 77);
+	assert_int_equal(buf[4096], 99);
+
+	assert_int_equal(madvise(buf, len, MADV_DONTNEED), 0);
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				    (uintptr_t)&buf[4096], mr->rkey, 1, 0, &old),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(old, 0);
+	assert_int_equal(buf[4096], 1);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* Access to a part of the MR that is not mapped at all: remote READ and
+ * WRITE are access errors (as mlx5 gives), a local SEND source is a local
+ * protection error, and the kernel stays sound.
+ */
+static void unmapped_range_errors(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW | IBV_ODP_SUPPORT_SEND);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len), *dst = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len), *dmr = reg_odp(p, dst, len);
+
+	assert_int_equal(munmap(buf + 16 * KiB, 16 * KiB), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf + 16 * KiB, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_remote_write(p, mr, buf + 12 * KiB, 8 * KiB),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_send_recv(p, buf + 20 * KiB, mr->lkey, dst,
+				       dmr->lkey, PAGE), IBV_WC_LOC_PROT_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* the mapped rest still works */
+	fill(buf, 16 * KiB, 0x21);
+	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, 16 * KiB, 0x21));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	munmap(buf, len);
+	munmap(dst, len);
+}
+
+/* Bad registrations fail with an error and create nothing. */
+static void bad_registrations(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	void *kernel = (void *)0xffff888000000000UL;
+	/* last page below the 56-bit limit of 5-level paging: no user space
+	 * reaches past it, with 4 or 5 levels
+	 */
+	void *top = (void *)((1UL << 56) - PAGE);
+	struct ibv_mr *mr;
+
+	errno = 0;
+	mr = ibv_reg_mr(p->pd, kernel, PAGE, ODP_ACCESS);
+	assert_null(mr);
+	assert_true(errno == EFAULT || errno == EINVAL);
+	errno = 0;
+	mr = ibv_reg_mr(p->pd, top, 2 * PAGE, ODP_ACCESS);	/* beyond user space */
+	assert_null(mr);
+	assert_true(errno != 0);
+	errno = 0;
+	mr = ibv_reg_mr(p->pd, (void *)PAGE, SIZE_MAX - PAGE, ODP_ACCESS); /* wraps */
+	assert_null(mr);
+	assert_true(errno != 0);
+	/* and a good one still works afterwards */
+	mr = reg_odp(p, p->scratch, PAGE);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(reg_1g_no_rss_growth),
+		T(write_untouched),
+		T(dontneed_zero_fill),
+		T(remap_fixed),
+		T(fork_cow_parent),
+		T(mprotect_read_only),
+		T(file_truncate),
+		T(thp_split),
+		T(pageout_swapin),
+		T(send_recv_untouched),
+		T(local_side_odp),
+		T(atomics),
+		T(unmapped_range_errors),
+		T(bad_registrations),
+#undef T
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("odp_core", tests, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "odp_verbs.h"
+
+/* A completion takes far less; this only turns a hang into a failure. */
+#define ODP_WAIT_MS 30000
+
+static struct ibv_context *open_named(const char *name)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return NULL;
+	for (i = 0; i < n && !ctx; i++)
+		if (!name || !strcmp(ibv_get_device_name(list[i]), name))
+			ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	return ctx;
+}
+
+static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq)
+{
+	struct ibv_qp_init_attr a = {
+		.send_cq = cq,
+		.recv_cq = cq,
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
+			 .max_send_sge = 2, .max_recv_sge = 2 },
+	};
+
+	return ibv_create_qp(p->pd, &a);
+}
+
+static int to_init(struct ibv_qp *qp)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.port_num = 1,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ |
+				   IBV_ACCESS_REMOTE_ATOMIC,
+	};
+
+	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			     IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
+}
+
+static int to_rtr_rts(struct odp_pair *p, struct ibv_qp *qp, uint32_t dqpn)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR,
+		.path_mtu = IBV_MTU_1024,
+		.dest_qp_num = dqpn,
+		.rq_psn = 0,
+		.max_dest_rd_atomic = 8,
+		.min_rnr_timer = 1,
+		.ah_attr = {
+			.is_global = 1,
+			.port_num = 1,
+			.grh = { .dgid = p->gid, .sgid_index = p->gid_index,
+				 .hop_limit = 1 },
+		},
+	};
+
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.sq_psn = 0;
+	a.max_rd_atomic = 8;
+	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+static int connect_pair(struct odp_pair *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		p->qp[i] = make_qp(p, p->cq[i]);
+		if (!p->qp[i] || to_init(p->qp[i]))
+			return -1;
+	}
+	if (to_rtr_rts(p, p->qp[0], p->qp[1]->qp_num) ||
+	    to_rtr_rts(p, p->qp[1], p->qp[0]->qp_num))
+		return -1;
+	return 0;
+}
+
+static void destroy_qps(struct odp_pair *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (p->qp[i])
+			ibv_destroy_qp(p->qp[i]);
+		p->qp[i] = NULL;
+	}
+}
+
+int odp_pair_open(struct odp_pair *p)
+{
+	const char *gidx = getenv("RXE_ODP_GID_INDEX");
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->gid_index = gidx ? atoi(gidx) : 1;
+	p->ctx = open_named(getenv("RXE_ODP_DEV"));
+	if (!p->ctx)
+		return -1;
+	if (ibv_query_device_ex(p->ctx, NULL, &p->attr) ||
+	    ibv_query_gid(p->ctx, 1, p->gid_index, &p->gid))
+		return -1;
+	p->pd = ibv_alloc_pd(p->ctx);
+	if (!p->pd)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		p->cq[i] = ibv_create_cq(p->ctx, 64, NULL, NULL, 0);
+		if (!p->cq[i])
+			return -1;
+	}
+	p->scratch = mmap(NULL, ODP_SCRATCH, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->scratch == MAP_FAILED) {
+		p->scratch = NULL;
+		return -1;
+	}
+	p->scratch_mr = ibv_reg_mr(p->pd, p->scratch, ODP_SCRATCH,
+				   IBV_ACCESS_LOCAL_WRITE |
+				   IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ);
+	if (!p->scratch_mr)
+		return -1;
+	return connect_pair(p);
+}
+
+void odp_pair_close(struct odp_pair *p)
+{
+	int i;
+
+	destroy_qps(p);
+	if (p->scratch_mr)
+		ibv_dereg_mr(p->scratch_mr);
+	if (p->scratch)
+		munmap(p->scratch, ODP_SCRATCH);
+	for (i = 0; i < 2; i++)
+		if (p->cq[i])
+			ibv_destroy_cq(p->cq[i]);
+	if (p->pd)
+		ibv_dealloc_pd(p->pd);
+	if (p->ctx)
+		ibv_close_device(p->ctx);
+	memset(p, 0, sizeof(*p));
+}
+
+int odp_pair_reset(struct odp_pair *p)
+{
+	struct ibv_wc wc;
+	int i;
+
+	destroy_qps(p);
+	for (i = 0; i < 2; i++)
+		while (ibv_poll_cq(p->cq[i], 1, &wc) > 0)
+			;
+	return connect_pair(p);
+}
+
+int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps)
+{
+	const struct ibv_odp_caps *c = &p->attr.odp_caps;
+
+	return (c->general_caps & IBV_ODP_SUPPORT) &&
+	       (c->per_transport_caps.rc_odp_caps & rc_caps) == rc_caps;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for one completion on cq; its status, or -1 on timeout. */
+static int wait_one(struct ibv_cq *cq)
+{
+	long deadline = now_ms() + ODP_WAIT_MS;
+	struct ibv_wc wc;
+	int n;
+
+	while (now_ms() < deadline) {
+		n = ibv_poll_cq(cq, 1, &wc);
+		if (n < 0)
+			return -1;
+		if (n == 1)
+			return wc.status;
+		poll(NULL, 0, 1);
+	}
+	fprintf(stderr, "no completion within %d ms\n", ODP_WAIT_MS);
+	return -1;
+}
+
+int odp_rdma(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,
+	     uint32_t lkey, size_t len, uint64_t raddr, uint32_t rkey)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)laddr, .length = len, .lkey = lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
+	}, *bad;
+
+	if (ibv_post_send(p->qp[0], &wr, &bad))
+		return -1;
+	return wait_one(p->cq[0]);
+}
+
+int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
+	       uint32_t rkey, uint64_t compare_add, uint64_t swap,
+	       uint64_t *old)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)p->scratch, .length = 8,
+		.lkey = p->scratch_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = { .remote_addr = raddr, .rkey = rkey,
+			       .compare_add = compare_add, .swap = swap },
+	}, *bad;
+	int st;
+
+	if (ibv_post_send(p->qp[0], &wr, &bad))
+		return -1;
+	st = wait_one(p->cq[0]);
+	memcpy(old, p->scratch, 8);
+	return st;
+}
+
+int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
+		  uint32_t dkey, size_t len)
+{
+	struct ibv_sge rsge = {
+		.addr = (uintptr_t)dst, .length = len, .lkey = dkey,
+	};
+	struct ibv_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 }, *rbad;
+	int st;
+
+	if (ibv_post_recv(p->qp[1], &rwr, &rbad))
+		return -1;
+	st = odp_rdma(p, IBV_WR_SEND, src, skey, len, 0, 0);
+	if (st != IBV_WC_SUCCESS)
+		return st;
+	return wait_one(p->cq[1]);
+}
+
+int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,
+		     size_t len)
+{
+	return odp_rdma(p, IBV_WR_RDMA_WRITE, p->scratch, p->scratch_mr->lkey,
+			len, (uintptr_t)dst, mr->rkey);
+}
+
+int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
+		    size_t len)
+{
+	return odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, p->scratch_mr->lkey,
+			len, (uintptr_t)src, mr->rkey);
+}

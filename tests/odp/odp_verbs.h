@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A loopback RC QP pair on one RDMA device, for tests that drive a memory
+ * region from the "remote" side: qp[0] posts RDMA WRITE, READ, SEND and
+ * atomics; qp[1] is their target. Both live in this process, so the test
+ * can change its own address space between operations and look at the
+ * bytes the device read or wrote.
+ */
+#ifndef ODP_VERBS_H
+#define ODP_VERBS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <infiniband/verbs.h>
+
+#define ODP_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+		    IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC | \
+		    IBV_ACCESS_ON_DEMAND)
+
+/* Size of the pinned scratch buffer each pair has. */
+#define ODP_SCRATCH (4u << 20)
+
+struct odp_pair {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq[2];
+	struct ibv_qp *qp[2];
+	int gid_index;
+	union ibv_gid gid;
+	struct ibv_device_attr_ex attr;
+	/* pinned, for the requester's side of an operation */
+	uint8_t *scratch;
+	struct ibv_mr *scratch_mr;
+};
+
+/* Open the device ($RXE_ODP_DEV, else the first), connect the pair. */
+int odp_pair_open(struct odp_pair *p);
+void odp_pair_close(struct odp_pair *p);
+/* After an error completion both QPs are in error: make new ones. */
+int odp_pair_reset(struct odp_pair *p);
+/* Does the device report explicit ODP for RC with these caps? */
+int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps);
+
+/*
+ * One operation from qp[0], waited for. @laddr/@lkey: qp[0]'s buffer;
+ * @raddr/@rkey: the target. Returns the completion status, or -1 when no
+ * completion came (a bug: the tests treat it as a failure).
+ */
+int odp_rdma(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,
+	     uint32_t lkey, size_t len, uint64_t raddr, uint32_t rkey);
+/* Fetch-and-add or compare-and-swap on @raddr; old value in *old. */
+int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
+	       uint32_t rkey, uint64_t compare_add, uint64_t swap,
+	       uint64_t *old);
+/* qp[0] SENDs @len bytes at @src (lkey @skey) into a RECV at @dst on qp[1]. */
+int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
+		  uint32_t dkey, size_t len);
+
+/* Shorthands with the scratch buffer as qp[0]'s side. */
+int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,
+		     size_t len);
+int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
+		    size_t len);
+
+#endif /* ODP_VERBS_H */
