@@ -1,0 +1,14 @@
+#!/bin/bash
+# nodes: 1
+# ODP under concurrency (tests/odp/odp_stress_tests.c): traffic on several
+# QPs against a thread that keeps dropping, replacing and write-protecting
+# pages, checked for stale reads and lost writes; deregistration and
+# SIGKILL with operations in flight.
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$PROGS/odp_stress_tests" ] || fail "odp_stress_tests not built ($PROGS)"
+# A debug kernel runs tens of times slower: give the stress run longer.
+case $(uname -r) in
+*debug*) export ODP_STRESS_SECONDS=${ODP_STRESS_SECONDS:-20} ;;
+esac
+"$PROGS/odp_stress_tests"

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ODP under concurrency: traffic against invalidations, deregistration
+ * and process death while operations are in flight.
+ *
+ * stress_invalidate_vs_traffic proves the mirror's central rule: no RDMA
+ * operation reads a page after its invalidation returned, and no RDMA
+ * write is lost into a page the process no longer has. Every 8-byte word
+ * of the region carries a tag (page, generation). A mutator thread keeps
+ * dropping pages (MADV_DONTNEED, MAP_FIXED replacement), write-protecting
+ * them, and re-tagging them with a new generation; it bumps a per-page
+ * sequence around each change (odd while changing). Traffic threads, each
+ * with its own QP pair and its own ODP MR over the same memory, READ and
+ * WRITE pages and check:
+ *   - a READ never returns a generation older than the last drop that had
+ *     returned before the READ was posted (zero fill is always allowed);
+ *   - a READ or WRITE that no mutation overlapped (sequence even and
+ *     unchanged across it) sees, or leaves, exactly the expected bytes.
+ *
+ * ODP_STRESS_SECONDS sets the duration (default 8).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "odp_verbs.h"
+
+#define PAGE 4096UL
+#define NPAGES 64
+#define TRAFFIC_THREADS 3
+
+struct stress {
+	uint8_t *region;
+	_Atomic uint32_t seq[NPAGES];		/* odd while the mutator works */
+	_Atomic uint32_t wseq[NPAGES];		/* odd while a writer works */
+	_Atomic uint32_t gen_dropped[NPAGES];	/* last drop that returned */
+	_Atomic uint64_t expect[NPAGES];	/* every word of a quiet page */
+	/* the mutator's change and a writer's fix-up of the expected
+	 * content exclude each other; the RDMA operations never take it
+	 */
+	pthread_mutex_t fixup[NPAGES];
+	atomic_bool stop;
+	atomic_long mutations, reads, writes, quiet_checks, op_errors;
+	atomic_long stale, lost, corrupt;
+};
+
+static uint64_t tag(unsigned int page, uint32_t gen)
+{
+	return (uint64_t)(page + 1) << 32 | gen;
+}
+
+static void tag_page(struct stress *s, unsigned int page, uint32_t gen)
+{
+	uint64_t *w = (uint64_t *)(s->region + page * PAGE);
+	size_t i;
+
+	for (i = 0; i < PAGE / 8; i++)
+		w[i] = tag(page, gen);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One change to one page, bracketed by the page's sequence. */
+static void mutate(struct stress *s, unsigned int page, uint32_t gen,
+		   unsigned int kind)
+{
+	uint8_t *addr = s->region + page * PAGE;
+
+	pthread_mutex_lock(&s->fixup[page]);
+	atomic_fetch_add(&s->seq[page], 1);
+	switch (kind) {
+	case 0:		/* drop: zero fill from now on */
+		if (madvise(addr, PAGE, MADV_DONTNEED))
+			abort();
+		atomic_store(&s->gen_dropped[page], gen);
+		break;
+	case 1:		/* replace the mapping in place */
+		if (mmap(addr, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != addr)
+			abort();
+		atomic_store(&s->gen_dropped[page], gen);
+		break;
+	default:	/* write-protect for a moment: nothing is dropped */
+		if (mprotect(addr, PAGE, PROT_READ))
+			abort();
+		usleep(200);
+		if (mprotect(addr, PAGE, PROT_READ | PROT_WRITE))
+			abort();
+		break;
+	}
+	if (kind < 2) {
+		tag_page(s, page, gen);
+		atomic_store(&s->expect[page], tag(page, gen));
+	}
+	atomic_fetch_add(&s->seq[page], 1);
+	pthread_mutex_unlock(&s->fixup[page]);
+	atomic_fetch_add(&s->mutations, 1);
+}
+
+static void *mutator(void *arg)
+{
+	struct stress *s = arg;
+	unsigned int seed = 1;
+	uint32_t gen = 1;
+
+	while (!atomic_load(&s->stop)) {
+		mutate(s, rand_r(&seed) % NPAGES, ++gen, rand_r(&seed) % 3);
+		usleep(rand_r(&seed) % 500);
+	}
+	return NULL;
+}
+
+struct traffic {
+	struct stress *s;
+	struct odp_pair pair;
+	struct ibv_mr *mr;
+	unsigned int id;
+	int setup_failed;
+};
+
+/* Check a page the device read. */
+static void check_read(struct stress *s, const uint64_t *w, unsigned int page,
+		       uint32_t min_gen, int quiet, uint64_t expect)
+{
+	size_t i;
+
+	for (i = 0; i < PAGE / 8; i++) {
+		if (w[i] == 0)
+			continue;	/* zero fill after a drop */
+		if ((w[i] >> 32) != page + 1) {
+			fprintf(stderr, "# page %u: word %zu belongs to no page of ours: %#llx\n",
+				page, i, (unsigned long long)w[i]);
+			atomic_fetch_add(&s->corrupt, 1);
+			return;
+		}
+		/* writers' stamps are above every mutator generation */
+		if ((uint32_t)w[i] < min_gen) {
+			fprintf(stderr, "# page %u: read generation %u after the drop of %u had returned\n",
+				page, (uint32_t)w[i], min_gen);
+			atomic_fetch_add(&s->stale, 1);
+			return;
+		}
+	}
+	if (!quiet)
+		return;
+	for (i = 0; i < PAGE / 8; i++) {
+		if (w[i] != expect) {
+			fprintf(stderr, "# page %u: quiet read word %zu is %#llx, not %#llx\n",
+				page, i, (unsigned long long)w[i],
+				(unsigned long long)expect);
+			atomic_fetch_add(&s->stale, 1);
+			return;
+		}
+	}
+	atomic_fetch_add(&s->quiet_checks, 1);
+}
+
+static void op_failed(struct traffic *t)
+{
+	atomic_fetch_add(&t->s->op_errors, 1);
+	if (odp_pair_reset(&t->pair))
+		atomic_fetch_add(&t->s->corrupt, 1);
+}
+
+static void one_read(struct traffic *t, unsigned int page)
+{
+	struct stress *s = t->s;
+	uint32_t seq0, wseq0, min_gen;
+	uint64_t expect;
+	int st, quiet;
+
+	seq0 = atomic_load(&s->seq[page]);
+	wseq0 = atomic_load(&s->wseq[page]);
+	min_gen = atomic_load(&s->gen_dropped[page]);
+	expect = atomic_load(&s->expect[page]);
+	st = odp_remote_read(&t->pair, t->mr, s->region + page * PAGE, PAGE);
+	quiet = !(seq0 & 1) && !(wseq0 & 1) &&
+		atomic_load(&s->seq[page]) == seq0 &&
+		atomic_load(&s->wseq[page]) == wseq0;
+	if (st != IBV_WC_SUCCESS) {
+		op_failed(t);
+		return;
+	}
+	atomic_fetch_add(&s->reads, 1);
+	check_read(s, (uint64_t *)t->pair.scratch, page, min_gen, quiet, expect);
+}
+
+/*
+ * Writes go to this thread's own pages only. A write that no mutation
+ * overlapped must be exactly what the CPU sees afterwards; after any
+ * write the thread re-establishes the page's expected content.
+ */
+static void one_write(struct traffic *t, unsigned int page, uint32_t stamp)
+{
+	struct stress *s = t->s;
+	uint64_t *src = (uint64_t *)t->pair.scratch;
+	uint64_t *dst = (uint64_t *)(s->region + page * PAGE);
+	uint64_t want = tag(page, stamp);
+	uint32_t seq0;
+	size_t i;
+	int st;
+
+	for (i = 0; i < PAGE / 8; i++)
+		src[i] = want;
+	atomic_fetch_add(&s->wseq[page], 1);
+	seq0 = atomic_load(&s->seq[page]);
+	st = odp_remote_write(&t->pair, t->mr, dst, PAGE);
+
+	pthread_mutex_lock(&s->fixup[page]);
+	if (st == IBV_WC_SUCCESS) {
+		atomic_fetch_add(&s->writes, 1);
+		if (!(seq0 & 1) && atomic_load(&s->seq[page]) == seq0) {
+			for (i = 0; i < PAGE / 8 && dst[i] == want; i++)
+				;
+			if (i < PAGE / 8) {
+				fprintf(stderr, "# page %u: write of stamp %#x lost (word %zu: %#llx)\n",
+					page, stamp, i, (unsigned long long)dst[i]);
+				atomic_fetch_add(&s->lost, 1);
+			} else {
+				atomic_fetch_add(&s->quiet_checks, 1);
+			}
+		}
+	}
+	/* whatever happened, the page now holds the stamp */
+	for (i = 0; i < PAGE / 8; i++)
+		dst[i] = want;
+	atomic_store(&s->expect[page], want);
+	pthread_mutex_unlock(&s->fixup[page]);
+	atomic_fetch_add(&s->wseq[page], 1);
+	if (st != IBV_WC_SUCCESS)
+		op_failed(t);
+}
+
+static void *traffic(void *arg)
+{
+	struct traffic *t = arg;
+	unsigned int seed = 100 + t->id, page;
+	uint32_t stamp = 0x40000000u + t->id * 0x1000000u;
+
+	while (!atomic_load(&t->s->stop)) {
+		page = rand_r(&seed) % NPAGES;
+		if (rand_r(&seed) % 3 == 0 && page % TRAFFIC_THREADS == t->id)
+			one_write(t, page, ++stamp);
+		else
+			one_read(t, page);
+	}
+	return NULL;
+}
+
+static int seconds(void)
+{
+	const char *e = getenv("ODP_STRESS_SECONDS");
+
+	return e && atoi(e) > 0 ? atoi(e) : 8;
+}
+
+static void stress_invalidate_vs_traffic(void **state)
+{
+	struct stress *s = calloc(1, sizeof(*s));
+	struct traffic t[TRAFFIC_THREADS] = { 0 };
+	pthread_t mut, thr[TRAFFIC_THREADS];
+	unsigned int i;
+	long end;
+
+	(void)state;
+	assert_non_null(s);
+	s->region = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(s->region != MAP_FAILED);
+	for (i = 0; i < NPAGES; i++) {
+		pthread_mutex_init(&s->fixup[i], NULL);
+		tag_page(s, i, 0);
+		s->expect[i] = tag(i, 0);
+	}
+
+	for (i = 0; i < TRAFFIC_THREADS; i++) {
+		t[i].s = s;
+		t[i].id = i;
+		assert_int_equal(odp_pair_open(&t[i].pair), 0);
+		if (!odp_pair_has_odp(&t[i].pair, IBV_ODP_SUPPORT_READ |
+						    IBV_ODP_SUPPORT_WRITE)) {
+			print_message("# SKIP: no RC ODP\n");
+			skip();
+		}
+		t[i].mr = ibv_reg_mr(t[i].pair.pd, s->region, NPAGES * PAGE,
+				     ODP_ACCESS);
+		assert_non_null(t[i].mr);
+	}
+
+	assert_int_equal(pthread_create(&mut, NULL, mutator, s), 0);
+	for (i = 0; i < TRAFFIC_THREADS; i++)
+		assert_int_equal(pthread_create(&thr[i], NULL, traffic, &t[i]), 0);
+	end = now_ms() + seconds() * 1000L;
+	while (now_ms() < end)
+		usleep(100000);
+	atomic_store(&s->stop, true);
+	pthread_join(mut, NULL);
+	for (i = 0; i < TRAFFIC_THREADS; i++)
+		pthread_join(thr[i], NULL);
+
+	print_message("# %ds: %ld mutations, %ld reads, %ld writes, %ld exact checks, %ld access errors (expected: write-protected or replaced pages); stale %ld, lost %ld, corrupt %ld\n",
+		      seconds(), atomic_load(&s->mutations), atomic_load(&s->reads),
+		      atomic_load(&s->writes), atomic_load(&s->quiet_checks),
+		      atomic_load(&s->op_errors), atomic_load(&s->stale),
+		      atomic_load(&s->lost), atomic_load(&s->corrupt));
+	assert_int_equal(atomic_load(&s->stale), 0);
+	assert_int_equal(atomic_load(&s->lost), 0);
+	assert_int_equal(atomic_load(&s->corrupt), 0);
+	/* the run must have exercised both sides, or it proves nothing */
+	assert_true(atomic_load(&s->mutations) > 50);
+	assert_true(atomic_load(&s->reads) > 50);
+	assert_true(atomic_load(&s->writes) > 5);
+	assert_true(atomic_load(&s->quiet_checks) > 10);
+
+	for (i = 0; i < TRAFFIC_THREADS; i++) {
+		assert_int_equal(ibv_dereg_mr(t[i].mr), 0);
+		odp_pair_close(&t[i].pair);
+	}
+	munmap(s->region, NPAGES * PAGE);
+	free(s);
+}
+
+/* Post a burst of WRITEs into an ODP MR without waiting. */
+static int post_burst(struct odp_pair *p, struct ibv_mr *mr, uint8_t *dst,
+		      size_t len, int n)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)p->scratch, .length = len,
+		.lkey = p->scratch_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = (uintptr_t)dst, .rkey = mr->rkey },
+	}, *bad;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ibv_post_send(p->qp[0], &wr, &bad))
+			return i;
+	return n;
+}
+
+/* Deregistering an ODP MR while WRITEs into it are in flight: dereg
+ * succeeds, every WRITE completes (done or an access error), nothing hangs.
+ */
+static void dereg_during_traffic(void **state)
+{
+	struct odp_pair p;
+	size_t len = 64 * 1024;
+	uint8_t *buf;
+	struct ibv_mr *mr;
+	struct ibv_wc wc;
+	int posted, done = 0, ok = 0;
+	long deadline;
+
+	(void)state;
+	assert_int_equal(odp_pair_open(&p), 0);
+	if (!odp_pair_has_odp(&p, IBV_ODP_SUPPORT_WRITE))
+		skip();
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	mr = ibv_reg_mr(p.pd, buf, len, ODP_ACCESS);
+	assert_non_null(mr);
+
+	posted = post_burst(&p, mr, buf, len, 12);
+	assert_true(posted > 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+
+	deadline = now_ms() + 30000;
+	while (done < posted && now_ms() < deadline) {
+		if (ibv_poll_cq(p.cq[0], 1, &wc) == 1) {
+			done++;
+			ok += wc.status == IBV_WC_SUCCESS;
+		} else {
+			usleep(1000);
+		}
+	}
+	print_message("# %d WRITEs posted, %d completed (%d before the MR went away)\n",
+		      posted, done, ok);
+	assert_int_equal(done, posted);
+	odp_pair_close(&p);
+	munmap(buf, len);
+}
+
+/* A process killed with ODP MRs and traffic in flight: the release path
+ * (mm teardown) races the data path; afterwards the device works.
+ */
+static void sigkill_during_traffic(void **state)
+{
+	struct odp_pair p;
+	int ready[2], status;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct odp_pair cp;
+		size_t len = 1 << 20;
+		uint8_t *buf;
+		struct ibv_mr *mr;
+		struct ibv_wc wc;
+
+		if (odp_pair_open(&cp))
+			_exit(3);
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mr = ibv_reg_mr(cp.pd, buf, len, ODP_ACCESS);
+		if (buf == MAP_FAILED || !mr)
+			_exit(4);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(5);
+		for (;;) {	/* keep WRITEs in flight until killed */
+			post_burst(&cp, mr, buf + (rand() % 15) * 65536, 65536, 4);
+			while (ibv_poll_cq(cp.cq[0], 1, &wc) == 1)
+				;
+			madvise(buf, len, MADV_DONTNEED);
+		}
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	usleep(300000);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+
+	/* the device is still sound: a fresh pair moves data through ODP */
+	assert_int_equal(odp_pair_open(&p), 0);
+	{
+		size_t len = 8192;
+		uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct ibv_mr *mr = ibv_reg_mr(p.pd, buf, len, ODP_ACCESS);
+
+		assert_non_null(mr);
+		memset(p.scratch, 0x5a, len);
+		assert_int_equal(odp_remote_write(&p, mr, buf, len), IBV_WC_SUCCESS);
+		assert_int_equal(buf[len - 1], 0x5a);
+		assert_int_equal(ibv_dereg_mr(mr), 0);
+		munmap(buf, len);
+	}
+	odp_pair_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stress_invalidate_vs_traffic),
+		cmocka_unit_test(dereg_during_traffic),
+		cmocka_unit_test(sigkill_during_traffic),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("odp_stress", tests, NULL, NULL);
+}
