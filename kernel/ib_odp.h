@@ -30,20 +30,25 @@
 #define IB_ODP_DIRTY	BIT(2)	/* the device wrote it: dirty on zap */
 
 /**
- * struct ib_odp_stats - what a mirror did, in the terms mlx5 reports
- * @faults:	pages the fault path brought into the mirror
- * @faults_handled:	fault requests completed (each covers >= 1 page)
- * @invalidations:	mirrored pages an invalidation removed
- * @invalidations_handled:	invalidation callbacks that overlapped the mirror
- * @prefetch:	pages brought in by prefetch (advise_mr)
+ * enum ib_odp_counter - what a mirror did, in the terms mlx5 reports
+ * @IB_ODP_PAGE_FAULTS:	pages the fault path brought into the mirror
+ * @IB_ODP_PAGE_FAULTS_HANDLED:	fault requests completed (each >= 1 page)
+ * @IB_ODP_PAGE_INVALIDATIONS:	mirrored pages an invalidation removed
+ * @IB_ODP_PAGE_INVALIDATIONS_HANDLED:	invalidations of the mirror's range
+ * @IB_ODP_PAGE_PREFETCH:	pages brought in by prefetch (advise_mr)
+ * @IB_ODP_NUM_COUNTERS:	number of counters
  */
-struct ib_odp_stats {
-	atomic64_t faults;
-	atomic64_t faults_handled;
-	atomic64_t invalidations;
-	atomic64_t invalidations_handled;
-	atomic64_t prefetch;
+enum ib_odp_counter {
+	IB_ODP_PAGE_FAULTS,
+	IB_ODP_PAGE_FAULTS_HANDLED,
+	IB_ODP_PAGE_INVALIDATIONS,
+	IB_ODP_PAGE_INVALIDATIONS_HANDLED,
+	IB_ODP_PAGE_PREFETCH,
+	IB_ODP_NUM_COUNTERS
 };
+
+/* Their names, as `rdma statistic` shows them (mlx5's). */
+extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
 
 /**
  * struct ib_odp_mirror - the device's view of one ODP region
@@ -59,7 +64,8 @@ struct ib_odp_stats {
  * @start:	@addr rounded down to a page
  * @npages:	pages mirrored
  * @writable:	the region may be written (faults ask for write access)
- * @counters:	statistics, lock-free
+ * @counters:	this mirror's statistics (enum ib_odp_counter), lock-free
+ * @totals:	the device's statistics, the same counters, or NULL
  */
 struct ib_odp_mirror {
 	struct mmu_interval_notifier notifier;
@@ -70,7 +76,8 @@ struct ib_odp_mirror {
 	unsigned long start;
 	unsigned long npages;
 	bool writable;
-	struct ib_odp_stats counters;
+	atomic64_t counters[IB_ODP_NUM_COUNTERS];
+	atomic64_t *totals;
 };
 
 /* The mirror's footprint per page, as reported by the benchmarks. */
@@ -78,7 +85,8 @@ struct ib_odp_mirror {
 
 /* ib_odp_umem.c */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
-		       unsigned long addr, size_t length, bool writable);
+		       unsigned long addr, size_t length, bool writable,
+		       atomic64_t *totals);
 void ib_odp_mirror_destroy(struct ib_odp_mirror *m);
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			size_t length, bool write);
@@ -94,6 +102,15 @@ void ib_odp_zap(struct ib_odp_mirror *m, unsigned long start,
 static inline void ib_odp_unlock(struct ib_odp_mirror *m)
 {
 	mutex_unlock(&m->lock);
+}
+
+/* Count @n events on the mirror and on the device's totals. */
+static inline void ib_odp_count(struct ib_odp_mirror *m,
+				enum ib_odp_counter c, u64 n)
+{
+	atomic64_add(n, &m->counters[c]);
+	if (m->totals)
+		atomic64_add(n, &m->totals[c]);
 }
 
 static inline unsigned long ib_odp_end(const struct ib_odp_mirror *m)

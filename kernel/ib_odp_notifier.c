@@ -40,7 +40,7 @@ void ib_odp_zap(struct ib_odp_mirror *m, unsigned long start,
 		e[i] = 0;
 		zapped++;
 	}
-	atomic64_add(zapped, &m->counters.invalidations);
+	ib_odp_count(m, IB_ODP_PAGE_INVALIDATIONS, zapped);
 }
 
 static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
@@ -64,7 +64,7 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 	mmu_interval_set_seq(mni, cur_seq);
 	if (start < end)
 		ib_odp_zap(m, start, end);
-	atomic64_inc(&m->counters.invalidations_handled);
+	ib_odp_count(m, IB_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
 	mutex_unlock(&m->lock);
 	return true;
 }

@@ -27,6 +27,14 @@
 
 #include "ib_odp.h"
 
+const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
+	[IB_ODP_PAGE_FAULTS] = "page_faults",
+	[IB_ODP_PAGE_FAULTS_HANDLED] = "page_faults_handled",
+	[IB_ODP_PAGE_INVALIDATIONS] = "page_invalidations",
+	[IB_ODP_PAGE_INVALIDATIONS_HANDLED] = "page_invalidations_handled",
+	[IB_ODP_PAGE_PREFETCH] = "page_prefetch",
+};
+
 /* Pages asked of one hmm_range_fault() call at most. */
 #define IB_ODP_FAULT_CHUNK	256UL
 /* How long one access may keep losing races against invalidations. */
@@ -49,6 +57,7 @@ static struct page *odp_entry_page(unsigned long entry)
  * @addr:	start of the range, any alignment
  * @length:	bytes, > 0
  * @writable:	whether the device may write the range
+ * @totals:	IB_ODP_NUM_COUNTERS device-wide counters to add to, or NULL
  *
  * Pins and faults nothing: memory cost is the mirror itself, 8 bytes per
  * page of the range. Must be called in process context.
@@ -57,7 +66,8 @@ static struct page *odp_entry_page(unsigned long entry)
  * beyond user space, -ENOMEM.
  */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
-		       unsigned long addr, size_t length, bool writable)
+		       unsigned long addr, size_t length, bool writable,
+		       atomic64_t *totals)
 {
 	unsigned long end;
 	int ret;
@@ -72,6 +82,7 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 	m->start = addr & PAGE_MASK;
 	m->npages = (PAGE_ALIGN(end) - m->start) >> PAGE_SHIFT;
 	m->writable = writable;
+	m->totals = totals;
 	mutex_init(&m->lock);
 
 	m->entries = kvcalloc(m->npages, sizeof(*m->entries),
@@ -127,8 +138,8 @@ static void odp_install(struct ib_odp_mirror *m, unsigned long start,
 		       flags |
 		       (e[i] & IB_ODP_DIRTY);
 	}
-	atomic64_add(added, &m->counters.faults);
-	atomic64_inc(&m->counters.faults_handled);
+	ib_odp_count(m, IB_ODP_PAGE_FAULTS, added);
+	ib_odp_count(m, IB_ODP_PAGE_FAULTS_HANDLED, 1);
 }
 
 /*

@@ -35,6 +35,7 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
 
 /**
  * rxe_odp_mr_init() - give a user MR an (empty) ODP mirror
+ * @rxe:	the device, whose hw_counters total the MR's ODP counters
  * @mr:		the MR being registered with IB_ACCESS_ON_DEMAND
  * @start:	user address
  * @length:	bytes
@@ -44,16 +45,22 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
  *
  * Return: 0 or a negative errno of ib_odp_mirror_init().
  */
-int rxe_odp_mr_init(struct rxe_mr *mr, u64 start, u64 length, int access)
+int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
+		    u64 length, int access)
 {
 	struct ib_odp_mirror *m;
 	int err;
+
+	/* rxe's hw counters hold the ODP totals in the core's order */
+	BUILD_BUG_ON(RXE_CNT_ODP_PAGE_PREFETCH - RXE_CNT_ODP_PAGE_FAULTS !=
+		     IB_ODP_PAGE_PREFETCH - IB_ODP_PAGE_FAULTS);
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL);
 	if (!m)
 		return -ENOMEM;
 	err = ib_odp_mirror_init(m, current->mm, start, length,
-				 access & RXE_ODP_WRITE_ACCESS);
+				 access & RXE_ODP_WRITE_ACCESS,
+				 &rxe->stats_counters[RXE_CNT_ODP_PAGE_FAULTS]);
 	if (err) {
 		kfree(m);
 		return err;
@@ -132,27 +139,20 @@ void rxe_odp_mr_unlock(struct rxe_mr *mr)
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
 	struct rxe_mr *mr = to_rmr(ibmr);
-	struct ib_odp_stats *c;
 	struct nlattr *table;
+	int i;
 
 	if (!mr->odp)
 		return 0;
-	c = &mr->odp->counters;
 	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_STAT_HWCOUNTERS);
 	if (!table)
 		return -EMSGSIZE;
-	if (rdma_nl_stat_hwcounter_entry(msg, "page_faults",
-					 atomic64_read(&c->faults)) ||
-	    rdma_nl_stat_hwcounter_entry(msg, "page_faults_handled",
-					 atomic64_read(&c->faults_handled)) ||
-	    rdma_nl_stat_hwcounter_entry(msg, "page_invalidations",
-					 atomic64_read(&c->invalidations)) ||
-	    rdma_nl_stat_hwcounter_entry(msg, "page_invalidations_handled",
-					 atomic64_read(&c->invalidations_handled)) ||
-	    rdma_nl_stat_hwcounter_entry(msg, "page_prefetch",
-					 atomic64_read(&c->prefetch))) {
-		nla_nest_cancel(msg, table);
-		return -EMSGSIZE;
+	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++) {
+		if (rdma_nl_stat_hwcounter_entry(msg, ib_odp_counter_names[i],
+				atomic64_read(&mr->odp->counters[i]))) {
+			nla_nest_cancel(msg, table);
+			return -EMSGSIZE;
+		}
 	}
 	nla_nest_end(msg, table);
 	return 0;

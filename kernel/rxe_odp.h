@@ -12,10 +12,12 @@ struct ib_device_attr;
 struct ib_mr;
 struct sk_buff;
 struct rxe_mr;
+struct rxe_dev;
 enum rxe_mr_copy_dir;
 
 void rxe_odp_init_caps(struct ib_device_attr *attr);
-int rxe_odp_mr_init(struct rxe_mr *mr, u64 start, u64 length, int access);
+int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
+		    u64 length, int access);
 void rxe_odp_mr_cleanup(struct rxe_mr *mr);
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir);

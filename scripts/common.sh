@@ -5,7 +5,7 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${RXE_ODP_BUILD:-$ROOT/build}
 # Things worth keeping across `rm -rf build` (the debug kernel: minutes).
-CACHE=${RXE_ODP_CACHE:-$ROOT/.cache}
+CACHE=${RXE_ODP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxe-odp}
 
 log() { printf '[rxe-odp] %s\n' "$*" >&2; }
 die() { printf '[rxe-odp] error: %s\n' "$*" >&2; exit 1; }

@@ -553,6 +553,106 @@ static void unmapped_range_errors(void **state)
 	munmap(dst, len);
 }
 
+/* A device counter from hw_counters (the ODP totals), or -1. */
+static long long hw_counter(struct odp_pair *p, const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	/* the core caches hw_counters for 10 ms: read a fresh value */
+	usleep(50000);
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s",
+		 ibv_get_device_name(p->ctx->device), name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Run CMD; return the first number after WORD on the first output line
+ * that contains MATCH, or -1.
+ */
+static long long rdma_tool_value(const char *cmd, const char *match,
+				 const char *word)
+{
+	char line[4096], *at;
+	long long v = -1;
+	FILE *f = popen(cmd, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (v >= 0 || !strstr(line, match))
+			continue;
+		at = strstr(line, word);
+		if (at && at[strlen(word)] == ' ')
+			v = strtoll(at + strlen(word) + 1, NULL, 0);
+	}
+	pclose(f);
+	return v;
+}
+
+/* This MR's counter NAME as `rdma statistic mr` reports it, or -1. */
+static long long mr_counter(struct ibv_mr *mr, const char *name)
+{
+	char match[64];
+	long long mrn;
+
+	/* the tool names MRs by their resource id: find ours by its lkey */
+	snprintf(match, sizeof(match), "lkey 0x%x ", mr->lkey);
+	mrn = rdma_tool_value("rdma resource show mr 2>&1", match, "mrn");
+	if (mrn < 0)
+		return -1;
+	snprintf(match, sizeof(match), "mrn %lld ", mrn);
+	return rdma_tool_value("rdma statistic mr 2>&1", match, name);
+}
+
+/* The ODP counters follow what happened: faults per page brought in,
+ * invalidations per page dropped, on the device totals and on the MR.
+ */
+static void counters(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB, pages = len / PAGE;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	long long f0 = hw_counter(p, "page_faults");
+	long long i0 = hw_counter(p, "page_invalidations");
+	long long fh0 = hw_counter(p, "page_faults_handled");
+	long long df, di, mf;
+
+	assert_true(f0 >= 0 && i0 >= 0 && fh0 >= 0);
+	fill(p->scratch, len, 0x11);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	df = hw_counter(p, "page_faults") - f0;
+	print_message("# %zu pages written: page_faults +%lld, page_faults_handled +%lld\n",
+		      pages, df, hw_counter(p, "page_faults_handled") - fh0);
+	assert_int_equal(df, pages);
+	assert_true(hw_counter(p, "page_faults_handled") > fh0);
+
+	/* a second pass finds every page mirrored: no new faults */
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_int_equal(hw_counter(p, "page_faults") - f0, pages);
+
+	assert_int_equal(madvise(buf, len, MADV_DONTNEED), 0);
+	di = hw_counter(p, "page_invalidations") - i0;
+	print_message("# MADV_DONTNEED: page_invalidations +%lld\n", di);
+	assert_int_equal(di, pages);
+
+	mf = mr_counter(mr, "page_faults");
+	print_message("# rdma statistic mr: page_faults %lld\n", mf);
+	assert_int_equal(mf, pages);
+	assert_int_equal(mr_counter(mr, "page_invalidations"), pages);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
 /* Bad registrations fail with an error and create nothing. */
 static void bad_registrations(void **state)
 {
@@ -598,6 +698,7 @@ int main(void)
 		T(local_side_odp),
 		T(atomics),
 		T(unmapped_range_errors),
+		T(counters),
 		T(bad_registrations),
 #undef T
 	};
