@@ -467,6 +467,58 @@ static void send_recv_untouched(void **state)
 	munmap(dst, len);
 }
 
+/* The same through a shared receive queue (ODP SRQ_RECV). */
+static void srq_recv_untouched(void **state)
+{
+	struct odp_pair *p = need_odp(state, IBV_ODP_SUPPORT_SEND |
+					      IBV_ODP_SUPPORT_SRQ_RECV);
+	size_t len = 32 * KiB;
+	uint8_t *src = map_anon(len), *dst = map_anon(len);
+	struct ibv_mr *smr, *dmr;
+
+	assert_int_equal(odp_pair_use_srq(p), 0);
+	smr = reg_odp(p, src, len);
+	dmr = reg_odp(p, dst, len);
+	fill(src, len, 0x61);
+	assert_int_equal(odp_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(dst, len, 0x61));
+	assert_int_equal(ibv_dereg_mr(smr), 0);
+	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	munmap(src, len);
+	munmap(dst, len);
+}
+
+/* UD SEND and RECV on ODP buffers, both untouched before. */
+static void ud_send_recv_untouched(void **state)
+{
+	struct odp_pair *p = *state;
+	size_t len = 512, grh = 40;
+	uint8_t *src = map_anon(PAGE), *dst = map_anon(PAGE);
+	struct ibv_mr *smr, *dmr;
+	uint32_t ud = p->attr.odp_caps.per_transport_caps.ud_odp_caps;
+
+	if (!(p->attr.odp_caps.general_caps & IBV_ODP_SUPPORT) ||
+	    (ud & (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)) !=
+	    (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)) {
+		print_message("# SKIP: no UD ODP\n");
+		skip();
+	}
+	smr = reg_odp(p, src, PAGE);
+	dmr = reg_odp(p, dst, PAGE);
+	assert_int_equal(odp_ud_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
+			 IBV_WC_SUCCESS);
+	assert_true(all_zero(dst + grh, len));
+	fill(src, len, 0x62);
+	assert_int_equal(odp_ud_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(dst + grh, len, 0x62));
+	assert_int_equal(ibv_dereg_mr(smr), 0);
+	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	munmap(src, PAGE);
+	munmap(dst, PAGE);
+}
+
 /* The requester's own side on ODP: RDMA WRITE sourced from, and RDMA READ
  * landing in, untouched ODP memory.
  */
@@ -695,6 +747,8 @@ int main(void)
 		T(thp_split),
 		T(pageout_swapin),
 		T(send_recv_untouched),
+		T(srq_recv_untouched),
+		T(ud_send_recv_untouched),
 		T(local_side_odp),
 		T(atomics),
 		T(unmapped_range_errors),

@@ -28,11 +28,13 @@ static struct ibv_context *open_named(const char *name)
 	return ctx;
 }
 
-static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq)
+static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq,
+			      struct ibv_srq *srq)
 {
 	struct ibv_qp_init_attr a = {
 		.send_cq = cq,
 		.recv_cq = cq,
+		.srq = srq,
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
 			 .max_send_sge = 2, .max_recv_sge = 2 },
@@ -93,7 +95,7 @@ static int connect_pair(struct odp_pair *p)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		p->qp[i] = make_qp(p, p->cq[i]);
+		p->qp[i] = make_qp(p, p->cq[i], i == 1 ? p->srq : NULL);
 		if (!p->qp[i] || to_init(p->qp[i]))
 			return -1;
 	}
@@ -155,6 +157,8 @@ void odp_pair_close(struct odp_pair *p)
 	int i;
 
 	destroy_qps(p);
+	if (p->srq)
+		ibv_destroy_srq(p->srq);
 	if (p->scratch_mr)
 		ibv_dereg_mr(p->scratch_mr);
 	if (p->scratch)
@@ -179,6 +183,18 @@ int odp_pair_reset(struct odp_pair *p)
 		while (ibv_poll_cq(p->cq[i], 1, &wc) > 0)
 			;
 	return connect_pair(p);
+}
+
+int odp_pair_use_srq(struct odp_pair *p)
+{
+	struct ibv_srq_init_attr a = {
+		.attr = { .max_wr = 16, .max_sge = 1 },
+	};
+
+	p->srq = ibv_create_srq(p->pd, &a);
+	if (!p->srq)
+		return -1;
+	return odp_pair_reset(p);
 }
 
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps)
@@ -265,7 +281,8 @@ int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 	struct ibv_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 }, *rbad;
 	int st;
 
-	if (ibv_post_recv(p->qp[1], &rwr, &rbad))
+	if (p->srq ? ibv_post_srq_recv(p->srq, &rwr, &rbad) :
+		     ibv_post_recv(p->qp[1], &rwr, &rbad))
 		return -1;
 	st = odp_rdma(p, IBV_WR_SEND, src, skey, len, 0, 0);
 	if (st != IBV_WC_SUCCESS)
@@ -285,4 +302,78 @@ int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
 {
 	return odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, p->scratch_mr->lkey,
 			len, (uintptr_t)src, mr->rkey);
+}
+
+static struct ibv_qp *make_ud_qp(struct odp_pair *p, struct ibv_cq *cq)
+{
+	struct ibv_qp_init_attr a = {
+		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_UD,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ibv_qp_attr m = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1, .qkey = 0x11111111,
+	};
+	struct ibv_qp *qp = ibv_create_qp(p->pd, &a);
+
+	if (!qp)
+		return NULL;
+	if (ibv_modify_qp(qp, &m, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_QKEY))
+		goto err;
+	m.qp_state = IBV_QPS_RTR;
+	if (ibv_modify_qp(qp, &m, IBV_QP_STATE))
+		goto err;
+	m.qp_state = IBV_QPS_RTS;
+	m.sq_psn = 0;
+	if (ibv_modify_qp(qp, &m, IBV_QP_STATE | IBV_QP_SQ_PSN))
+		goto err;
+	return qp;
+err:
+	ibv_destroy_qp(qp);
+	return NULL;
+}
+
+int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
+		     void *dst, uint32_t dkey, size_t len)
+{
+	struct ibv_ah_attr aa = {
+		.is_global = 1, .port_num = 1,
+		.grh = { .dgid = p->gid, .sgid_index = p->gid_index,
+			 .hop_limit = 1 },
+	};
+	struct ibv_qp *tx = make_ud_qp(p, p->cq[0]);
+	struct ibv_qp *rx = make_ud_qp(p, p->cq[1]);
+	struct ibv_ah *ah = ibv_create_ah(p->pd, &aa);
+	struct ibv_sge rsge = {
+		.addr = (uintptr_t)dst, .length = len + 40, .lkey = dkey,
+	};
+	struct ibv_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 }, *rbad;
+	struct ibv_sge ssge = {
+		.addr = (uintptr_t)src, .length = len, .lkey = skey,
+	};
+	struct ibv_send_wr swr = {
+		.sg_list = &ssge, .num_sge = 1, .opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *sbad;
+	int st = -1;
+
+	if (!tx || !rx || !ah)
+		goto out;
+	swr.wr.ud.ah = ah;
+	swr.wr.ud.remote_qpn = rx->qp_num;
+	swr.wr.ud.remote_qkey = 0x11111111;
+	if (ibv_post_recv(rx, &rwr, &rbad) || ibv_post_send(tx, &swr, &sbad))
+		goto out;
+	st = wait_one(p->cq[0]);
+	if (st == IBV_WC_SUCCESS)
+		st = wait_one(p->cq[1]);
+out:
+	if (ah)
+		ibv_destroy_ah(ah);
+	if (tx)
+		ibv_destroy_qp(tx);
+	if (rx)
+		ibv_destroy_qp(rx);
+	return st;
 }

@@ -29,6 +29,8 @@ struct odp_pair {
 	int gid_index;
 	union ibv_gid gid;
 	struct ibv_device_attr_ex attr;
+	/* set by odp_pair_use_srq(): qp[1] receives from it */
+	struct ibv_srq *srq;
 	/* pinned, for the requester's side of an operation */
 	uint8_t *scratch;
 	struct ibv_mr *scratch_mr;
@@ -39,6 +41,8 @@ int odp_pair_open(struct odp_pair *p);
 void odp_pair_close(struct odp_pair *p);
 /* After an error completion both QPs are in error: make new ones. */
 int odp_pair_reset(struct odp_pair *p);
+/* Give qp[1] a shared receive queue (new QPs); RECVs go to the SRQ. */
+int odp_pair_use_srq(struct odp_pair *p);
 /* Does the device report explicit ODP for RC with these caps? */
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps);
 
@@ -56,6 +60,13 @@ int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 /* qp[0] SENDs @len bytes at @src (lkey @skey) into a RECV at @dst on qp[1]. */
 int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 		  uint32_t dkey, size_t len);
+
+/*
+ * UD: a SEND of @len bytes at @src from one UD QP to another, received at
+ * @dst (which gets the 40-byte GRH first, then the payload).
+ */
+int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
+		     void *dst, uint32_t dkey, size_t len);
 
 /* Shorthands with the scratch buffer as qp[0]'s side. */
 int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,
