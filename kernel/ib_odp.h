@@ -11,6 +11,8 @@
  *
  * ib_odp_umem.c      the mirror and the fault path
  * ib_odp_notifier.c  the invalidation side and teardown
+ * ib_odp_space.c     a region's mirrors: one (explicit ODP) or one per
+ *                    touched chunk of the address space (implicit ODP)
  *
  * A software device reads and writes the mirrored pages with the CPU, so
  * there is no DMA mapping: an entry is a page frame number and three flag
@@ -23,6 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
+#include <linux/xarray.h>
 
 /* Mirror entry: pfn << PAGE_SHIFT | flags; 0 is "not mirrored". */
 #define IB_ODP_PRESENT	BIT(0)	/* the page may be read */
@@ -82,6 +85,52 @@ struct ib_odp_mirror {
 
 /* The mirror's footprint per page, as reported by the benchmarks. */
 #define IB_ODP_BYTES_PER_PAGE	sizeof(unsigned long)
+
+/*
+ * Implicit ODP mirrors the address space in chunks of this size, each
+ * with its own notifier: 2 MiB, so a chunk's mirror is one 4 KiB page.
+ */
+#define IB_ODP_CHUNK_SHIFT	21
+#define IB_ODP_CHUNK_SIZE	(1UL << IB_ODP_CHUNK_SHIFT)
+
+/**
+ * struct ib_odp_space - what a device sees through one ODP region
+ * @mm:		the address space (mmgrab'ed)
+ * @addr:	user address of the region's first byte (0 when implicit)
+ * @implicit:	the whole address space, mirrored in chunks
+ * @writable:	the device may write
+ * @totals:	device-wide counters, or NULL
+ * @single:	explicit: the one mirror, made at registration
+ * @chunks:	implicit: mirrors by address >> IB_ODP_CHUNK_SHIFT, made on
+ *		first touch, kept until ib_odp_space_destroy()
+ * @chunk_lock:	serializes chunk creation (lookups take no lock)
+ */
+struct ib_odp_space {
+	struct mm_struct *mm;
+	unsigned long addr;
+	bool implicit;
+	bool writable;
+	atomic64_t *totals;
+	struct ib_odp_mirror *single;
+	struct xarray chunks;
+	struct mutex chunk_lock;
+};
+
+/* ib_odp_space.c */
+int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
+			       unsigned long addr, size_t length,
+			       bool writable, atomic64_t *totals);
+int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
+			       bool writable, atomic64_t *totals);
+void ib_odp_space_destroy(struct ib_odp_space *s);
+struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
+					  unsigned long addr);
+int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
+		      size_t length, bool to_space);
+struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
+					unsigned long addr, size_t length,
+					bool write);
+u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
 
 /* ib_odp_umem.c */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,

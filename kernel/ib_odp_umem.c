@@ -74,7 +74,7 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 
 	if (!length || check_add_overflow(addr, (unsigned long)length, &end))
 		return -EINVAL;
-	if (end > TASK_SIZE)
+	if (end > TASK_SIZE_MAX)
 		return -EFAULT;
 
 	m->addr = addr;

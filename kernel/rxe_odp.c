@@ -16,11 +16,14 @@
 #include "rxe.h"
 #include "ib_odp.h"
 
-/* What mlx5 reports for explicit ODP, and upstream rxe ODP supports. */
+/*
+ * What mlx5 reports for ODP: explicit and implicit, RC with every
+ * operation, UD send and receive.
+ */
 void rxe_odp_init_caps(struct ib_device_attr *attr)
 {
 	attr->kernel_cap_flags |= IBK_ON_DEMAND_PAGING;
-	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT | IB_ODP_SUPPORT_IMPLICIT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps =
 		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
 		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
@@ -34,7 +37,7 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
 				 IB_ACCESS_REMOTE_ATOMIC)
 
 /**
- * rxe_odp_mr_init() - give a user MR an (empty) ODP mirror
+ * rxe_odp_mr_init() - give a user MR an (empty) ODP address space
  * @rxe:	the device, whose hw_counters total the MR's ODP counters
  * @mr:		the MR being registered with IB_ACCESS_ON_DEMAND
  * @start:	user address
@@ -42,30 +45,40 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
  * @access:	IB_ACCESS_* flags of the registration
  *
  * Called from reg_user_mr in the registering process. Pins nothing.
+ * @start 0 and @length U64_MAX (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)) is an
+ * implicit ODP MR over the whole address space, as on mlx5; its iova must
+ * then be 0 too.
  *
- * Return: 0 or a negative errno of ib_odp_mirror_init().
+ * Return: 0 or a negative errno: -EINVAL for an implicit MR with another
+ * iova, else as ib_odp_mirror_init().
  */
 int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
-		    u64 length, int access)
+		    u64 length, u64 iova, int access)
 {
-	struct ib_odp_mirror *m;
+	atomic64_t *totals = &rxe->stats_counters[RXE_CNT_ODP_PAGE_FAULTS];
+	bool writable = access & RXE_ODP_WRITE_ACCESS;
+	struct ib_odp_space *s;
 	int err;
 
 	/* rxe's hw counters hold the ODP totals in the core's order */
 	BUILD_BUG_ON(RXE_CNT_ODP_PAGE_PREFETCH - RXE_CNT_ODP_PAGE_FAULTS !=
 		     IB_ODP_PAGE_PREFETCH - IB_ODP_PAGE_FAULTS);
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
 		return -ENOMEM;
-	err = ib_odp_mirror_init(m, current->mm, start, length,
-				 access & RXE_ODP_WRITE_ACCESS,
-				 &rxe->stats_counters[RXE_CNT_ODP_PAGE_FAULTS]);
+	if (start == 0 && length == U64_MAX)
+		err = iova ? -EINVAL :
+		      ib_odp_space_init_implicit(s, current->mm, writable,
+						 totals);
+	else
+		err = ib_odp_space_init_explicit(s, current->mm, start, length,
+						 writable, totals);
 	if (err) {
-		kfree(m);
+		kfree(s);
 		return err;
 	}
-	mr->odp = m;
+	mr->odp = s;
 	return 0;
 }
 
@@ -74,7 +87,7 @@ void rxe_odp_mr_cleanup(struct rxe_mr *mr)
 {
 	if (!mr->odp)
 		return;
-	ib_odp_mirror_destroy(mr->odp);
+	ib_odp_space_destroy(mr->odp);
 	kfree(mr->odp);
 	mr->odp = NULL;
 }
@@ -103,36 +116,36 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		return 0;
 	if (length < 0 || mr_check_range(mr, iova, length))
 		return -EFAULT;
-	return ib_odp_copy(mr->odp, rxe_odp_uaddr(mr, iova), addr, length,
-			   dir == RXE_TO_MR_OBJ);
+	return ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova), addr,
+				 length, dir == RXE_TO_MR_OBJ);
 }
 
 /**
- * rxe_odp_mr_lock_u64() - map the 8 bytes of an atomic and lock the MR
+ * rxe_odp_mr_lock_u64() - map the 8 bytes of an atomic and lock them
  * @mr:		the MR
  * @iova:	8-byte aligned iova of the operand
- * @err:	set to the error when NULL is returned
+ * @lock:	set to what rxe_odp_mr_unlock() takes
  *
- * Return: kernel address of the operand, the MR's mirror locked until
- * rxe_odp_mr_unlock(); NULL on error.
+ * Return: kernel address of the operand, its page held against
+ * invalidation until rxe_odp_mr_unlock(); NULL if it cannot be mapped.
  */
-u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, int *err)
+u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 {
 	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
+	struct ib_odp_mirror *m;
 
-	if (mr_check_range(mr, iova, sizeof(u64))) {
-		*err = -EFAULT;
+	if (mr_check_range(mr, iova, sizeof(u64)))
 		return NULL;
-	}
-	*err = ib_odp_map_and_lock(mr->odp, uaddr, sizeof(u64), true);
-	if (*err)
+	m = ib_odp_space_lock(mr->odp, uaddr, sizeof(u64), true);
+	if (IS_ERR(m))
 		return NULL;
-	return ib_odp_kaddr(mr->odp, uaddr, true);
+	*lock = m;
+	return ib_odp_kaddr(m, uaddr, true);
 }
 
-void rxe_odp_mr_unlock(struct rxe_mr *mr)
+void rxe_odp_mr_unlock(void *lock)
 {
-	ib_odp_unlock(mr->odp);
+	ib_odp_unlock(lock);
 }
 
 /* `rdma statistic mr`: the per-MR ODP counters, with mlx5's names. */
@@ -149,7 +162,7 @@ int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 		return -EMSGSIZE;
 	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++) {
 		if (rdma_nl_stat_hwcounter_entry(msg, ib_odp_counter_names[i],
-				atomic64_read(&mr->odp->counters[i]))) {
+				ib_odp_space_counter(mr->odp, i))) {
 			nla_nest_cancel(msg, table);
 			return -EMSGSIZE;
 		}

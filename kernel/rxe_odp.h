@@ -17,12 +17,12 @@ enum rxe_mr_copy_dir;
 
 void rxe_odp_init_caps(struct ib_device_attr *attr);
 int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
-		    u64 length, int access);
+		    u64 length, u64 iova, int access);
 void rxe_odp_mr_cleanup(struct rxe_mr *mr);
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir);
-u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, int *err);
-void rxe_odp_mr_unlock(struct rxe_mr *mr);
+u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock);
+void rxe_odp_mr_unlock(void *lock);
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 
 #endif /* RXE_ODP_H */

@@ -7,20 +7,10 @@
 perf_bw() {
 	local tool=$1 size=$2 iters=$3 out
 	shift 3
-	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" -F "$@")
+	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" "${PERF_OPTS[@]}" "$@")
 	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
 		{ echo "$out" >&2; return 1; }
 	awk '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $4; exit }' <<<"$out"
-}
-
-# perf_lat SIZE ITERS: typical (median) one-way latency in usec of
-# ib_write_lat.
-perf_lat() {
-	local size=$1 iters=$2 out
-	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" -F)
-	out=$(client_server ib_write_lat "${args[@]}" -- ib_write_lat "${args[@]}" "$(server_ip)") ||
-		{ echo "$out" >&2; return 1; }
-	awk '/#bytes/ { hdr = 1; next } hdr && NF >= 5 && $1 ~ /^[0-9]+$/ { print $5; exit }' <<<"$out"
 }
 
 # pingpong_usec SIZE ITERS [EXTRA...]: usec per iteration of

@@ -10,6 +10,12 @@ GIDX=${RXE_ODP_GID_INDEX:-1}
 PROGS=${RXE_ODP_PROGS:-$RXE_ODP_ROOT/build/tests}
 SKIP=77
 
+# perftest options every test uses: no CPU-frequency warning; a long QP
+# timeout (4 us * 2^20 = 4 s a retry) and a shallow send queue, so that a
+# slow guest (TCG, the debug kernel, two guests on two cores) drops fewer
+# packets and retransmits in time instead of failing with RETRY_EXC_ERR.
+PERF_OPTS=(-F -u 20 -t 16)
+
 fail() { echo "FAIL: $*"; exit 1; }
 skip() { echo "SKIP: $*"; exit $SKIP; }
 note() { echo "# $*"; }
@@ -29,6 +35,16 @@ expect_fail() {
 }
 
 module_loaded() { [ -d /sys/module/rdma_rxe_odp ]; }
+
+# setup_zram_swap: swap on zram, so that page-out tests have somewhere to
+# page out to (a test that needs it skips when there is none).
+setup_zram_swap() {
+	grep -q zram /proc/swaps && return 0
+	modprobe zram 2>/dev/null || true
+	[ -e /sys/block/zram0 ] || { note "no zram: page-out tests will skip"; return 0; }
+	{ echo 512M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
+		swapon /dev/zram0; } || note "could not set up swap on zram: page-out tests will skip"
+}
 
 # rxe_up: (re)load rdma_rxe_odp and create rxe0 on eth0, as the guest's
 # stage 2 did at boot. Tests that unload the module end with it.

@@ -6,12 +6,5 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$PROGS/odp_core_tests" ] || fail "odp_core_tests not built ($PROGS)"
-if ! grep -q zram /proc/swaps; then
-	modprobe zram 2>/dev/null || true
-	if [ -e /sys/block/zram0 ]; then
-		echo 512M >/sys/block/zram0/disksize &&
-			mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 ||
-			note "could not set up swap on zram: the page-out test will skip"
-	fi
-fi
+setup_zram_swap
 "$PROGS/odp_core_tests"

@@ -6,7 +6,7 @@
 # WARN on unload if an MR, QP or PD leaked; the suite fails on a WARN).
 . "$(dirname "$0")/lib.sh"
 
-args=(-d "$DEV" -x "$GIDX" -s 65536 -n 1000000 -F --odp)
+args=(-d "$DEV" -x "$GIDX" -s 65536 -n 1000000 "${PERF_OPTS[@]}" --odp)
 stdbuf -oL ib_write_bw "${args[@]}" >/tmp/srv.log 2>&1 &
 srv=$!
 sleep 1

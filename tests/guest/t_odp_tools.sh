@@ -16,7 +16,7 @@ echo "$out"
 [ "$(echo "$out" | grep -c "$n iters in")" -eq 2 ] || fail "ibv_rc_pingpong -o: both sides must report $n iterations"
 
 for tool in ib_write_bw ib_read_bw ib_send_bw; do
-	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 -F --odp)
+	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 "${PERF_OPTS[@]}" --odp)
 	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
 		{ echo "$out"; fail "$tool --odp"; }
 	bw=$(awk '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $4; exit }' <<<"$out")

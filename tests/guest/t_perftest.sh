@@ -10,7 +10,7 @@ bw_of() {
 }
 
 for tool in ib_write_bw ib_read_bw ib_send_bw; do
-	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 -F)
+	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 "${PERF_OPTS[@]}")
 	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
 		{ echo "$out"; fail "$tool"; }
 	bw=$(bw_of "$out")

@@ -7,6 +7,8 @@
  * and writes afterwards. The shape follows the kernel's hmm selftests.
  *
  * Run in a test guest: ./rxe-odp run -- build/tests/odp_core_tests
+ * With --implicit every test runs again through one implicit ODP MR
+ * (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)) instead of an MR per buffer.
  * Output is TAP; a device without ODP skips every test.
  */
 #define _GNU_SOURCE
@@ -14,6 +16,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,9 +103,14 @@ static long rss_kib(void)
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* An ODP MR over the buffer: its own, or the implicit one (--implicit). */
 static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
 {
-	struct ibv_mr *mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
+	struct ibv_mr *mr;
+
+	if (p->implicit_mr)
+		return p->implicit_mr;
+	mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
 
 	if (!mr)
 		print_message("# ibv_reg_mr(ODP, %zu bytes): %s\n", len,
@@ -111,16 +119,41 @@ static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
 	return mr;
 }
 
+/* Deregister what reg_odp() gave (the implicit MR lives with the pair). */
+static int odp_dereg(struct odp_pair *p, struct ibv_mr *mr)
+{
+	return mr == p->implicit_mr ? 0 : ibv_dereg_mr(mr);
+}
+
+/* A test's state: the pair first, so that *state is also the pair. */
+struct core_state {
+	struct odp_pair pair;
+	bool implicit;		/* run through one implicit ODP MR */
+};
+
+/* *state starts as the mode (a const bool *: implicit or not). */
 static int setup(void **state)
 {
-	struct odp_pair *p = calloc(1, sizeof(*p));
+	struct core_state *st = calloc(1, sizeof(*st));
+	struct odp_pair *p = &st->pair;
 
-	if (!p || odp_pair_open(p)) {
+	if (!st || odp_pair_open(p)) {
 		print_message("# cannot open the device and connect a QP pair\n");
-		free(p);
+		free(st);
 		return -1;
 	}
-	*state = p;
+	st->implicit = *(const bool *)*state;
+	if (st->implicit && (p->attr.odp_caps.general_caps &
+			     IBV_ODP_SUPPORT_IMPLICIT)) {
+		p->implicit_mr = ibv_reg_mr(p->pd, NULL, SIZE_MAX, ODP_ACCESS);
+		if (!p->implicit_mr) {
+			print_message("# implicit ODP MR: %s\n", strerror(errno));
+			odp_pair_close(p);
+			free(st);
+			return -1;
+		}
+	}
+	*state = st;
 	return 0;
 }
 
@@ -133,8 +166,13 @@ static int teardown(void **state)
 
 static struct odp_pair *need_odp(void **state, uint32_t caps)
 {
-	struct odp_pair *p = *state;
+	struct core_state *st = *state;
+	struct odp_pair *p = &st->pair;
 
+	if (st->implicit && !p->implicit_mr) {
+		print_message("# SKIP: device reports no implicit ODP\n");
+		skip();
+	}
 	if (!odp_pair_has_odp(p, caps)) {
 		print_message("# SKIP: device reports no RC ODP for %#x\n", caps);
 		skip();
@@ -171,7 +209,7 @@ static void reg_1g_no_rss_growth(void **state)
 	assert_true(resident_pages(buf, len) >= 1);
 	assert_true(after_write - before < 4096);
 
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -187,7 +225,7 @@ static void write_untouched(void **state)
 	fill(p->scratch, len, 0xb2);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0xb2));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -213,7 +251,7 @@ static void dontneed_zero_fill(void **state)
 	fill(buf, len, 0xc4);
 	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, len, 0xc4));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -242,7 +280,7 @@ static void remap_fixed(void **state)
 	fill(p->scratch, len, 0xd3);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0xd3));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -287,7 +325,7 @@ static void fork_cow_parent(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -316,7 +354,7 @@ static void mprotect_read_only(void **state)
 	assert_int_equal(mprotect(buf, len, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0xf2));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -346,7 +384,7 @@ static void file_truncate(void **state)
 	assert_int_equal(odp_pair_reset(p), 0);
 	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, 16 * KiB, 0x91));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 	close(fd);
 }
@@ -385,7 +423,7 @@ static void thp_split(void **state)
 	assert_int_equal(odp_pair_reset(p), 0);
 	/* and the hole itself is an access error */
 	assert_int_equal(odp_remote_read(p, mr, hole, PAGE), IBV_WC_REM_ACCESS_ERR);
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(raw, len + huge);
 }
 
@@ -437,7 +475,7 @@ static void pageout_swapin(void **state)
 	fill(p->scratch, len, 0x52);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0x52));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -461,8 +499,8 @@ static void send_recv_untouched(void **state)
 	assert_int_equal(odp_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
 			 IBV_WC_SUCCESS);
 	assert_true(holds(dst, len, 0x41));
-	assert_int_equal(ibv_dereg_mr(smr), 0);
-	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	assert_int_equal(odp_dereg(p, smr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
 	munmap(src, len);
 	munmap(dst, len);
 }
@@ -483,8 +521,8 @@ static void srq_recv_untouched(void **state)
 	assert_int_equal(odp_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
 			 IBV_WC_SUCCESS);
 	assert_true(holds(dst, len, 0x61));
-	assert_int_equal(ibv_dereg_mr(smr), 0);
-	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	assert_int_equal(odp_dereg(p, smr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
 	munmap(src, len);
 	munmap(dst, len);
 }
@@ -513,8 +551,8 @@ static void ud_send_recv_untouched(void **state)
 	assert_int_equal(odp_ud_send_recv(p, src, smr->lkey, dst, dmr->lkey, len),
 			 IBV_WC_SUCCESS);
 	assert_true(holds(dst + grh, len, 0x62));
-	assert_int_equal(ibv_dereg_mr(smr), 0);
-	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	assert_int_equal(odp_dereg(p, smr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
 	munmap(src, PAGE);
 	munmap(dst, PAGE);
 }
@@ -537,8 +575,8 @@ static void local_side_odp(void **state)
 	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, mine, lmr->lkey, len,
 				  (uintptr_t)target, tmr->rkey), IBV_WC_SUCCESS);
 	assert_true(holds(target, len, 0x32));
-	assert_int_equal(ibv_dereg_mr(lmr), 0);
-	assert_int_equal(ibv_dereg_mr(tmr), 0);
+	assert_int_equal(odp_dereg(p, lmr), 0);
+	assert_int_equal(odp_dereg(p, tmr), 0);
 	munmap(mine, len);
 	munmap(target, len);
 }
@@ -570,7 +608,7 @@ static void atomics(void **state)
 			 IBV_WC_SUCCESS);
 	assert_int_equal(old, 0);
 	assert_int_equal(buf[4096], 1);
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -599,8 +637,8 @@ static void unmapped_range_errors(void **state)
 	fill(buf, 16 * KiB, 0x21);
 	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, 16 * KiB, 0x21));
-	assert_int_equal(ibv_dereg_mr(mr), 0);
-	assert_int_equal(ibv_dereg_mr(dmr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
 	munmap(buf, len);
 	munmap(dst, len);
 }
@@ -701,7 +739,7 @@ static void counters(void **state)
 	print_message("# rdma statistic mr: page_faults %lld\n", mf);
 	assert_int_equal(mf, pages);
 	assert_int_equal(mr_counter(mr, "page_invalidations"), pages);
-	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 }
 
@@ -730,13 +768,39 @@ static void bad_registrations(void **state)
 	assert_true(errno != 0);
 	/* and a good one still works afterwards */
 	mr = reg_odp(p, p->scratch, PAGE);
+	assert_int_equal(odp_dereg(p, mr), 0);
+}
+
+/* Implicit ODP only: bad implicit registrations are refused. */
+static void implicit_bad_registrations(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	struct ibv_mr *mr;
+
+	if (!((struct core_state *)*state)->implicit)
+		skip();
+	/* an implicit MR must start at iova 0, as on mlx5 */
+	errno = 0;
+	mr = ibv_reg_mr_iova(p->pd, NULL, SIZE_MAX, PAGE, ODP_ACCESS);
+	assert_null(mr);
+	assert_int_equal(errno, EINVAL);
+	/* the whole address space cannot be pinned */
+	mr = ibv_reg_mr(p->pd, NULL, SIZE_MAX, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
+	assert_null(mr);
+	/* a second implicit MR in the same PD is fine (mlx5 allows it) */
+	mr = ibv_reg_mr(p->pd, NULL, SIZE_MAX, ODP_ACCESS);
+	assert_non_null(mr);
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	static const bool explicit_mode, implicit_mode = true;
+	bool implicit = argc > 1 && !strcmp(argv[1], "--implicit");
+	const bool *mode = implicit ? &implicit_mode : &explicit_mode;
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, \
+						       (void *)mode)
 		T(reg_1g_no_rss_growth),
 		T(write_untouched),
 		T(dontneed_zero_fill),
@@ -754,9 +818,11 @@ int main(void)
 		T(unmapped_range_errors),
 		T(counters),
 		T(bad_registrations),
+		T(implicit_bad_registrations),
 #undef T
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests_name("odp_core", tests, NULL, NULL);
+	return cmocka_run_group_tests_name(implicit ? "odp_core_implicit" :
+					   "odp_core", tests, NULL, NULL);
 }

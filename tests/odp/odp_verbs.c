@@ -157,6 +157,8 @@ void odp_pair_close(struct odp_pair *p)
 	int i;
 
 	destroy_qps(p);
+	if (p->implicit_mr)
+		ibv_dereg_mr(p->implicit_mr);
 	if (p->srq)
 		ibv_destroy_srq(p->srq);
 	if (p->scratch_mr)

@@ -29,6 +29,8 @@ struct odp_pair {
 	int gid_index;
 	union ibv_gid gid;
 	struct ibv_device_attr_ex attr;
+	/* an implicit ODP MR (the whole address space), when in use */
+	struct ibv_mr *implicit_mr;
 	/* set by odp_pair_use_srq(): qp[1] receives from it */
 	struct ibv_srq *srq;
 	/* pinned, for the requester's side of an operation */

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
+/*
+ * The ODP address space of one memory region: what the device sees through
+ * the region, as one or more mirrors (ib_odp_umem.c).
+ *
+ * Explicit ODP: one mirror over exactly the registered range, made at
+ * registration.
+ *
+ * Implicit ODP (the whole address space as one region, mlx5's
+ * ibv_reg_mr(pd, NULL, SIZE_MAX, IBV_ACCESS_ON_DEMAND)): the address space
+ * is cut in IB_ODP_CHUNK_SIZE chunks, and a chunk gets its own mirror, with
+ * its own interval notifier, the first time the device touches it. Memory
+ * follows what the device touched, never the size of the address space;
+ * chunks stay until deregistration.
+ *
+ * An access never spans two mirrors: ib_odp_space_copy() cuts it at chunk
+ * boundaries and locks one mirror at a time.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "ib_odp.h"
+
+static int odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
+			  bool writable, atomic64_t *totals)
+{
+	s->mm = mm;
+	mmgrab(mm);
+	s->writable = writable;
+	s->totals = totals;
+	xa_init(&s->chunks);
+	mutex_init(&s->chunk_lock);
+	return 0;
+}
+
+/**
+ * ib_odp_space_init_explicit() - the space of an explicit ODP region
+ * @s:		zeroed space
+ * @mm:		the registering process's address space
+ * @addr:	start of the region
+ * @length:	bytes
+ * @writable:	the device may write the region
+ * @totals:	device-wide counters (enum ib_odp_counter), or NULL
+ *
+ * Return: 0 or an error of ib_odp_mirror_init().
+ */
+int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
+			       unsigned long addr, size_t length,
+			       bool writable, atomic64_t *totals)
+{
+	int ret;
+
+	s->single = kzalloc(sizeof(*s->single), GFP_KERNEL);
+	if (!s->single)
+		return -ENOMEM;
+	ret = ib_odp_mirror_init(s->single, mm, addr, length, writable,
+				 totals);
+	if (ret) {
+		kfree(s->single);
+		s->single = NULL;
+		return ret;
+	}
+	s->addr = addr;
+	return odp_space_init(s, mm, writable, totals);
+}
+
+/**
+ * ib_odp_space_init_implicit() - the space of an implicit ODP region
+ * @s:		zeroed space
+ * @mm:		the registering process's address space
+ * @writable:	the device may write
+ * @totals:	device-wide counters (enum ib_odp_counter), or NULL
+ *
+ * Allocates nothing but the space itself.
+ *
+ * Return: 0.
+ */
+int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
+			       bool writable, atomic64_t *totals)
+{
+	s->implicit = true;
+	return odp_space_init(s, mm, writable, totals);
+}
+
+/* Create the mirror of the chunk at @index; chunk_lock held. */
+static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
+					      unsigned long index)
+{
+	struct ib_odp_mirror *m;
+	int ret;
+
+	/* a notifier needs a live address space */
+	if (!mmget_not_zero(s->mm))
+		return ERR_PTR(-EFAULT);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* the last chunk may stop short of a chunk at the top of user space */
+	ret = ib_odp_mirror_init(m, s->mm, index << IB_ODP_CHUNK_SHIFT,
+				 min(IB_ODP_CHUNK_SIZE, TASK_SIZE_MAX -
+				     (index << IB_ODP_CHUNK_SHIFT)),
+				 s->writable, s->totals);
+	if (ret)
+		goto out;
+	ret = xa_err(xa_store(&s->chunks, index, m, GFP_KERNEL));
+	if (ret)
+		ib_odp_mirror_destroy(m);
+out:
+	mmput(s->mm);
+	if (ret) {
+		kfree(m);
+		return ERR_PTR(ret);
+	}
+	return m;
+}
+
+/**
+ * ib_odp_space_mirror() - the mirror that covers @addr
+ * @s:		the space
+ * @addr:	user address
+ *
+ * For an implicit space, creates the chunk's mirror on first use (may
+ * sleep).
+ *
+ * Return: the mirror, or ERR_PTR(-EFAULT) for an address outside user
+ * space or a process that is exiting, ERR_PTR(-ENOMEM).
+ */
+struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
+					  unsigned long addr)
+{
+	unsigned long index = addr >> IB_ODP_CHUNK_SHIFT;
+	struct ib_odp_mirror *m;
+
+	if (!s->implicit)
+		return s->single;
+	if (addr >= TASK_SIZE_MAX)
+		return ERR_PTR(-EFAULT);
+	m = xa_load(&s->chunks, index);
+	if (m)
+		return m;
+	mutex_lock(&s->chunk_lock);
+	m = xa_load(&s->chunks, index);
+	if (!m)
+		m = odp_chunk_create(s, index);
+	mutex_unlock(&s->chunk_lock);
+	return m;
+}
+
+/* Bytes from @addr to the end of the mirror that holds it. */
+static size_t odp_left_in_mirror(struct ib_odp_mirror *m, unsigned long addr)
+{
+	return ib_odp_end(m) - addr;
+}
+
+/**
+ * ib_odp_space_copy() - copy between a kernel buffer and the space
+ * @s:		the space
+ * @addr:	user address
+ * @buf:	kernel buffer
+ * @length:	bytes, > 0
+ * @to_space:	write the space (else read it)
+ *
+ * Return: 0 or an error of ib_odp_copy() / ib_odp_space_mirror().
+ */
+int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
+		      size_t length, bool to_space)
+{
+	struct ib_odp_mirror *m;
+	size_t n;
+	int ret;
+
+	while (length) {
+		m = ib_odp_space_mirror(s, addr);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		if (addr < m->start || addr >= ib_odp_end(m))
+			return -EFAULT;
+		n = min(length, odp_left_in_mirror(m, addr));
+		ret = ib_odp_copy(m, addr, buf, n, to_space);
+		if (ret)
+			return ret;
+		addr += n;
+		buf += n;
+		length -= n;
+	}
+	return 0;
+}
+
+/**
+ * ib_odp_space_lock() - map a small range and lock its mirror
+ * @s:		the space
+ * @addr:	user address; [addr, addr + length) within one chunk
+ * @length:	bytes, > 0
+ * @write:	the caller will write
+ *
+ * Return: the locked mirror (unlock with ib_odp_unlock()), or an ERR_PTR.
+ */
+struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
+					unsigned long addr, size_t length,
+					bool write)
+{
+	struct ib_odp_mirror *m = ib_odp_space_mirror(s, addr);
+	int ret;
+
+	if (IS_ERR(m))
+		return m;
+	ret = ib_odp_map_and_lock(m, addr, length, write);
+	return ret ? ERR_PTR(ret) : m;
+}
+
+/**
+ * ib_odp_space_counter() - one counter of the whole space
+ * @s:	the space
+ * @c:	which
+ *
+ * Return: the sum over the space's mirrors.
+ */
+u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c)
+{
+	struct ib_odp_mirror *m;
+	unsigned long index;
+	u64 sum = 0;
+
+	if (!s->implicit)
+		return atomic64_read(&s->single->counters[c]);
+	xa_for_each(&s->chunks, index, m)
+		sum += atomic64_read(&m->counters[c]);
+	return sum;
+}
+
+/**
+ * ib_odp_space_destroy() - tear the space down (deregistration)
+ * @s:	the space; no access is in flight or will start
+ */
+void ib_odp_space_destroy(struct ib_odp_space *s)
+{
+	struct ib_odp_mirror *m;
+	unsigned long index;
+
+	if (!s->mm)
+		return;
+	if (s->single) {
+		ib_odp_mirror_destroy(s->single);
+		kfree(s->single);
+	}
+	xa_for_each(&s->chunks, index, m) {
+		ib_odp_mirror_destroy(m);
+		kfree(m);
+	}
+	xa_destroy(&s->chunks);
+	mmdrop(s->mm);
+	s->mm = NULL;
+}
