@@ -131,6 +131,8 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
 					bool write);
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
+int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
+			  size_t length, bool write, bool fault);
 
 /* ib_odp_umem.c */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
@@ -142,6 +144,8 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 		size_t length, bool to_mirror);
+int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
+		    size_t length, bool write, bool fault);
 
 /* ib_odp_notifier.c */
 extern const struct mmu_interval_notifier_ops ib_odp_notifier_ops;

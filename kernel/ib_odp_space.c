@@ -156,6 +156,49 @@ static size_t odp_left_in_mirror(struct ib_odp_mirror *m, unsigned long addr)
 	return ib_odp_end(m) - addr;
 }
 
+/* Run @fn over the pieces of [addr, addr + length), one mirror each. */
+static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
+			      size_t length,
+			      int (*fn)(struct ib_odp_mirror *m,
+					unsigned long addr, size_t n,
+					void *arg),
+			      void *arg)
+{
+	struct ib_odp_mirror *m;
+	size_t n;
+	int ret;
+
+	while (length) {
+		m = ib_odp_space_mirror(s, addr);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		if (addr < m->start || addr >= ib_odp_end(m))
+			return -EFAULT;
+		n = min(length, odp_left_in_mirror(m, addr));
+		ret = fn(m, addr, n, arg);
+		if (ret)
+			return ret;
+		addr += n;
+		length -= n;
+	}
+	return 0;
+}
+
+struct odp_copy_arg {
+	void *buf;
+	bool to_space;
+};
+
+static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
+			  size_t n, void *arg)
+{
+	struct odp_copy_arg *c = arg;
+	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space);
+
+	c->buf += n;
+	return ret;
+}
+
 /**
  * ib_odp_space_copy() - copy between a kernel buffer and the space
  * @s:		the space
@@ -169,25 +212,40 @@ static size_t odp_left_in_mirror(struct ib_odp_mirror *m, unsigned long addr)
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 		      size_t length, bool to_space)
 {
-	struct ib_odp_mirror *m;
-	size_t n;
-	int ret;
+	struct odp_copy_arg c = { .buf = buf, .to_space = to_space };
 
-	while (length) {
-		m = ib_odp_space_mirror(s, addr);
-		if (IS_ERR(m))
-			return PTR_ERR(m);
-		if (addr < m->start || addr >= ib_odp_end(m))
-			return -EFAULT;
-		n = min(length, odp_left_in_mirror(m, addr));
-		ret = ib_odp_copy(m, addr, buf, n, to_space);
-		if (ret)
-			return ret;
-		addr += n;
-		buf += n;
-		length -= n;
-	}
-	return 0;
+	return odp_space_for_each(s, addr, length, odp_copy_piece, &c);
+}
+
+struct odp_prefetch_arg {
+	bool write;
+	bool fault;
+};
+
+static int odp_prefetch_piece(struct ib_odp_mirror *m, unsigned long addr,
+			      size_t n, void *arg)
+{
+	struct odp_prefetch_arg *p = arg;
+
+	return ib_odp_prefetch(m, addr, n, p->write, p->fault);
+}
+
+/**
+ * ib_odp_space_prefetch() - ib_odp_prefetch() over a space
+ * @s:		the space
+ * @addr:	user address
+ * @length:	bytes, > 0
+ * @write:	make the pages writable too
+ * @fault:	fault missing pages in; else mirror only what is present
+ *
+ * Return: 0 or an error of ib_odp_prefetch() / ib_odp_space_mirror().
+ */
+int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
+			  size_t length, bool write, bool fault)
+{
+	struct odp_prefetch_arg p = { .write = write, .fault = fault };
+
+	return odp_space_for_each(s, addr, length, odp_prefetch_piece, &p);
 }
 
 /**

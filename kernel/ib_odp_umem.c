@@ -117,9 +117,19 @@ static unsigned long odp_first_missing(struct ib_odp_mirror *m,
 	return end;
 }
 
-/* Record what hmm_range_fault() returned. Called with m->lock held. */
+/* What hmm_range_fault() must make present: for an access, or nothing. */
+static unsigned long odp_req_flags(bool write)
+{
+	return HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0);
+}
+
+/*
+ * Record what hmm_range_fault() returned and count the pages added on
+ * @counter (page faults or prefetch). Called with m->lock held.
+ */
 static void odp_install(struct ib_odp_mirror *m, unsigned long start,
-			const unsigned long *pfns, unsigned long npages)
+			const unsigned long *pfns, unsigned long npages,
+			enum ib_odp_counter counter)
 {
 	unsigned long *e = odp_entry(m, start);
 	unsigned long i, flags, added = 0;
@@ -138,17 +148,19 @@ static void odp_install(struct ib_odp_mirror *m, unsigned long start,
 		       flags |
 		       (e[i] & IB_ODP_DIRTY);
 	}
-	ib_odp_count(m, IB_ODP_PAGE_FAULTS, added);
-	ib_odp_count(m, IB_ODP_PAGE_FAULTS_HANDLED, 1);
+	ib_odp_count(m, counter, added);
+	if (counter == IB_ODP_PAGE_FAULTS)
+		ib_odp_count(m, IB_ODP_PAGE_FAULTS_HANDLED, 1);
 }
 
 /*
- * Fault [start, end) in and install it: the mmu_interval_read_begin() /
- * hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
+ * Fault [start, end) in (@req_flags: odp_req_flags(), or 0 to take only
+ * the pages already present) and install it: the mmu_interval_read_begin()
+ * / hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
  */
 static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
-			   unsigned long end, bool write,
-			   unsigned long deadline)
+			   unsigned long end, unsigned long req_flags,
+			   enum ib_odp_counter counter, unsigned long deadline)
 {
 	struct mm_struct *mm = m->notifier.mm;
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
@@ -156,8 +168,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		.notifier = &m->notifier,
 		.start = start,
 		.end = end,
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (write ? HMM_PFN_REQ_WRITE : 0),
+		.default_flags = req_flags,
 	};
 	int ret;
 
@@ -191,7 +202,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			mutex_unlock(&m->lock);
 			continue;
 		}
-		odp_install(m, start, range.hmm_pfns, npages);
+		odp_install(m, start, range.hmm_pfns, npages, counter);
 		mutex_unlock(&m->lock);
 		break;
 	}
@@ -244,10 +255,51 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 
 		ret = odp_fault_range(m, miss,
 				      min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),
-				      write, deadline);
+				      odp_req_flags(write), IB_ODP_PAGE_FAULTS,
+				      deadline);
 		if (ret)
 			return ret;
 	}
+}
+
+/**
+ * ib_odp_prefetch() - bring a range into the mirror ahead of use
+ * @m:		the mirror
+ * @addr:	user address
+ * @length:	bytes, > 0
+ * @write:	make the pages writable too
+ * @fault:	fault missing pages in; else mirror only what is present
+ *
+ * May sleep. Counts the pages it adds as page_prefetch.
+ *
+ * Return: 0, or -EFAULT, -EACCES, -EBUSY, -ENOMEM as
+ * ib_odp_map_and_lock().
+ */
+int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
+		    size_t length, bool write, bool fault)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
+	unsigned long start, end, a;
+	int ret;
+
+	if (write && !m->writable)
+		return -EACCES;
+	if (!length || addr < m->start ||
+	    check_add_overflow(addr, (unsigned long)length, &end) ||
+	    end > ib_odp_end(m))
+		return -EFAULT;
+	start = addr & PAGE_MASK;
+	end = PAGE_ALIGN(end);
+	for (a = start; a < end; a += IB_ODP_FAULT_CHUNK << PAGE_SHIFT) {
+		ret = odp_fault_range(m, a,
+				      min(end, a + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),
+				      fault ? odp_req_flags(write) : 0,
+				      IB_ODP_PAGE_PREFETCH, deadline);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*

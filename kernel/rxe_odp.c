@@ -148,6 +148,144 @@ void rxe_odp_mr_unlock(void *lock)
 	ib_odp_unlock(lock);
 }
 
+/* Prefetch one SGE's range of an ODP MR. */
+static int rxe_odp_prefetch_sge(struct rxe_mr *mr, u64 iova, u32 length,
+				bool write, bool fault)
+{
+	if (!length)
+		return 0;
+	if (mr_check_range(mr, iova, length))
+		return -EFAULT;
+	return ib_odp_space_prefetch(mr->odp, rxe_odp_uaddr(mr, iova), length,
+				     write, fault);
+}
+
+/*
+ * The MR an SGE names, for prefetch: an ODP MR of this PD, and one the
+ * device may write for PREFETCH_WRITE. Holds a reference.
+ */
+static struct rxe_mr *rxe_odp_prefetch_mr(struct rxe_pd *pd, u32 lkey,
+					  bool write)
+{
+	struct rxe_mr *mr = lookup_mr(pd, write ? IB_ACCESS_LOCAL_WRITE : 0,
+				      lkey, RXE_LOOKUP_LOCAL);
+
+	if (mr && !mr->odp) {
+		rxe_put(mr);
+		mr = NULL;
+	}
+	return mr;
+}
+
+/* An asynchronous prefetch: the MRs stay referenced until it is done. */
+struct rxe_odp_prefetch {
+	struct work_struct work;
+	bool write;
+	bool fault;
+	u32 num_sge;
+	struct {
+		struct rxe_mr *mr;
+		u64 iova;
+		u32 length;
+	} sge[];
+};
+
+static void rxe_odp_prefetch_work(struct work_struct *work)
+{
+	struct rxe_odp_prefetch *p = container_of(work, typeof(*p), work);
+	u32 i;
+
+	/* best effort, as on mlx5: a failed range is left to fault later */
+	for (i = 0; i < p->num_sge; i++) {
+		rxe_odp_prefetch_sge(p->sge[i].mr, p->sge[i].iova,
+				     p->sge[i].length, p->write, p->fault);
+		rxe_put(p->sge[i].mr);
+	}
+	kfree(p);
+}
+
+static int rxe_odp_prefetch_async(struct rxe_pd *pd, bool write, bool fault,
+				  struct ib_sge *sg_list, u32 num_sge)
+{
+	struct rxe_odp_prefetch *p;
+	u32 i;
+
+	p = kzalloc(struct_size(p, sge, num_sge), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->write = write;
+	p->fault = fault;
+	for (i = 0; i < num_sge; i++) {
+		p->sge[i].mr = rxe_odp_prefetch_mr(pd, sg_list[i].lkey, write);
+		if (!p->sge[i].mr)
+			goto err_put;
+		p->sge[i].iova = sg_list[i].addr;
+		p->sge[i].length = sg_list[i].length;
+		p->num_sge++;
+	}
+	INIT_WORK(&p->work, rxe_odp_prefetch_work);
+	rxe_queue_work(&p->work);
+	return 0;
+
+err_put:
+	while (i--)
+		rxe_put(p->sge[i].mr);
+	kfree(p);
+	return -ENOENT;
+}
+
+/**
+ * rxe_odp_advise_mr() - the advise_mr verb: prefetch into ODP MRs
+ * @ibpd:	PD of the MRs
+ * @advice:	PREFETCH, PREFETCH_WRITE or PREFETCH_NO_FAULT
+ * @flags:	IB_UVERBS_ADVISE_MR_FLAG_FLUSH: wait until done
+ * @sg_list:	ranges, by lkey and address
+ * @num_sge:	their number
+ * @attrs:	unused
+ *
+ * As on mlx5: without FLUSH the prefetch runs on the workqueue and holds
+ * its MRs, so deregistration waits for it; an SGE whose lkey is not an ODP
+ * MR of the PD (or not writable, for PREFETCH_WRITE) fails the call with
+ * -ENOENT before anything is done.
+ *
+ * Return: 0, -EOPNOTSUPP for another advice, -ENOENT, or with FLUSH the
+ * first error of a range (-EFAULT for one that is not mapped).
+ */
+int rxe_odp_advise_mr(struct ib_pd *ibpd,
+		      enum ib_uverbs_advise_mr_advice advice, u32 flags,
+		      struct ib_sge *sg_list, u32 num_sge,
+		      struct uverbs_attr_bundle *attrs)
+{
+	bool write = advice == IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE;
+	bool fault = advice != IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT;
+	struct rxe_pd *pd = to_rpd(ibpd);
+	struct rxe_mr *mr;
+	int err = 0;
+	u32 i;
+
+	switch (advice) {
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH:
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE:
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (!(flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH))
+		return rxe_odp_prefetch_async(pd, write, fault, sg_list,
+					      num_sge);
+
+	for (i = 0; i < num_sge && !err; i++) {
+		mr = rxe_odp_prefetch_mr(pd, sg_list[i].lkey, write);
+		if (!mr)
+			return -ENOENT;
+		err = rxe_odp_prefetch_sge(mr, sg_list[i].addr,
+					   sg_list[i].length, write, fault);
+		rxe_put(mr);
+	}
+	return err;
+}
+
 /* `rdma statistic mr`: the per-MR ODP counters, with mlx5's names. */
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {

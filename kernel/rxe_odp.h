@@ -8,7 +8,10 @@
 
 #include <linux/types.h>
 
+enum ib_uverbs_advise_mr_advice;
 struct ib_device_attr;
+struct ib_sge;
+struct uverbs_attr_bundle;
 struct ib_mr;
 struct sk_buff;
 struct rxe_mr;
@@ -24,5 +27,9 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock);
 void rxe_odp_mr_unlock(void *lock);
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+int rxe_odp_advise_mr(struct ib_pd *ibpd,
+		      enum ib_uverbs_advise_mr_advice advice, u32 flags,
+		      struct ib_sge *sg_list, u32 num_sge,
+		      struct uverbs_attr_bundle *attrs);
 
 #endif /* RXE_ODP_H */

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 
+#include "odp.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
@@ -743,6 +744,93 @@ static void counters(void **state)
 	munmap(buf, len);
 }
 
+/* Wait up to 10 s for a device counter to reach @want; its last value. */
+static long long wait_counter(struct odp_pair *p, const char *name,
+			      long long want)
+{
+	long long v = hw_counter(p, name);
+	int i;
+
+	for (i = 0; i < 200 && v < want; i++)
+		v = hw_counter(p, name);
+	return v;
+}
+
+/* Prefetch through libodp (advise_mr): synchronous and asynchronous,
+ * NO_FAULT, what it does to the fault counters, and the errors mlx5 gives.
+ */
+static void prefetch(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB, pages = len / PAGE;
+	uint8_t *buf = map_anon(len), *cold = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len), *cmr = reg_odp(p, cold, len);
+	struct ibv_sge sge = { (uintptr_t)buf, len, mr->lkey };
+	struct ibv_sge csge = { (uintptr_t)cold, len, cmr->lkey };
+	struct ibv_sge bad;
+	long long pf0, f0;
+
+	fill(buf, len, 0x81);
+	pf0 = hw_counter(p, "page_prefetch");
+	f0 = hw_counter(p, "page_faults");
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), 0);
+	assert_int_equal(hw_counter(p, "page_prefetch") - pf0, pages);
+	/* everything is mirrored now: the traffic takes no fault */
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x81));
+	fill(p->scratch, len, 0x82);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x82));
+	assert_int_equal(hw_counter(p, "page_faults") - f0, 0);
+
+	/* NO_FAULT on memory never touched: nothing to mirror, no error */
+	pf0 = hw_counter(p, "page_prefetch");
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &csge, 1), 0);
+	assert_int_equal(hw_counter(p, "page_prefetch") - pf0, 0);
+	assert_int_equal(resident_pages(cold, len), 0);
+
+	/* asynchronous: returns at once, the pages arrive in the background */
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+				       0, &csge, 1), 0);
+	assert_int_equal(wait_counter(p, "page_prefetch", pf0 + pages) - pf0,
+			 pages);
+	assert_int_equal(resident_pages(cold, len), pages);
+
+	/* errors, as mlx5 gives them */
+	bad = sge;
+	bad.lkey = mr->lkey ^ 0xffff00;
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &bad, 1), ENOENT);
+	bad = sge;
+	bad.lkey = p->scratch_mr->lkey;		/* pinned, not ODP */
+	bad.addr = (uintptr_t)p->scratch;
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &bad, 1), ENOENT);
+	assert_true(odp_advise_mr(p->pd, (enum ibv_advise_mr_advice)7,
+				  IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1) != 0);
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 0), EINVAL);
+	if (!p->implicit_mr) {
+		bad = sge;
+		bad.addr = (uintptr_t)buf + len;	/* past the MR */
+		assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+					       IBV_ADVISE_MR_FLAG_FLUSH, &bad, 1),
+				 EFAULT);
+	}
+	assert_int_equal(munmap(buf, len), 0);		/* not mapped any more */
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), EFAULT);
+
+	/* an asynchronous prefetch still running does not stop dereg */
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       0, &csge, 1), 0);
+	assert_int_equal(odp_dereg(p, cmr), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
+	munmap(cold, len);
+}
+
 /* Bad registrations fail with an error and create nothing. */
 static void bad_registrations(void **state)
 {
@@ -817,6 +905,7 @@ int main(int argc, char **argv)
 		T(atomics),
 		T(unmapped_range_errors),
 		T(counters),
+		T(prefetch),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 #undef T
