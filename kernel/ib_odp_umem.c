@@ -212,6 +212,25 @@ out_free:
 	return ret;
 }
 
+/*
+ * Check an access of @length bytes at @addr against the mirror; give the
+ * pages it covers as [*start, *end).
+ */
+static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
+			  size_t length, bool write, unsigned long *start,
+			  unsigned long *end)
+{
+	if (write && !m->writable)
+		return -EACCES;
+	if (!length || addr < m->start ||
+	    check_add_overflow(addr, (unsigned long)length, end) ||
+	    *end > ib_odp_end(m))
+		return -EFAULT;
+	*start = addr & PAGE_MASK;
+	*end = PAGE_ALIGN(*end);
+	return 0;
+}
+
 /**
  * ib_odp_map_and_lock() - make a range of the mirror usable and lock it
  * @m:		the mirror
@@ -237,14 +256,9 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 	unsigned long start, end, miss;
 	int ret;
 
-	if (write && !m->writable)
-		return -EACCES;
-	if (!length || addr < m->start ||
-	    check_add_overflow(addr, (unsigned long)length, &end) ||
-	    end > ib_odp_end(m))
-		return -EFAULT;
-	start = addr & PAGE_MASK;
-	end = PAGE_ALIGN(end);
+	ret = odp_page_range(m, addr, length, write, &start, &end);
+	if (ret)
+		return ret;
 
 	for (;;) {
 		mutex_lock(&m->lock);
@@ -283,14 +297,9 @@ int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 	unsigned long start, end, a;
 	int ret;
 
-	if (write && !m->writable)
-		return -EACCES;
-	if (!length || addr < m->start ||
-	    check_add_overflow(addr, (unsigned long)length, &end) ||
-	    end > ib_odp_end(m))
-		return -EFAULT;
-	start = addr & PAGE_MASK;
-	end = PAGE_ALIGN(end);
+	ret = odp_page_range(m, addr, length, write, &start, &end);
+	if (ret)
+		return ret;
 	for (a = start; a < end; a += IB_ODP_FAULT_CHUNK << PAGE_SHIFT) {
 		ret = odp_fault_range(m, a,
 				      min(end, a + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),

@@ -23,6 +23,22 @@ fi
 echo "ODP capabilities: ${caps% }"
 echo
 
+# odp_pingpong LABEL ARGS...: a run of examples/odp_pingpong (server on the
+# peer side, client here); prints the client's summary.
+odp_pingpong() {
+	local label=$1 out
+	shift
+	local args=(-d "$DEV" -g "$GIDX" -n 300 -m 50 "$@")
+	echo "odp_pingpong, $label:"
+	out=$(client_server "$PROGS/../odp_pingpong" "${args[@]}" -- \
+		"$PROGS/../odp_pingpong" "${args[@]}" "$(server_ip)") ||
+		{ echo "$out" | sed 's/^/  /'; return 1; }
+	echo "$out" | sed -n '1,/^--- server/p' | grep -v '^--- server' | sed 's/^/  /'
+}
+odp_pingpong "explicit ODP MR over 1 GiB, pages dropped every 50 iterations"
+odp_pingpong "one implicit ODP MR, prefetched, pages dropped every 50 iterations" -i -P
+echo
+
 # row LABEL UNIT PINNED ODP: one line of the table, with ODP's speed
 # relative to pinned (above 1: ODP faster; for times, pinned/ODP).
 row() {

@@ -25,8 +25,9 @@ finish() {
 	reboot -f
 }
 
+# /tmp stays the overlay's (writable, in RAM): a tmpfs over it would hide
+# the host's /tmp, where the repository itself may be (a CI checkout).
 setup_fs() {
-	mount -t tmpfs -o mode=1777 tmpfs /tmp
 	mkdir -p /dev/shm /dev/pts
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 	mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts

@@ -36,6 +36,13 @@ expect_fail() {
 
 module_loaded() { [ -d /sys/module/rdma_rxe_odp ]; }
 
+# setup_hugepages: a few 2 MiB hugetlbfs pages for the huge page tests.
+setup_hugepages() {
+	[ "$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)" -ge 8 ] && return 0
+	echo 8 >/proc/sys/vm/nr_hugepages 2>/dev/null ||
+		note "cannot reserve huge pages: the hugetlbfs tests will skip"
+}
+
 # setup_zram_swap: swap on zram, so that page-out tests have somewhere to
 # page out to (a test that needs it skips when there is none).
 setup_zram_swap() {

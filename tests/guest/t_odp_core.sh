@@ -7,4 +7,5 @@
 
 [ -x "$PROGS/odp_core_tests" ] || fail "odp_core_tests not built ($PROGS)"
 setup_zram_swap
+setup_hugepages
 "$PROGS/odp_core_tests"

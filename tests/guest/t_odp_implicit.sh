@@ -9,4 +9,5 @@
 [ -x "$PROGS/odp_core_tests" ] || fail "odp_core_tests not built ($PROGS)"
 ibv_devinfo -v -d "$DEV" | grep -q ODP_SUPPORT_IMPLICIT || skip "$DEV reports no implicit ODP"
 setup_zram_swap
+setup_hugepages
 "$PROGS/odp_core_tests" --implicit

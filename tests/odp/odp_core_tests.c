@@ -428,6 +428,43 @@ static void thp_split(void **state)
 	munmap(raw, len + huge);
 }
 
+/* hugetlbfs 2 MiB pages under an ODP MR: READ and WRITE across two huge
+ * pages, then one dropped (zero fill) and written again by the CPU.
+ */
+static void hugetlb_2m(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t huge = 2 * MiB, len = 2 * huge;
+	uint8_t *buf;
+	struct ibv_mr *mr;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (buf == MAP_FAILED) {
+		print_message("# SKIP: no 2 MiB huge pages (vm.nr_hugepages)\n");
+		skip();
+	}
+	fill(buf, len, 0x61);
+	mr = reg_odp(p, buf, len);
+	/* 1 MiB reads and writes straddling the boundary of the huge pages */
+	assert_int_equal(odp_remote_read(p, mr, buf + huge - MiB / 2, MiB),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(memcmp(p->scratch, buf + huge - MiB / 2, MiB), 0);
+	fill(p->scratch, MiB, 0x62);
+	assert_int_equal(odp_remote_write(p, mr, buf + huge - MiB / 2, MiB),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(buf + huge - MiB / 2, MiB, 0x62));
+
+	assert_int_equal(madvise(buf, huge, MADV_DONTNEED), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf, MiB), IBV_WC_SUCCESS);
+	assert_true(all_zero(p->scratch, MiB));
+	fill(buf, huge, 0x63);
+	assert_int_equal(odp_remote_read(p, mr, buf, huge), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, huge, 0x63));
+	assert_int_equal(odp_dereg(p, mr), 0);
+	munmap(buf, len);
+}
+
 static int swap_active(void)
 {
 	char line[256];
@@ -897,6 +934,7 @@ int main(int argc, char **argv)
 		T(mprotect_read_only),
 		T(file_truncate),
 		T(thp_split),
+		T(hugetlb_2m),
 		T(pageout_swapin),
 		T(send_recv_untouched),
 		T(srq_recv_untouched),

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * odp_pingpong: an RC ping-pong, in the manner of ibv_rc_pingpong, made to
+ * show on-demand paging. Messages live in a buffer far larger than what
+ * they touch, registered with IBV_ACCESS_ON_DEMAND (explicitly, or as one
+ * implicit MR over the whole address space); every few iterations the
+ * touched pages are dropped with MADV_DONTNEED, so the NIC must fault them
+ * in again; at the end it prints what the device's ODP counters saw.
+ *
+ *   server:  odp_pingpong [options]
+ *   client:  odp_pingpong [options] SERVER
+ *
+ * Every message carries its iteration number and the receiver checks it,
+ * so a stale page (a fault or invalidation gone wrong) fails the run.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "odp.h"
+
+#define SLOT (64 * 1024)	/* messages go to 64 KiB apart slots */
+#define SLOTS 16
+
+struct opts {
+	const char *dev, *server;
+	int gid_index, port, iters, drop_every;
+	size_t size, buf_mib;
+	bool implicit, prefetch;
+};
+
+struct pp {
+	struct opts o;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;
+	uint8_t *buf;
+	size_t buf_len;
+	union ibv_gid gid;
+	int sock;
+};
+
+struct wire {			/* what the two sides exchange over TCP */
+	uint32_t qpn, psn;
+	uint8_t gid[16];
+};
+
+static const char *const counters[] = {
+	"page_faults", "page_faults_handled", "page_invalidations",
+	"page_invalidations_handled", "page_prefetch",
+};
+#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static void usage(void)
+{
+	printf("usage: odp_pingpong [options] [SERVER]\n"
+	       "  -d DEV     device (default: first)\n"
+	       "  -g IDX     GID index (default 1)\n"
+	       "  -p PORT    TCP port for the exchange (default 18600)\n"
+	       "  -s BYTES   message size (default 4096, at most %d)\n"
+	       "  -n ITERS   iterations (default 1000)\n"
+	       "  -b MIB     ODP buffer size (default 1024)\n"
+	       "  -m N       MADV_DONTNEED the touched pages every N iterations (0: never; default 100)\n"
+	       "  -i         one implicit ODP MR over the whole address space\n"
+	       "  -P         prefetch the touched range before the run (libodp)\n",
+	       SLOT);
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	*o = (struct opts){ .gid_index = 1, .port = 18600, .iters = 1000,
+			    .drop_every = 100, .size = 4096, .buf_mib = 1024 };
+	while ((c = getopt(argc, argv, "d:g:p:s:n:b:m:iPh")) != -1) {
+		switch (c) {
+		case 'd': o->dev = optarg; break;
+		case 'g': o->gid_index = atoi(optarg); break;
+		case 'p': o->port = atoi(optarg); break;
+		case 's': o->size = strtoul(optarg, NULL, 0); break;
+		case 'n': o->iters = atoi(optarg); break;
+		case 'b': o->buf_mib = strtoul(optarg, NULL, 0); break;
+		case 'm': o->drop_every = atoi(optarg); break;
+		case 'i': o->implicit = true; break;
+		case 'P': o->prefetch = true; break;
+		default: usage(); return -1;
+		}
+	}
+	if (optind < argc)
+		o->server = argv[optind];
+	if (o->size < 8 || o->size > SLOT || o->iters < 1 || o->drop_every < 0 ||
+	    o->buf_mib < (SLOT * SLOTS) / (1024 * 1024) || o->port <= 0) {
+		fprintf(stderr, "odp_pingpong: bad option value\n");
+		usage();
+		return -1;
+	}
+	return 0;
+}
+
+/* One counter from the device's hw_counters, or -1. */
+static long long counter(struct pp *p, const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s",
+		 ibv_get_device_name(p->ctx->device), name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int open_dev(struct pp *p)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_device_attr_ex attr;
+	int i;
+
+	for (i = 0; list && list[i] && !p->ctx; i++)
+		if (!p->o.dev || !strcmp(ibv_get_device_name(list[i]), p->o.dev))
+			p->ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	if (!p->ctx) {
+		fprintf(stderr, "odp_pingpong: no device %s\n", p->o.dev ? p->o.dev : "");
+		return -1;
+	}
+	if (ibv_query_device_ex(p->ctx, NULL, &attr) ||
+	    !(attr.odp_caps.general_caps & IBV_ODP_SUPPORT) ||
+	    (p->o.implicit && !(attr.odp_caps.general_caps & IBV_ODP_SUPPORT_IMPLICIT))) {
+		fprintf(stderr, "odp_pingpong: %s reports no %sODP\n",
+			ibv_get_device_name(p->ctx->device),
+			p->o.implicit ? "implicit " : "");
+		return -1;
+	}
+	return ibv_query_gid(p->ctx, 1, p->o.gid_index, &p->gid);
+}
+
+static int setup(struct pp *p)
+{
+	struct ibv_qp_init_attr qa = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 4, .max_recv_wr = 4,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND;
+
+	p->buf_len = p->o.buf_mib << 20;
+	p->buf = mmap(NULL, p->buf_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->buf == MAP_FAILED) {
+		perror("mmap");
+		return -1;
+	}
+	p->pd = ibv_alloc_pd(p->ctx);
+	p->cq = p->pd ? ibv_create_cq(p->ctx, 8, NULL, NULL, 0) : NULL;
+	if (!p->cq)
+		return -1;
+	p->mr = p->o.implicit ? ibv_reg_mr(p->pd, NULL, SIZE_MAX, access) :
+				ibv_reg_mr(p->pd, p->buf, p->buf_len, access);
+	if (!p->mr) {
+		perror("ibv_reg_mr(ODP)");
+		return -1;
+	}
+	qa.send_cq = qa.recv_cq = p->cq;
+	p->qp = ibv_create_qp(p->pd, &qa);
+	return p->qp ? 0 : -1;
+}
+
+static int exchange(struct pp *p, struct wire *me, struct wire *peer)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = p->o.server ? 0 : AI_PASSIVE };
+	struct addrinfo *res;
+	char port[16];
+	int s, one = 1, ret = -1;
+
+	snprintf(port, sizeof(port), "%d", p->o.port);
+	if (getaddrinfo(p->o.server, port, &hints, &res))
+		return -1;
+	s = socket(res->ai_family, res->ai_socktype, 0);
+	if (s < 0)
+		goto out;
+	if (p->o.server) {
+		for (int tries = 0; tries < 50; tries++) {
+			if (!connect(s, res->ai_addr, res->ai_addrlen)) {
+				p->sock = s;
+				break;
+			}
+			usleep(100000);
+		}
+	} else {
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (!bind(s, res->ai_addr, res->ai_addrlen) && !listen(s, 1))
+			p->sock = accept(s, NULL, NULL);
+		close(s);
+	}
+	if (p->sock > 0 &&
+	    write(p->sock, me, sizeof(*me)) == sizeof(*me) &&
+	    read(p->sock, peer, sizeof(*peer)) == sizeof(*peer))
+		ret = 0;
+out:
+	freeaddrinfo(res);
+	if (ret)
+		fprintf(stderr, "odp_pingpong: cannot exchange QP details with %s\n",
+			p->o.server ? p->o.server : "a client");
+	return ret;
+}
+
+static int connect_qp(struct pp *p, const struct wire *me, const struct wire *peer)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1,
+	};
+
+	if (ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = peer->qpn;
+	a.rq_psn = peer->psn;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 1;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.port_num = 1;
+	memcpy(a.ah_attr.grh.dgid.raw, peer->gid, 16);
+	a.ah_attr.grh.sgid_index = p->o.gid_index;
+	a.ah_attr.grh.hop_limit = 1;
+	if (ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 18;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.sq_psn = me->psn;
+	a.max_rd_atomic = 1;
+	return ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+static uint8_t *slot(struct pp *p, int iter)
+{
+	return p->buf + (size_t)(iter % SLOTS) * SLOT;
+}
+
+static int post(struct pp *p, int iter, bool send)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)slot(p, iter), .length = p->o.size,
+		.lkey = p->mr->lkey,
+	};
+	struct ibv_send_wr swr = { .sg_list = &sge, .num_sge = 1,
+				   .opcode = IBV_WR_SEND,
+				   .send_flags = IBV_SEND_SIGNALED }, *sbad;
+	struct ibv_recv_wr rwr = { .sg_list = &sge, .num_sge = 1 }, *rbad;
+
+	if (send) {
+		memcpy(slot(p, iter), &iter, sizeof(iter));
+		return ibv_post_send(p->qp, &swr, &sbad);
+	}
+	return ibv_post_recv(p->qp, &rwr, &rbad);
+}
+
+static int wait_wc(struct pp *p, int iter, bool *got_recv)
+{
+	struct ibv_wc wc;
+	int n, seen;
+
+	do {
+		n = ibv_poll_cq(p->cq, 1, &wc);
+	} while (n == 0);
+	if (n < 0 || wc.status != IBV_WC_SUCCESS) {
+		fprintf(stderr, "odp_pingpong: iteration %d: completion %s\n", iter,
+			n < 0 ? "poll failed" : ibv_wc_status_str(wc.status));
+		return -1;
+	}
+	if (wc.opcode == IBV_WC_RECV) {
+		memcpy(&seen, slot(p, iter), sizeof(seen));
+		if (seen != iter) {
+			fprintf(stderr, "odp_pingpong: iteration %d received message %d\n",
+				iter, seen);
+			return -1;
+		}
+		*got_recv = true;
+	}
+	return 0;
+}
+
+/* One round trip: the client sends first, the server answers. */
+static int round_trip(struct pp *p, int iter)
+{
+	bool client = p->o.server, got_recv = false;
+	int completions = 0;
+
+	if (post(p, iter, false))
+		return -1;
+	if (client && post(p, iter, true))
+		return -1;
+	while (completions < 2) {
+		bool before = got_recv;
+
+		if (wait_wc(p, iter, &got_recv))
+			return -1;
+		completions++;
+		if (!client && got_recv && !before && post(p, iter, true))
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pp p = { .sock = -1 };
+	struct wire me, peer;
+	long long before[NCOUNTERS], delta[NCOUNTERS];
+	struct timeval t0, t1;
+	double usec;
+	char ok = 1, peer_ok = 0;
+	size_t i;
+	int iter;
+
+	if (parse(argc, argv, &p.o) || open_dev(&p) || setup(&p))
+		return 1;
+	me.qpn = p.qp->qp_num;
+	me.psn = lrand48() & 0xffffff;
+	memcpy(me.gid, p.gid.raw, 16);
+	if (exchange(&p, &me, &peer) || connect_qp(&p, &me, &peer)) {
+		fprintf(stderr, "odp_pingpong: cannot connect the QP\n");
+		return 1;
+	}
+	for (i = 0; i < NCOUNTERS; i++)
+		before[i] = counter(&p, counters[i]);
+	if (p.o.prefetch) {
+		struct ibv_sge sge = { (uintptr_t)p.buf, SLOT * SLOTS, p.mr->lkey };
+		int err = odp_advise_mr(p.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+					IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
+
+		if (err) {
+			fprintf(stderr, "odp_pingpong: prefetch: %s\n", strerror(err));
+			return 1;
+		}
+	}
+	/* both sides ready before the clock starts */
+	if (write(p.sock, &ok, 1) != 1 || read(p.sock, &peer_ok, 1) != 1)
+		return 1;
+
+	gettimeofday(&t0, NULL);
+	for (iter = 0; iter < p.o.iters; iter++) {
+		if (round_trip(&p, iter))
+			return 1;
+		if (p.o.drop_every && (iter + 1) % p.o.drop_every == 0 &&
+		    madvise(p.buf, SLOT * SLOTS, MADV_DONTNEED))
+			return perror("madvise"), 1;
+	}
+	gettimeofday(&t1, NULL);
+	usec = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_usec - t0.tv_usec);
+	for (i = 0; i < NCOUNTERS; i++)
+		delta[i] = counter(&p, counters[i]) - before[i];
+
+	printf("%d iters of %zu bytes in %.2f s = %.1f usec/iter\n",
+	       p.o.iters, p.o.size, usec / 1e6, usec / p.o.iters);
+	printf("ODP: %s MR, %zu MiB buffer, %zu KiB touched (%d slots), prefetch %s, MADV_DONTNEED every %d iters\n",
+	       p.o.implicit ? "implicit" : "explicit", p.o.buf_mib,
+	       SLOTS * p.o.size / 1024, SLOTS, p.o.prefetch ? "on" : "off",
+	       p.o.drop_every);
+	printf("this device during the run:");
+	for (i = 0; i < NCOUNTERS; i++)
+		printf(" %s %lld", counters[i], delta[i]);
+	printf("\n");
+
+	ibv_destroy_qp(p.qp);
+	ibv_dereg_mr(p.mr);
+	ibv_destroy_cq(p.cq);
+	ibv_dealloc_pd(p.pd);
+	ibv_close_device(p.ctx);
+	close(p.sock);
+	return 0;
+}
