@@ -157,8 +157,11 @@ static void check_read(struct stress *s, const uint64_t *w, unsigned int page,
 		}
 		/* writers' stamps are above every mutator generation */
 		if ((uint32_t)w[i] < min_gen) {
-			fprintf(stderr, "# page %u: read generation %u after the drop of %u had returned\n",
-				page, (uint32_t)w[i], min_gen);
+			fprintf(stderr, "# page %u: read generation %u after the drop of %u had returned (word %zu; words 0, 511: %#llx %#llx; now dropped %u, expect %#llx)\n",
+				page, (uint32_t)w[i], min_gen, i,
+				(unsigned long long)w[0], (unsigned long long)w[511],
+				atomic_load(&s->gen_dropped[page]),
+				(unsigned long long)atomic_load(&s->expect[page]));
 			atomic_fetch_add(&s->stale, 1);
 			return;
 		}
