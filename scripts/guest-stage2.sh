@@ -124,6 +124,7 @@ run_node1() {
 }
 
 main() {
+	touch "$OUT/started"
 	setup_fs
 	setup_names
 	block_stock_rxe

@@ -103,33 +103,68 @@ start_node() {
 	pids[$n]=$!
 }
 
-cmd=("$@")
-pids=()
-port_base=$((20000 + RANDOM % 20000 * 2))
-if [ "$nodes" = 2 ]; then
-	rm -rf "$rundir/bus"
-	mkdir -p "$rundir/bus"
-fi
-for n in $(seq "$nodes"); do
-	write_job "$n"
-	start_node "$n"
-done
-
-tail -n +1 -F --pid="${pids[1]}" "$rundir/node1/output.log" 2>/dev/null &
-tailpid=$!
-wait "${pids[1]}" || true
-# Node 2 powers off once node 1 says so (or at once, if node 1 died); give
-# it a little while, then stop it.
-if [ "$nodes" = 2 ]; then
-	touch "$rundir/bus/shutdown"
-	for _ in $(seq 60); do
-		kill -0 "${pids[2]}" 2>/dev/null || break
-		sleep 1
+# boot_all: start the node(s), print node 1's output, wait for the end.
+# Sets qemu_aborted when a qemu died of SIGABRT (its own assertion).
+boot_all() {
+	local n st
+	pids=()
+	qemu_aborted=0
+	port_base=$((20000 + RANDOM % 20000 * 2))
+	if [ "$nodes" = 2 ]; then
+		rm -rf "$rundir/bus"
+		mkdir -p "$rundir/bus"
+	fi
+	for n in $(seq "$nodes"); do
+		write_job "$n"
+		rm -f "$rundir/node$n/started"
+		start_node "$n"
 	done
-	kill "${pids[2]}" 2>/dev/null || true
-	wait "${pids[2]}" || true
+
+	tail -n +1 -F --pid="${pids[1]}" "$rundir/node1/output.log" 2>/dev/null &
+	tailpid=$!
+	st=0
+	wait "${pids[1]}" || st=$?
+	[ "$st" = 134 ] && qemu_aborted=1
+	# Node 2 powers off once node 1 says so (or at once, if node 1
+	# died); give it a little while, then stop it.
+	if [ "$nodes" = 2 ]; then
+		touch "$rundir/bus/shutdown"
+		for _ in $(seq 60); do
+			kill -0 "${pids[2]}" 2>/dev/null || break
+			sleep 1
+		done
+		kill "${pids[2]}" 2>/dev/null || true
+		st=0
+		wait "${pids[2]}" || st=$?
+		[ "$st" = 134 ] && qemu_aborted=1
+	fi
+	wait "$tailpid" 2>/dev/null || true
+}
+
+# never_started: no node reached stage 2 (the guest itself never ran).
+never_started() {
+	local n
+	for n in $(seq "$nodes"); do
+		[ -e "$rundir/node$n/started" ] && return 1
+	done
+	return 0
+}
+
+cmd=("$@")
+boot_all
+# QEMU 7.2 under TCG very rarely dies on an assertion of its own while the
+# guest kernel probes PCI (msix_table_mmio_write), before anything of ours
+# runs. That is not a result: boot again, once, and say so. The first
+# attempt's logs are kept in attempt1/.
+if [ "$qemu_aborted" = 1 ] && never_started; then
+	log "qemu aborted during boot, before the guest ran anything; booting again:"
+	grep -h 'Assertion' "$rundir"/node*/qemu.log | sed 's/^/  qemu: /' >&2
+	mkdir -p "$rundir/attempt1"
+	for n in $(seq "$nodes"); do
+		cp -r "$rundir/node$n" "$rundir/attempt1/"
+	done
+	boot_all
 fi
-wait "$tailpid" 2>/dev/null || true
 
 rc=""
 [ -s "$rundir/node1/status" ] && rc=$(cat "$rundir/node1/status")
