@@ -1,0 +1,66 @@
+#!/bin/bash
+# scripts/guest.sh against a stand-in qemu: how it reads a guest's status,
+# output and kernel log, and when it boots again. No real guest is booted.
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin"
+
+# The stand-in: finds the run directory (9p tag "out") and the two serial
+# files on its command line, then acts out $FAKE_QEMU (a list of
+# behaviours, one per boot, comma-separated).
+cat >"$tmp/bin/qemu-system-x86_64" <<'EOF2'
+#!/bin/bash
+out="" serials=()
+for a in "$@"; do
+	case $a in
+	local,path=*,mount_tag=out,*) out=${a#local,path=}; out=${out%%,*} ;;
+	file:*) serials+=("${a#file:}") ;;
+	esac
+done
+n=$(cat "$FAKE_QEMU_COUNT" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$FAKE_QEMU_COUNT"
+IFS=, read -r -a acts <<<"$FAKE_QEMU"
+case ${acts[$n]:-ok} in
+abort-early)
+	echo "qemu: ../hw/pci/msix.c:218: msix_table_mmio_write: Assertion failed." >&2
+	kill -ABRT $$ ;;
+abort-late)
+	touch "$out/started"
+	kill -ABRT $$ ;;
+warn)
+	touch "$out/started"
+	echo "[    1.0] WARNING: CPU: 0 PID: 1 at somewhere" >>"${serials[0]}"
+	echo 0 >"$out/status" ;;
+ok)
+	touch "$out/started"
+	echo "[    1.0] booted" >>"${serials[0]}"
+	echo "hello from the guest" >>"${serials[1]}"
+	echo 7 >"$out/status" ;;
+esac
+EOF2
+chmod +x "$tmp/bin/qemu-system-x86_64"
+touch "$tmp/kernel" "$tmp/initrd"
+
+# run BEHAVIOURS: guest.sh with the stand-in, in a fresh run directory.
+run() {
+	local dir=$tmp/run-${1//,/_}
+
+	rm -f "$tmp/count"
+	env PATH="$tmp/bin:$PATH" FAKE_QEMU="$1" FAKE_QEMU_COUNT="$tmp/count" \
+		"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" \
+		--timeout 30 --rundir "$dir" -- true
+}
+
+check_status "the command's status and output come back" 7 'hello from the guest' run ok
+check_status "a WARN in the guest's log fails the run whatever the status" 100 \
+	'WARNING: CPU: 0 PID: 1 at somewhere' run warn
+check_status "qemu aborting before the guest ran: one more boot, said so" 7 \
+	'qemu aborted during boot' run abort-early,ok
+check "the aborted attempt's logs are kept" test -d "$tmp/run-abort-early_ok/attempt1/node1"
+check_status "qemu aborting after the guest started: no second boot" 124 \
+	'did not finish' run abort-late,ok
+check "...and it booted once" test "$(cat "$tmp/count")" = 1
+check_status "aborting twice in a row is not retried again" 124 'did not finish' \
+	run abort-early,abort-early,ok
+done_testing
