@@ -49,8 +49,11 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct ib_odp_mirror *m = container_of(mni, struct ib_odp_mirror,
 					       notifier);
-	unsigned long start = max(range->start, m->start);
-	unsigned long end = min(range->end, ib_odp_end(m));
+	/* whole pages: a partial page at either end is still invalidated */
+	unsigned long start = max(round_down(range->start, PAGE_SIZE),
+				  m->start);
+	unsigned long end = min(round_up(range->end, PAGE_SIZE),
+				ib_odp_end(m));
 
 	/*
 	 * The OOM reaper cannot wait: if an access holds the lock, tell it
