@@ -49,11 +49,13 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 {
 	struct ib_odp_mirror *m = container_of(mni, struct ib_odp_mirror,
 					       notifier);
-	/* whole pages: a partial page at either end is still invalidated */
-	unsigned long start = max(round_down(range->start, PAGE_SIZE),
-				  m->start);
-	unsigned long end = min(round_up(range->end, PAGE_SIZE),
-				ib_odp_end(m));
+	/*
+	 * Whole pages: a partial page at either end is invalidated too.
+	 * Clamp before rounding up: process exit passes an end of ULONG_MAX,
+	 * which rounding would wrap to 0.
+	 */
+	unsigned long start = max(range->start & PAGE_MASK, m->start);
+	unsigned long end = PAGE_ALIGN(min(range->end, ib_odp_end(m)));
 
 	/*
 	 * The OOM reaper cannot wait: if an access holds the lock, tell it
