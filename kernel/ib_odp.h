@@ -69,6 +69,10 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  * @writable:	the region may be written (faults ask for write access)
  * @counters:	this mirror's statistics (enum ib_odp_counter), lock-free
  * @totals:	the device's statistics, the same counters, or NULL
+ * @ahead_next:	where the last fault (with its fault-ahead) ended
+ * @ahead_pages: pages the last fault brought in from its first missing
+ *		page. Both are hints of the fault path, read and written
+ *		without a lock: a race costs one smaller fault, nothing else.
  */
 struct ib_odp_mirror {
 	struct mmu_interval_notifier notifier;
@@ -81,6 +85,8 @@ struct ib_odp_mirror {
 	bool writable;
 	atomic64_t counters[IB_ODP_NUM_COUNTERS];
 	atomic64_t *totals;
+	unsigned long ahead_next;
+	unsigned long ahead_pages;
 };
 
 /* The mirror's footprint per page, as reported by the benchmarks. */

@@ -154,26 +154,49 @@ static void odp_install(struct ib_odp_mirror *m, unsigned long start,
 }
 
 /*
- * Fault [start, end) in (@req_flags: odp_req_flags(), or 0 to take only
- * the pages already present) and install it: the mmu_interval_read_begin()
- * / hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
+ * End of the fault-ahead part of a fault, given that the access needs
+ * [.., @need_end) and the window would go to @end: only as far as the VMA
+ * of the last needed page goes, and only where that VMA allows the
+ * access, so that faulting ahead never faults what the process could not
+ * touch itself. Called with the mmap lock held.
+ */
+static unsigned long odp_ahead_end(struct mm_struct *mm,
+				   unsigned long need_end, unsigned long end,
+				   bool write)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, need_end - 1);
+
+	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP) ||
+	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+		return need_end;
+	return min(end, vma->vm_end);
+}
+
+/*
+ * Fault [start, need_end) in (@req_flags: odp_req_flags(), or 0 to take
+ * only the pages already present), with as much of [need_end, end) as
+ * odp_ahead_end() allows, and install it: the mmu_interval_read_begin() /
+ * hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
+ * *@done is set to the end of what was installed.
  */
 static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
-			   unsigned long end, unsigned long req_flags,
-			   enum ib_odp_counter counter, unsigned long deadline)
+			   unsigned long need_end, unsigned long end,
+			   unsigned long req_flags,
+			   enum ib_odp_counter counter, unsigned long deadline,
+			   unsigned long *done)
 {
 	struct mm_struct *mm = m->notifier.mm;
-	unsigned long npages = (end - start) >> PAGE_SHIFT;
 	struct hmm_range range = {
 		.notifier = &m->notifier,
 		.start = start,
-		.end = end,
 		.default_flags = req_flags,
 	};
 	int ret;
 
-	range.hmm_pfns = kvmalloc_array(npages, sizeof(unsigned long),
-					GFP_KERNEL);
+	if (!req_flags)
+		end = need_end;
+	range.hmm_pfns = kvmalloc_array((end - start) >> PAGE_SHIFT,
+					sizeof(unsigned long), GFP_KERNEL);
 	if (!range.hmm_pfns)
 		return -ENOMEM;
 
@@ -190,10 +213,19 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		}
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
 		mmap_read_lock(mm);
+		range.end = end > need_end ?
+			    odp_ahead_end(mm, need_end, end,
+					  req_flags & HMM_PFN_REQ_WRITE) :
+			    need_end;
 		ret = hmm_range_fault(&range);
 		mmap_read_unlock(mm);
 		if (ret == -EBUSY)
 			continue;
+		if (ret && range.end > need_end) {
+			/* e.g. past the end of a file: fault only the need */
+			end = need_end;
+			continue;
+		}
 		if (ret)
 			break;
 
@@ -202,14 +234,37 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			mutex_unlock(&m->lock);
 			continue;
 		}
-		odp_install(m, start, range.hmm_pfns, npages, counter);
+		odp_install(m, start, range.hmm_pfns,
+			    (range.end - start) >> PAGE_SHIFT, counter);
 		mutex_unlock(&m->lock);
+		*done = range.end;
 		break;
 	}
 	mmput(mm);
 out_free:
 	kvfree(range.hmm_pfns);
 	return ret;
+}
+
+/*
+ * Where a fault that needs [miss, need_end) should stop, fault-ahead
+ * included. A device that walks a buffer (one packet after another of a
+ * long message) misses on the page where its previous fault ended: each
+ * such miss doubles the window, up to IB_ODP_FAULT_CHUNK pages, so a
+ * message of n pages takes about log2(n) faults instead of n. Any other
+ * miss faults only what it needs. Never past the mirror.
+ */
+static unsigned long odp_fault_ahead(struct ib_odp_mirror *m,
+				     unsigned long miss,
+				     unsigned long need_end)
+{
+	unsigned long pages = 1;
+
+	if (miss == READ_ONCE(m->ahead_next))
+		pages = clamp(2 * READ_ONCE(m->ahead_pages), 1UL,
+			      IB_ODP_FAULT_CHUNK);
+	WRITE_ONCE(m->ahead_pages, pages);
+	return min(ib_odp_end(m), max(need_end, miss + (pages << PAGE_SHIFT)));
 }
 
 /*
@@ -253,7 +308,7 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 {
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
-	unsigned long start, end, miss;
+	unsigned long start, end, miss, need_end, done;
 	int ret;
 
 	ret = odp_page_range(m, addr, length, write, &start, &end);
@@ -267,12 +322,14 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			return 0;
 		mutex_unlock(&m->lock);
 
-		ret = odp_fault_range(m, miss,
-				      min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),
+		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
+		ret = odp_fault_range(m, miss, need_end,
+				      odp_fault_ahead(m, miss, need_end),
 				      odp_req_flags(write), IB_ODP_PAGE_FAULTS,
-				      deadline);
+				      deadline, &done);
 		if (ret)
 			return ret;
+		WRITE_ONCE(m->ahead_next, done);
 	}
 }
 
@@ -294,17 +351,17 @@ int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 {
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
-	unsigned long start, end, a;
+	unsigned long start, end, a, next, done;
 	int ret;
 
 	ret = odp_page_range(m, addr, length, write, &start, &end);
 	if (ret)
 		return ret;
-	for (a = start; a < end; a += IB_ODP_FAULT_CHUNK << PAGE_SHIFT) {
-		ret = odp_fault_range(m, a,
-				      min(end, a + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)),
+	for (a = start; a < end; a = next) {
+		next = min(end, a + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
+		ret = odp_fault_range(m, a, next, next,
 				      fault ? odp_req_flags(write) : 0,
-				      IB_ODP_PAGE_PREFETCH, deadline);
+				      IB_ODP_PAGE_PREFETCH, deadline, &done);
 		if (ret)
 			return ret;
 	}

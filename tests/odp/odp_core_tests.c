@@ -81,6 +81,27 @@ static void *map_anon(size_t len)
 	return p;
 }
 
+/*
+ * An anonymous mapping that is a VMA of its own (PROT_NONE guard pages on
+ * both sides keep the kernel from merging it with a neighbour), so that
+ * the device's fault-ahead, which stays inside one VMA, stays inside it
+ * even under an implicit MR. Unmap with unmap_alone().
+ */
+static void *map_anon_alone(size_t len)
+{
+	uint8_t *p = mmap(NULL, len + 2 * PAGE, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mprotect(p + PAGE, len, PROT_READ | PROT_WRITE), 0);
+	return p + PAGE;
+}
+
+static void unmap_alone(void *p, size_t len)
+{
+	munmap((uint8_t *)p - PAGE, len + 2 * PAGE);
+}
+
 /* Pages of [p, p + len) resident in RAM now. */
 static size_t resident_pages(void *p, size_t len)
 {
@@ -743,12 +764,14 @@ static long long mr_counter(struct ibv_mr *mr, const char *name)
 
 /* The ODP counters follow what happened: faults per page brought in,
  * invalidations per page dropped, on the device totals and on the MR.
+ * The buffer is a VMA of its own: a write over all of it faults exactly
+ * its pages, fault-ahead included, explicit or implicit.
  */
 static void counters(void **state)
 {
 	struct odp_pair *p = need_odp(state, RC_RW);
 	size_t len = 64 * KiB, pages = len / PAGE;
-	uint8_t *buf = map_anon(len);
+	uint8_t *buf = map_anon_alone(len);
 	struct ibv_mr *mr = reg_odp(p, buf, len);
 	long long f0 = hw_counter(p, "page_faults");
 	long long i0 = hw_counter(p, "page_invalidations");
@@ -778,7 +801,7 @@ static void counters(void **state)
 	assert_int_equal(mf, pages);
 	assert_int_equal(mr_counter(mr, "page_invalidations"), pages);
 	assert_int_equal(odp_dereg(p, mr), 0);
-	munmap(buf, len);
+	unmap_alone(buf, len);
 }
 
 /* Wait up to 10 s for a device counter to reach @want; its last value. */
