@@ -94,14 +94,17 @@ uint32_t odp_transport_caps(const struct odp_caps *caps,
 
 /**
  * struct odp_counters - ODP event counts, with mlx5's names
- * @page_faults:		pages the device found missing and faulted in
- *				(or tried to)
- * @page_faults_handled:	of those, pages that were mapped
- * @page_invalidations:		pages dropped from the device's mirror by
- *				the kernel (unmap, MADV_DONTNEED, migration,
- *				COW, swap-out, exit)
- * @page_invalidations_handled:	of those, pages that were mirrored
- * @page_prefetch:		pages mirrored by advise_mr prefetch
+ * @page_faults:		pages the device's fault path brought into its
+ *				mirror (pages it found missing on access)
+ * @page_faults_handled:	fault requests completed (each one or more
+ *				pages)
+ * @page_invalidations:		mirrored pages the kernel made the device drop
+ *				(unmap, MADV_DONTNEED, migration, COW,
+ *				swap-out, exit)
+ * @page_invalidations_handled:	invalidations of a mirrored range handled
+ *				(each zero or more pages)
+ * @page_prefetch:		pages brought into the mirror by advise_mr
+ *				prefetch
  */
 struct odp_counters {
 	uint64_t page_faults;

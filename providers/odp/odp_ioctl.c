@@ -59,6 +59,13 @@ int odp_ioctl_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 	return 0;
 }
 
+/*
+ * The kernel checks an ioctl's driver id before anything else and refuses
+ * one not its device's with EINVAL. Past that check this method, without
+ * attributes, only reads: it succeeds, or fails with EOPNOTSUPP (a driver
+ * without query_ucontext, rxe on 6.1), or EPROTONOSUPPORT (a kernel
+ * without the method).
+ */
 int odp_ioctl_is_rxe(struct ibv_context *ctx)
 {
 	struct ib_uverbs_ioctl_hdr hdr;
@@ -68,5 +75,7 @@ int odp_ioctl_is_rxe(struct ibv_context *ctx)
 	hdr.object_id = UVERBS_OBJECT_DEVICE;
 	hdr.method_id = UVERBS_METHOD_QUERY_CONTEXT;
 	hdr.driver_id = RDMA_DRIVER_RXE;
-	return ioctl(ctx->cmd_fd, RDMA_VERBS_IOCTL, &hdr) == 0;
+	if (ioctl(ctx->cmd_fd, RDMA_VERBS_IOCTL, &hdr) == 0)
+		return 1;
+	return errno == EOPNOTSUPP || errno == EPROTONOSUPPORT;
 }

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -77,6 +78,7 @@ static void fill_advise_mr(struct ibv_context *ctx, const void *libibverbs_fn)
 {
 	struct verbs_context *vctx;
 	advise_mr_fn cur;
+	int saved_errno = errno;	/* the caller's, untouched by the probe */
 
 	if (!ctx)
 		return;
@@ -87,9 +89,9 @@ static void fill_advise_mr(struct ibv_context *ctx, const void *libibverbs_fn)
 	cur = vctx->advise_mr;
 	if (cur && !same_object((const void *)cur, libibverbs_fn))
 		return;	/* the provider's own */
-	if (!odp_ioctl_is_rxe(ctx))
-		return;
-	vctx->advise_mr = odp_ioctl_advise_mr;
+	if (odp_ioctl_is_rxe(ctx))
+		vctx->advise_mr = odp_ioctl_advise_mr;
+	errno = saved_errno;
 }
 
 /* The public ibv_open_device@@IBVERBS_1.1 (odp_preload.map). */

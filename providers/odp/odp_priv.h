@@ -21,8 +21,9 @@ int odp_ioctl_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 /*
  * odp_ioctl_is_rxe - does the kernel drive @ctx with rxe? Asks it with an
  * ioctl that changes nothing (UVERBS_METHOD_QUERY_CONTEXT, no attributes)
- * made as the rxe driver: the kernel refuses a driver id not its own.
- * Return: 1 yes, 0 no.
+ * made as the rxe driver: the kernel refuses a driver id not its own with
+ * EINVAL before it looks at anything else. Return: 1 yes, 0 no; errno
+ * may change.
  */
 int odp_ioctl_is_rxe(struct ibv_context *ctx);
 
