@@ -38,8 +38,9 @@ extern "C" {
  *
  * Return: 0, or an errno value: EOPNOTSUPP (no advise_mr in the kernel
  * driver, or an unknown advice), ENOENT (an lkey that is not an ODP MR of
- * @pd), EFAULT (with FLUSH: a range outside the MR or not mapped), EINVAL
- * (NULL @pd or @sg_list, @num_sge 0, unknown @flags, or a device that is
+ * @pd, or not writable for PREFETCH_WRITE; nothing is done), EFAULT (with
+ * FLUSH: a range outside the MR or not mapped), EINVAL (NULL @pd or
+ * @sg_list, @num_sge 0 or above 4095, unknown @flags, or a device that is
  * not rxe).
  */
 int odp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
