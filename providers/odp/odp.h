@@ -122,7 +122,9 @@ struct odp_counters {
  * @counters:	filled in: totals over every ODP MR since the device was made
  *
  * Read from the port's hw_counters in sysfs (what `rdma statistic show`
- * prints); needs no privilege.
+ * prints); needs no privilege. The kernel refreshes those values at most
+ * once per hw_counters/lifespan (10 ms by default): read again after that
+ * to see an event that just happened.
  *
  * Return: 0; EINVAL (NULL argument, or no such port); EOPNOTSUPP (the
  * device has no ODP counters); or the errno of reading them. On error
