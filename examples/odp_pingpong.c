@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <netdb.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,24 @@ struct wire {			/* what the two sides exchange over TCP */
 	uint8_t gid[16];
 };
 
-static const char *const counters[] = {
-	"page_faults", "page_faults_handled", "page_invalidations",
-	"page_invalidations_handled", "page_prefetch",
+/* libodp's counters, by name, as `rdma statistic` shows them */
+static const struct {
+	const char *name;
+	size_t off;
+} counters[] = {
+	{ "page_faults", offsetof(struct odp_counters, page_faults) },
+	{ "page_faults_handled", offsetof(struct odp_counters, page_faults_handled) },
+	{ "page_invalidations", offsetof(struct odp_counters, page_invalidations) },
+	{ "page_invalidations_handled",
+	  offsetof(struct odp_counters, page_invalidations_handled) },
+	{ "page_prefetch", offsetof(struct odp_counters, page_prefetch) },
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static long long counter_of(const struct odp_counters *c, size_t i)
+{
+	return (long long)*(const uint64_t *)((const char *)c + counters[i].off);
+}
 
 static void usage(void)
 {
@@ -110,25 +124,6 @@ static int parse(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	return 0;
-}
-
-/* One counter from the device's hw_counters, or -1. */
-static long long counter(struct pp *p, const char *name)
-{
-	char path[256];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s",
-		 ibv_get_device_name(p->ctx->device), name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
 }
 
 static int open_dev(struct pp *p)
@@ -338,7 +333,8 @@ int main(int argc, char **argv)
 {
 	struct pp p = { .sock = -1 };
 	struct wire me, peer;
-	long long before[NCOUNTERS], delta[NCOUNTERS];
+	struct odp_counters before, after, mrc;
+	int mr_err;
 	struct timeval t0, t1;
 	double usec;
 	char ok = 1, peer_ok = 0;
@@ -354,8 +350,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "odp_pingpong: cannot connect the QP\n");
 		return 1;
 	}
-	for (i = 0; i < NCOUNTERS; i++)
-		before[i] = counter(&p, counters[i]);
+	if (odp_query_dev_counters(p.ctx, 1, &before))
+		memset(&before, 0, sizeof(before));
 	if (p.o.prefetch) {
 		struct ibv_sge sge = { (uintptr_t)p.buf, SLOT * SLOTS, p.mr->lkey };
 		int err = odp_advise_mr(p.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
@@ -380,8 +376,10 @@ int main(int argc, char **argv)
 	}
 	gettimeofday(&t1, NULL);
 	usec = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_usec - t0.tv_usec);
-	for (i = 0; i < NCOUNTERS; i++)
-		delta[i] = counter(&p, counters[i]) - before[i];
+	usleep(20000);	/* past the kernel's 10 ms hw_counters cache */
+	if (odp_query_dev_counters(p.ctx, 1, &after))
+		memset(&after, 0, sizeof(after));
+	mr_err = odp_query_mr_counters(p.mr, &mrc);
 
 	printf("%d iters of %zu bytes in %.2f s = %.1f usec/iter\n",
 	       p.o.iters, p.o.size, usec / 1e6, usec / p.o.iters);
@@ -391,8 +389,17 @@ int main(int argc, char **argv)
 	       p.o.drop_every);
 	printf("this device during the run:");
 	for (i = 0; i < NCOUNTERS; i++)
-		printf(" %s %lld", counters[i], delta[i]);
+		printf(" %s %lld", counters[i].name,
+		       counter_of(&after, i) - counter_of(&before, i));
 	printf("\n");
+	if (!mr_err) {
+		printf("this MR:");
+		for (i = 0; i < NCOUNTERS; i++)
+			printf(" %s %lld", counters[i].name, counter_of(&mrc, i));
+		printf("\n");
+	} else {
+		printf("this MR: %s\n", strerror(mr_err));
+	}
 
 	ibv_destroy_qp(p.qp);
 	ibv_dereg_mr(p.mr);

@@ -177,7 +177,7 @@ static struct rxe_mr *rxe_odp_prefetch_mr(struct rxe_pd *pd, u32 lkey,
 	return mr;
 }
 
-/* An asynchronous prefetch: the MRs stay referenced until it is done. */
+/* A prefetch: its ranges, their MRs referenced until it is done. */
 struct rxe_odp_prefetch {
 	struct work_struct work;
 	bool write;
@@ -190,29 +190,52 @@ struct rxe_odp_prefetch {
 	} sge[];
 };
 
-static void rxe_odp_prefetch_work(struct work_struct *work)
+/*
+ * Prefetch the ranges of @p, drop its MR references, free it. @stop: at
+ * the first range that fails (FLUSH, as on mlx5), else go on to the next
+ * (in the background: best effort). Return: 0 or the first error.
+ */
+static int rxe_odp_prefetch_run(struct rxe_odp_prefetch *p, bool stop)
 {
-	struct rxe_odp_prefetch *p = container_of(work, typeof(*p), work);
+	int err = 0, ret;
 	u32 i;
 
-	/* best effort, as on mlx5: a failed range is left to fault later */
 	for (i = 0; i < p->num_sge; i++) {
-		rxe_odp_prefetch_sge(p->sge[i].mr, p->sge[i].iova,
-				     p->sge[i].length, p->write, p->fault);
+		if (!err || !stop) {
+			ret = rxe_odp_prefetch_sge(p->sge[i].mr, p->sge[i].iova,
+						   p->sge[i].length, p->write,
+						   p->fault);
+			if (!err)
+				err = ret;
+		}
 		rxe_put(p->sge[i].mr);
 	}
 	kfree(p);
+	return err;
 }
 
-static int rxe_odp_prefetch_async(struct rxe_pd *pd, bool write, bool fault,
-				  struct ib_sge *sg_list, u32 num_sge)
+/* An asynchronous prefetch: a failed range is left to fault later. */
+static void rxe_odp_prefetch_work(struct work_struct *work)
+{
+	rxe_odp_prefetch_run(container_of(work, struct rxe_odp_prefetch,
+					  work), false);
+}
+
+/*
+ * Look up every SGE's MR first, so that a bad lkey fails the call before
+ * anything is prefetched. Return: the prefetch (holding the MRs), or
+ * ERR_PTR(-ENOENT / -ENOMEM).
+ */
+static struct rxe_odp_prefetch *
+rxe_odp_prefetch_prepare(struct rxe_pd *pd, bool write, bool fault,
+			 struct ib_sge *sg_list, u32 num_sge)
 {
 	struct rxe_odp_prefetch *p;
 	u32 i;
 
 	p = kzalloc(struct_size(p, sge, num_sge), GFP_KERNEL);
 	if (!p)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	p->write = write;
 	p->fault = fault;
 	for (i = 0; i < num_sge; i++) {
@@ -223,15 +246,13 @@ static int rxe_odp_prefetch_async(struct rxe_pd *pd, bool write, bool fault,
 		p->sge[i].length = sg_list[i].length;
 		p->num_sge++;
 	}
-	INIT_WORK(&p->work, rxe_odp_prefetch_work);
-	rxe_queue_work(&p->work);
-	return 0;
+	return p;
 
 err_put:
 	while (i--)
 		rxe_put(p->sge[i].mr);
 	kfree(p);
-	return -ENOENT;
+	return ERR_PTR(-ENOENT);
 }
 
 /**
@@ -244,12 +265,12 @@ err_put:
  * @attrs:	unused
  *
  * As on mlx5: without FLUSH the prefetch runs on the workqueue and holds
- * its MRs, so deregistration waits for it; an SGE whose lkey is not an ODP
+ * its MRs, so deregistration waits for it. An SGE whose lkey is not an ODP
  * MR of the PD (or not writable, for PREFETCH_WRITE) fails the call with
- * -ENOENT before anything is done.
+ * -ENOENT before anything is done, with or without FLUSH.
  *
- * Return: 0, -EOPNOTSUPP for another advice, -ENOENT, or with FLUSH the
- * first error of a range (-EFAULT for one that is not mapped).
+ * Return: 0, -EOPNOTSUPP for another advice, -ENOENT, -ENOMEM, or with
+ * FLUSH the first error of a range (-EFAULT for one that is not mapped).
  */
 int rxe_odp_advise_mr(struct ib_pd *ibpd,
 		      enum ib_uverbs_advise_mr_advice advice, u32 flags,
@@ -258,10 +279,7 @@ int rxe_odp_advise_mr(struct ib_pd *ibpd,
 {
 	bool write = advice == IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE;
 	bool fault = advice != IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT;
-	struct rxe_pd *pd = to_rpd(ibpd);
-	struct rxe_mr *mr;
-	int err = 0;
-	u32 i;
+	struct rxe_odp_prefetch *p;
 
 	switch (advice) {
 	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH:
@@ -271,19 +289,15 @@ int rxe_odp_advise_mr(struct ib_pd *ibpd,
 	default:
 		return -EOPNOTSUPP;
 	}
-	if (!(flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH))
-		return rxe_odp_prefetch_async(pd, write, fault, sg_list,
-					      num_sge);
-
-	for (i = 0; i < num_sge && !err; i++) {
-		mr = rxe_odp_prefetch_mr(pd, sg_list[i].lkey, write);
-		if (!mr)
-			return -ENOENT;
-		err = rxe_odp_prefetch_sge(mr, sg_list[i].addr,
-					   sg_list[i].length, write, fault);
-		rxe_put(mr);
-	}
-	return err;
+	p = rxe_odp_prefetch_prepare(to_rpd(ibpd), write, fault, sg_list,
+				     num_sge);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH)
+		return rxe_odp_prefetch_run(p, true);
+	INIT_WORK(&p->work, rxe_odp_prefetch_work);
+	rxe_queue_work(&p->work);
+	return 0;
 }
 
 /* `rdma statistic mr`: the per-MR ODP counters, with mlx5's names. */

@@ -27,6 +27,12 @@ for mode in "" "-i" "-P" "-i -P"; do
 	case $mode in
 	*-P*) [ "$(field page_prefetch "$client")" -gt 0 ] || fail "prefetch brought in no page" ;;
 	esac
+	# the client's own MR, from libodp's per-MR counters
+	mr=$(grep '^this MR:' <<<"$client") || fail "no per-MR counters line"
+	[ "$(field page_faults "$mr")" -gt 0 ] || fail "mode '${mode}': the MR's counters show no fault"
+	case $mode in
+	*-P*) [ "$(field page_prefetch "$mr")" -gt 0 ] || fail "the MR's counters show no prefetch" ;;
+	esac
 done
 
 # bad options are refused with a message

@@ -1,0 +1,55 @@
+#!/bin/bash
+# nodes: 1
+# rdma-core's own ODP tests (python3-pyverbs; tests/test_odp.py from
+# /usr/share/doc/rdma-core/tests) on rxe0: an independent check of ODP and
+# of plain ibv_advise_mr() through the libodp-advise.so preload. Without
+# the preload the prefetch tests must skip (pyverbs sees EOPNOTSUPP); with
+# it they must pass, and no test may fail.
+. "$(dirname "$0")/lib.sh"
+
+src=/usr/share/doc/rdma-core/tests
+py=/usr/bin/python3	# Debian's, which has pyverbs
+[ -f "$src/run_tests.py" ] && [ -f "$src/test_odp.py.gz" ] ||
+	skip "rdma-core's tests are not installed (rdma-core, python3-pyverbs)"
+"$py" -c 'import pyverbs' 2>/dev/null || skip "python3-pyverbs is not installed"
+preload=$(cd "$PROGS/.." && pwd)/providers/odp/libodp-advise.so
+[ -f "$preload" ] || fail "libodp-advise.so not built ($preload)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$src" "$work/tests"
+gunzip -f "$work"/tests/*.gz
+setup_hugepages
+
+# run_odp LOG [PRELOAD] [-k PATTERN]: rdma-core's test_odp, verbose
+run_odp() {
+	local log=$1 pre=$2
+	shift 2
+	(cd "$work" && env ${pre:+LD_PRELOAD=$pre} timeout 900 "$py" tests/run_tests.py \
+		--dev "$DEV" --gid "$GIDX" -v "$@" test_odp) >"$log" 2>&1
+}
+
+# Result of each test: "NAME RESULT" (ok, skipped, FAIL, ERROR).
+results() {
+	sed -nE 's/^(test_[a-z0-9_]+) \(.*\) \.\.\. (ok|skipped|FAIL|ERROR).*/\1 \2/p' "$1"
+}
+
+run_odp "$work/plain.log" "" -k prefetch || true
+run_odp "$work/preload.log" "$preload"
+prc=$?
+echo "# without the preload (prefetch tests):"
+results "$work/plain.log" | sed 's/^/#   /'
+echo "# with libodp-advise.so:"
+results "$work/preload.log" | sed 's/^/#   /'
+tail -n 3 "$work/preload.log" | sed 's/^/#   /'
+
+n=$(results "$work/plain.log" | grep -c prefetch)
+[ "$n" -ge 6 ] || { cat "$work/plain.log"; fail "expected rdma-core's 6 prefetch tests, found $n"; }
+bad=$(results "$work/plain.log" | grep prefetch | grep -v ' skipped$' || true)
+[ -z "$bad" ] || fail "without the preload, prefetch tests must skip (EOPNOTSUPP): $bad"
+bad=$(results "$work/preload.log" | grep prefetch | grep -v ' ok$' || true)
+[ -z "$bad" ] || { cat "$work/preload.log"; fail "with the preload, prefetch tests must pass: $bad"; }
+bad=$(results "$work/preload.log" | grep -E ' (FAIL|ERROR)$' || true)
+[ -z "$bad" ] || { cat "$work/preload.log"; fail "rdma-core test_odp failures: $bad"; }
+[ $prc -eq 0 ] || { cat "$work/preload.log"; fail "rdma-core test_odp exited $prc"; }
+echo "rdma-core test_odp with the preload: $(results "$work/preload.log" | grep -c ' ok$') passed, $(results "$work/preload.log" | grep -c ' skipped$') skipped"
