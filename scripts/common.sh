@@ -5,7 +5,7 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${RXE_ODP_BUILD:-$ROOT/build}
 # Things worth keeping across `rm -rf build` (the debug kernel: minutes).
-CACHE=${RXE_ODP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rxe-odp}
+CACHE=${RXE_ODP_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/rxe-odp}
 
 log() { printf '[rxe-odp] %s\n' "$*" >&2; }
 die() { printf '[rxe-odp] error: %s\n' "$*" >&2; exit 1; }
@@ -18,6 +18,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
 PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
+PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
 
 # need_pkgs PKG...: install whichever of PKG are missing (apt-get update
 # first, once per process). Everything the project uses goes through here,
@@ -66,5 +67,24 @@ check_kernel_versions() {
   The Soft-RoCE driver is taken from linux-source-6.1 and must match the kernel it is built for.
   Bring them to one version: apt-get update && apt-get install linux-image-amd64 linux-headers-amd64 linux-source-6.1
   (and boot, or test with, the kernel that installs)."
+	fi
+}
+
+# check_source_headers KVER: the check above for a module built for kernel
+# KVER by DKMS, where only the headers matter (the image may be another
+# package's business, or not configured yet): linux-source-6.1 and
+# linux-headers-KVER must be one Debian upload.
+check_source_headers() {
+	local kver=$1 src hdr
+	src=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)
+	[ -n "$hdr" ] || die "linux-headers-$kver is not installed: rdma_rxe_odp is built only for Debian's own kernels (apt-get install linux-headers-$kver)"
+	[ -n "$src" ] || die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
+	if [ "$src" != "$hdr" ]; then
+		die "kernel package versions differ: linux-source-6.1 $src, linux-headers-$kver $hdr.
+  rdma_rxe_odp is built from the Soft-RoCE sources in linux-source-6.1, which must be
+  the same Debian upload as the kernel it is built for; nothing was built or installed for $kver.
+  Bring them to one version (apt-get update && apt-get install linux-source-6.1 linux-headers-$kver,
+  or linux-source-6.1=$hdr), then rebuild: dkms autoinstall -k $kver"
 	fi
 }

@@ -2,34 +2,49 @@
 # Build rdma_rxe_odp.ko: Debian's Soft-RoCE driver from linux-source-6.1,
 # our patch series on top, linked with the ODP core in kernel/.
 #
-#   scripts/kmod-build.sh [--kdir DIR] [--out DIR]
+#   scripts/kmod-build.sh [--kdir DIR | --kver KVER] [--check] [--out DIR]
 #
-# --kdir  kernel build tree (default: the Debian headers of the guest kernel)
-# --out   build directory (default: build/kmod-<guest kernel release>;
-#         required with --kdir)
+# --kdir   kernel build tree (default: the Debian headers of the guest kernel)
+# --kver   build for kernel release KVER: its headers' tree, after checking
+#          that linux-source-6.1 and linux-headers-KVER are one Debian
+#          upload (DKMS runs it so, from the rxe-odp-dkms source tree)
+# --check  only run that version check (DKMS's PRE_BUILD, whose output the
+#          user sees, unlike the build's)
+# --out    build directory (default: build/kmod-<guest kernel release>;
+#          required with --kdir and --kver)
 # Prints the path of the module on success.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 TARBALL=/usr/src/linux-source-6.1.tar.xz
 RXE_PATH=drivers/infiniband/sw/rxe
-kdir="" out=""
+kdir="" kver="" out="" check_only=no
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kdir | --kver | --out) [ $# -ge 2 ] && [ -n "$2" ] || die "kmod-build.sh: $1 needs a value" ;;&
 	--kdir) kdir=$2; shift 2 ;;
+	--kver) kver=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--check) check_only=yes; shift ;;
 	*) die "kmod-build.sh: unknown argument '$1'" ;;
 	esac
 done
+[ -z "$kdir" ] || [ -z "$kver" ] || die "kmod-build.sh: --kdir and --kver exclude each other"
 
-if [ -z "$kdir" ]; then
+if [ -n "$kver" ]; then
+	check_source_headers "$kver"
+	kdir=/lib/modules/$kver/build
+	[ $check_only = no ] || exit 0
+elif [ -z "$kdir" ]; then
 	kver=$(guest_kver)
 	check_kernel_versions "$kver"
 	kdir=/lib/modules/$kver/build
 	[ -d "$kdir" ] || die "no kernel build tree at $kdir (apt-get install linux-headers-$kver)"
+	[ $check_only = no ] || exit 0
 	out=${out:-$BUILD/kmod-$kver}
 fi
-[ -n "$out" ] || die "kmod-build.sh: --kdir needs --out"
+[ $check_only = no ] || die "kmod-build.sh: --check needs --kver (or neither --kdir nor --kver)"
+[ -n "$out" ] || die "kmod-build.sh: --kdir and --kver need --out"
 out=$(realpath -m "$out")
 [ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build tree"
 [ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The Debian package test: build the packages, install them in a throwaway
+# root of this machine (DKMS builds rdma_rxe_odp natively there against
+# the installed headers), boot a guest without our module on that installed
+# state, where "rdma link add ... type rxe" must load the DKMS-built module
+# and ODP traffic must run, purge in the guest and in a throwaway root and
+# check that nothing is left; and a DKMS build refused by the version
+# check. This machine is left exactly as it was. TAP output.
+#
+#   scripts/deb-test.sh [--out DIR] -- GUEST_ARGS...
+#
+# GUEST_ARGS: scripts/guest.sh's --kernel/--initrd (as ./rxe-odp builds
+# them); the guest boots with --module none. Without GUEST_ARGS the guest
+# part is skipped.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+out=$BUILD/deb
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift 2 ;;
+	--) shift; break ;;
+	*) die "deb-test.sh: unknown argument '$1'" ;;
+	esac
+done
+guest_args=("$@")
+failed=0
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failed=1; }
+skip() { echo "ok - $* # SKIP $SKIP_WHY"; }
+
+# tap_of STATUS NAME: a TAP line for a step that printed its own lines.
+tap_of() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2 (exit $1)"; fi; }
+
+rc=0
+"$ROOT/scripts/deb-build.sh" --out "$out" >"$BUILD/deb-build.out" || rc=$?
+tap_of $rc "packages build (dpkg-buildpackage -b), lintian reports no error"
+[ $rc = 0 ] || exit 1
+sed 's/^/# /' "$BUILD/deb-build.out"
+
+# The packages say what they need.
+deps=$(dpkg-deb -f "$out"/rxe-odp-dkms_*.deb Depends)
+echo "# rxe-odp-dkms Depends: $deps"
+miss=""
+for d in dkms linux-source-6.1 linux-headers- rdma-core; do grep -q "$d" <<<"$deps" || miss+=" $d"; done
+if [ -z "$miss" ]; then ok "rxe-odp-dkms depends on dkms, linux-source-6.1, linux-headers, rdma-core"; else not_ok "rxe-odp-dkms lacks dependencies:$miss"; fi
+
+trr() { "$ROOT/scripts/throwaway-root.sh" "$@"; }
+rc=0
+trr --report "$out/probe.report" -- true || rc=$?
+if [ $rc = 77 ]; then
+	SKIP_WHY="this machine cannot make a private mount namespace with an overlay root"
+	skip "install, guest, purge and version check in a throwaway root"
+	exit $failed
+fi
+
+state=$out/installed.tar
+rc=0
+trr --in "$out" --keep "$state" -- "$ROOT/tests/deb/install.sh" || rc=$?
+tap_of $rc "install in a throwaway root (tests/deb/install.sh)"
+[ $rc = 0 ] || exit 1
+
+rc=0
+trr --report "$out/purge.report" -- "$ROOT/tests/deb/replay.sh" "$state" || rc=$?
+tap_of $rc "purge in a throwaway root (tests/deb/replay.sh)"
+# Whatever install and purge changed of the machine, seen from the
+# overlay: only package bookkeeping (dpkg's database and log, caches,
+# dkms's signing key) may differ.
+bad=$(grep -v '^. same ' "$out/purge.report" | while read -r type what path; do
+	# shellcheck source=/dev/null
+	(. "$ROOT/tests/deb/lib.sh"; bookkeeping "$path") || echo "$what $path"
+done)
+[ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
+grep -v '^. same ' "$out/purge.report" | sed 's/^/# after purge: /'
+[ -z "$bad" ] && ok "after install and purge the root differs from this machine only in package bookkeeping" ||
+	not_ok "install and purge left changes behind"
+
+rc=0
+trr --in "$out" -- "$ROOT/tests/deb/guard.sh" || rc=$?
+tap_of $rc "a DKMS build with mismatched linux-source-6.1 stops with the version check (tests/deb/guard.sh)"
+
+if [ ${#guest_args[@]} -eq 0 ]; then
+	SKIP_WHY="no guest arguments"
+	skip "guest on the installed package"
+else
+	rc=0
+	nice -n 10 "$ROOT/scripts/guest.sh" "${guest_args[@]}" --module none --timeout 900 \
+		--rundir "$BUILD/runs/test-deb" -- "$ROOT/tests/deb/replay.sh" --guest "$state" || rc=$?
+	tap_of $rc "guest booted without our module, on the installed package: rdma link add, ODP traffic, purge (tests/deb/replay.sh --guest)"
+fi
+exit $failed

@@ -1,0 +1,30 @@
+#!/bin/bash
+# In a throwaway root: linux-source-6.1 from another Debian upload than
+# the kernel headers (as after a point release that updated only one of
+# them). Installing rxe-odp-dkms must stop with the version check's message
+# and leave no module behind; purging must then leave nothing.
+. "$(dirname "$0")/lib.sh"
+cd /tmp/in || exit 1
+hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$KVER")
+fake=6.1.999-1
+# dpkg's own record of linux-source-6.1 says another version.
+sed -i "/^Package: linux-source-6.1\$/,/^\$/ s/^Version: .*/Version: $fake/" /var/lib/dpkg/status
+check "linux-source-6.1 now reads as $fake" [ "$(dpkg-query -W -f='${Version}' linux-source-6.1)" = $fake ]
+out=$(dpkg -i rxe-odp-dkms_*.deb 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "dpkg -i rxe-odp-dkms fails (exit $rc)" [ $rc != 0 ]
+check "with the version check's message naming both versions" \
+	grep -q "kernel package versions differ: linux-source-6.1 $fake, linux-headers-$KVER $hdr" <<<"$out"
+check "and what to do" grep -q "dkms autoinstall -k $KVER" <<<"$out"
+check "no rdma_rxe_odp module was installed" \
+	bash -c "[ -z \"\$(find /lib/modules -name 'rdma_rxe_odp.ko*')\" ] && ! grep -q rdma_rxe_odp /lib/modules/$KVER/modules.dep"
+check "dkms does not list it as installed" bash -c "! dkms status rxe-odp | grep -q installed"
+out=$(dpkg --purge rxe-odp-dkms 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "dpkg --purge rxe-odp-dkms after the failure (exit $rc)" [ $rc = 0 ]
+left=$(ours)
+[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
+check "nothing of rxe-odp is left" [ -z "$left" ]
+done_testing

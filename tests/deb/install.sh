@@ -1,0 +1,37 @@
+#!/bin/bash
+# Install the packages in /tmp/in (a throwaway root): DKMS builds
+# rdma_rxe_odp against the installed headers, the modprobe configuration
+# makes it the rxe driver, libodp-dev links.
+. "$(dirname "$0")/lib.sh"
+cd /tmp/in || exit 1
+debs=(rxe-odp-dkms_*.deb libodp0_*.deb libodp-dev_*.deb)
+t0=$(date +%s)
+out=$(dpkg -i "${debs[@]}" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "dpkg -i ${debs[*]} (exit $rc, $(($(date +%s) - t0)) s)" [ $rc = 0 ]
+check "the packages are installed" [ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS | grep -c '^ii')" = 3 ]
+status=$(dkms status rxe-odp 2>&1)
+echo "# dkms status: $status"
+check "dkms built and installed rxe-odp for $KVER" grep -q "rxe-odp/.*, $KVER, .*: installed" <<<"$status"
+ko=/lib/modules/$KVER/updates/dkms/rdma_rxe_odp.ko
+check "rdma_rxe_odp.ko is in $ko" [ -f "$ko" ]
+check "it carries the rxe link type (alias rdma-link-rxe)" grep -qx 'rdma-link-rxe' <(modinfo -k "$KVER" -F alias "$ko")
+check "depmod knows it" grep -q 'updates/dkms/rdma_rxe_odp.ko' "/lib/modules/$KVER/modules.dep"
+plan=$(modprobe -S "$KVER" --dry-run --show-depends rdma-link-rxe 2>&1)
+echo "$plan" | sed 's/^/# modprobe rdma-link-rxe: /'
+check "modprobe of the rxe link type runs the package's install command, not the stock module" \
+	bash -c 'grep -q "^install /sbin/modprobe rdma_rxe_odp" <<<"$1" && grep -q "updates/dkms/rdma_rxe_odp.ko" <<<"$1" &&
+		! grep -q "kernel/drivers/infiniband/sw/rxe/rdma_rxe.ko" <<<"$1"' _ "$plan"
+plan=$(modprobe -S "$KVER" --dry-run --show-depends rdma_rxe 2>&1)
+check "modprobe rdma_rxe is redirected the same way" grep -q "^install /sbin/modprobe rdma_rxe_odp" <<<"$plan"
+tmp=$(mktemp -d)
+printf '#include <rxe-odp/odp.h>\nint main(void) { return (int)(long)&odp_advise_mr == 0; }\n' >"$tmp/t.c"
+check "a program builds against libodp-dev's header and library (pkg-config)" \
+	bash -c "cc -Wall -Werror -o '$tmp/t' '$tmp/t.c' \$(pkg-config --cflags --libs libodp)"
+check "and runs on libodp0's library" bash -c "'$tmp/t' && ldd '$tmp/t' | grep -qE 'libodp.so.0 => (/usr)?/lib/x86_64-linux-gnu/libodp.so.0'"
+check "libodp-dev has the man pages, libodp0 the preload and its page" \
+	bash -c 'ls /usr/share/man/man3/libodp.3* /usr/share/man/man3/odp_query_mr_counters.3* /usr/share/man/man7/libodp-advise.7* >/dev/null &&
+		[ -f /usr/lib/x86_64-linux-gnu/libodp-advise.so ] && [ -f /usr/lib/x86_64-linux-gnu/pkgconfig/libodp.pc ]'
+rm -rf "$tmp"
+done_testing

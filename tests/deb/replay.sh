@@ -1,0 +1,104 @@
+#!/bin/bash
+# Replay an installed rxe-odp (the state tests/deb/install.sh left in a
+# throwaway root, saved by scripts/throwaway-root.sh --keep TAR), then
+# purge it and check that nothing is left behind.
+#
+#   tests/deb/replay.sh [--guest] TAR
+#
+# --guest  in a test guest booted without our module: before purging,
+#          "rdma link add rxe0 type rxe netdev eth0" must load the
+#          DKMS-built rdma_rxe_odp by itself and ODP traffic must run on
+#          it; after purging, the same command must load the stock rdma_rxe.
+. "$(dirname "$0")/lib.sh"
+guest=no
+[ "${1:-}" = --guest ] && { guest=yes; shift; }
+tar=${1:?usage: replay.sh [--guest] TAR}
+
+link_up() {
+	rdma link add rxe0 type rxe netdev eth0 || return 1
+	local want n g
+	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${RXE_ODP_IP//./ })
+	for n in $(seq 50); do
+		for g in /sys/class/infiniband/rxe0/ports/1/gids/*; do
+			[ "$(cat "$g" 2>/dev/null)" = "$want" ] && { GIDX=${g##*/}; return 0; }
+		done
+		sleep 0.1
+	done
+	return 1
+}
+
+if [ $guest = yes ]; then
+	# The harness keeps the stock driver away in its guests; the package
+	# must do that by itself.
+	rm -f /etc/modprobe.d/rxe-odp.conf
+	check "guest starts with no rxe driver loaded" [ ! -d /sys/module/rdma_rxe_odp ] && [ ! -d /sys/module/rdma_rxe ]
+fi
+
+# What the files the installed state touches hold now (this machine's own).
+before=$(mktemp)
+while read -r p; do
+	p=${p#./}
+	[ -n "$p" ] || continue
+	if [ -f "/$p" ] && [ ! -L "/$p" ]; then
+		echo "f $(sha256sum <"/$p" | cut -d' ' -f1) $p"
+	elif [ -e "/$p" ] || [ -L "/$p" ]; then
+		echo "e - $p"
+	else
+		echo "n - $p"
+	fi
+done < <(tar -tf "$tar") >"$before"
+check "the installed state applies" apply_state "$tar"
+check "dpkg lists the packages as installed" \
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii')" = 3 ]
+
+if [ $guest = yes ]; then
+	ko=/lib/modules/$(uname -r)/updates/dkms/rdma_rxe_odp.ko
+	check "rdma link add rxe0 type rxe netdev eth0 (no insmod, no rmmod)" link_up
+	check "it loaded rdma_rxe_odp and not the stock rdma_rxe" [ -d /sys/module/rdma_rxe_odp ] && [ ! -d /sys/module/rdma_rxe ]
+	check "the loaded module is the one DKMS built ($ko)" \
+		[ "$(cat /sys/module/rdma_rxe_odp/srcversion 2>/dev/null)" = "$(modinfo -F srcversion "$ko" 2>/dev/null)" ]
+	caps=$(ibv_devinfo -v -d rxe0 2>&1)
+	echo "$caps" | grep -iA8 'odp' | sed 's/^/# /'
+	check "ibv_devinfo -v shows ODP on rxe0" grep -q ODP_SUPPORT <<<"$caps"
+	out=$(
+		export RXE_ODP_GID_INDEX=${GIDX:-1} RXE_ODP_ROOT=${RXE_ODP_ROOT:-/}
+		. "$(dirname "$0")/../guest/lib.sh"
+		client_server ibv_rc_pingpong -d rxe0 -g "$GIDX" -n 100 -s 4096 -o -- \
+			ibv_rc_pingpong -d rxe0 -g "$GIDX" -n 100 -s 4096 -o "$(server_ip)" 2>&1
+	)
+	echo "$out" | sed 's/^/# /'
+	check "ibv_rc_pingpong -o (ODP memory) runs on it, both sides 100 iterations" \
+		[ "$(grep -c '100 iters in' <<<"$out")" = 2 ]
+	check "rdma link delete rxe0" rdma link delete rxe0
+	check "modprobe -r rdma_rxe unloads rdma_rxe_odp" bash -c 'modprobe -r rdma_rxe && [ ! -d /sys/module/rdma_rxe_odp ]'
+fi
+
+out=$(dpkg --purge $PKGS 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+check "dpkg --purge $PKGS (exit $rc)" [ $rc = 0 ]
+left=$(ours)
+[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
+check "nothing of rxe-odp is left (sources, DKMS tree, module, modprobe configuration, library, dpkg)" [ -z "$left" ]
+check "modinfo no longer finds rdma_rxe_odp" bash -c "! modinfo -k $KVER rdma_rxe_odp >/dev/null 2>&1"
+# Every path the installed state touched is as it was: files made are
+# gone, files changed (depmod's indexes, ld.so.cache) have their content back.
+bad=$(while read -r kind sum p; do
+	bookkeeping "$p" && continue
+	case $kind in
+	f) [ -f "/$p" ] && [ "$(sha256sum <"/$p" | cut -d' ' -f1)" = "$sum" ] || echo "changed: /$p" ;;
+	e) [ -e "/$p" ] || [ -L "/$p" ] || echo "removed: /$p" ;;
+	n) [ -e "/$p" ] || [ -L "/$p" ] && echo "left: /$p" ;;
+	esac
+done <"$before")
+[ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
+check "every file the install made or changed is back as it was ($(wc -l <"$before") paths)" [ -z "$bad" ]
+rm -f "$before"
+
+if [ $guest = yes ]; then
+	check "after the purge, rdma link add rxe0 loads the stock rdma_rxe" \
+		bash -c 'rdma link add rxe0 type rxe netdev eth0 && [ -d /sys/module/rdma_rxe ] && [ ! -d /sys/module/rdma_rxe_odp ]'
+	rdma link delete rxe0 2>/dev/null
+	rmmod rdma_rxe 2>/dev/null
+fi
+done_testing
