@@ -11,8 +11,9 @@
  *
  * ib_odp_umem.c      the mirror and the fault path
  * ib_odp_notifier.c  the invalidation side and teardown
- * ib_odp_space.c     a region's mirrors: one (explicit ODP) or one per
- *                    touched chunk of the address space (implicit ODP)
+ * ib_odp_space.c     a region's mirrors: one per touched 2 MiB chunk of
+ *                    the region (explicit ODP) or of the address space
+ *                    (implicit ODP)
  *
  * A software device reads and writes the mirrored pages with the CPU, so
  * there is no DMA mapping: an entry is a page frame number and three flag
@@ -103,21 +104,22 @@ struct ib_odp_mirror {
  * struct ib_odp_space - what a device sees through one ODP region
  * @mm:		the address space (mmgrab'ed)
  * @addr:	user address of the region's first byte (0 when implicit)
- * @implicit:	the whole address space, mirrored in chunks
+ * @end:	user address just past its last (TASK_SIZE_MAX when implicit)
+ * @implicit:	the whole address space
  * @writable:	the device may write
  * @totals:	device-wide counters, or NULL
- * @single:	explicit: the one mirror, made at registration
- * @chunks:	implicit: mirrors by address >> IB_ODP_CHUNK_SHIFT, made on
- *		first touch, kept until ib_odp_space_destroy()
+ * @chunks:	mirrors of the region's parts in each IB_ODP_CHUNK_SIZE chunk
+ *		of the address space, by address >> IB_ODP_CHUNK_SHIFT, made
+ *		on first touch, kept until ib_odp_space_destroy()
  * @chunk_lock:	serializes chunk creation (lookups take no lock)
  */
 struct ib_odp_space {
 	struct mm_struct *mm;
 	unsigned long addr;
+	unsigned long end;
 	bool implicit;
 	bool writable;
 	atomic64_t *totals;
-	struct ib_odp_mirror *single;
 	struct xarray chunks;
 	struct mutex chunk_lock;
 };

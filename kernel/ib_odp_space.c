@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB
 /*
  * The ODP address space of one memory region: what the device sees through
- * the region, as one or more mirrors (ib_odp_umem.c).
+ * the region, as mirrors (ib_odp_umem.c) of IB_ODP_CHUNK_SIZE chunks of
+ * it, each with its own interval notifier, made the first time the device
+ * touches the chunk and kept until deregistration.
  *
- * Explicit ODP: one mirror over exactly the registered range, made at
- * registration.
- *
+ * Explicit ODP: the registered range, cut at chunk boundaries (the first
+ * and last chunks cover only the part of the range they hold).
  * Implicit ODP (the whole address space as one region, mlx5's
- * ibv_reg_mr(pd, NULL, SIZE_MAX, IBV_ACCESS_ON_DEMAND)): the address space
- * is cut in IB_ODP_CHUNK_SIZE chunks, and a chunk gets its own mirror, with
- * its own interval notifier, the first time the device touches it. Memory
- * follows what the device touched, never the size of the address space;
- * chunks stay until deregistration.
+ * ibv_reg_mr(pd, NULL, SIZE_MAX, IBV_ACCESS_ON_DEMAND)): every chunk of
+ * user space.
+ *
+ * Either way registration allocates nothing but the space, so it takes the
+ * same time whatever the size, and memory follows what the device touched
+ * (8 bytes per page of a touched chunk), never the size of the region.
  *
  * An access never spans two mirrors: ib_odp_space_copy() cuts it at chunk
  * boundaries and locks one mirror at a time.
  */
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -24,10 +27,14 @@
 #include "ib_odp.h"
 
 static int odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
+			  unsigned long addr, unsigned long end, bool implicit,
 			  bool writable, atomic64_t *totals)
 {
 	s->mm = mm;
 	mmgrab(mm);
+	s->addr = addr;
+	s->end = end;
+	s->implicit = implicit;
 	s->writable = writable;
 	s->totals = totals;
 	xa_init(&s->chunks);
@@ -39,31 +46,28 @@ static int odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
  * ib_odp_space_init_explicit() - the space of an explicit ODP region
  * @s:		zeroed space
  * @mm:		the registering process's address space
- * @addr:	start of the region
+ * @addr:	start of the region, any alignment
  * @length:	bytes
  * @writable:	the device may write the region
  * @totals:	device-wide counters (enum ib_odp_counter), or NULL
  *
- * Return: 0 or an error of ib_odp_mirror_init().
+ * Allocates nothing but the space itself: chunks are mirrored on first
+ * touch.
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -EFAULT for a range
+ * beyond user space.
  */
 int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       unsigned long addr, size_t length,
 			       bool writable, atomic64_t *totals)
 {
-	int ret;
+	unsigned long end;
 
-	s->single = kzalloc(sizeof(*s->single), GFP_KERNEL);
-	if (!s->single)
-		return -ENOMEM;
-	ret = ib_odp_mirror_init(s->single, mm, addr, length, writable,
-				 totals);
-	if (ret) {
-		kfree(s->single);
-		s->single = NULL;
-		return ret;
-	}
-	s->addr = addr;
-	return odp_space_init(s, mm, writable, totals);
+	if (!length || check_add_overflow(addr, (unsigned long)length, &end))
+		return -EINVAL;
+	if (end > TASK_SIZE_MAX)
+		return -EFAULT;
+	return odp_space_init(s, mm, addr, end, false, writable, totals);
 }
 
 /**
@@ -80,14 +84,14 @@ int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
 int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       bool writable, atomic64_t *totals)
 {
-	s->implicit = true;
-	return odp_space_init(s, mm, writable, totals);
+	return odp_space_init(s, mm, 0, TASK_SIZE_MAX, true, writable, totals);
 }
 
 /* Create the mirror of the chunk at @index; chunk_lock held. */
 static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 					      unsigned long index)
 {
+	unsigned long start, end;
 	struct ib_odp_mirror *m;
 	int ret;
 
@@ -99,11 +103,11 @@ static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* the last chunk may stop short of a chunk at the top of user space */
-	ret = ib_odp_mirror_init(m, s->mm, index << IB_ODP_CHUNK_SHIFT,
-				 min(IB_ODP_CHUNK_SIZE, TASK_SIZE_MAX -
-				     (index << IB_ODP_CHUNK_SHIFT)),
-				 s->writable, s->totals);
+	/* the part of the region in this chunk */
+	start = max(index << IB_ODP_CHUNK_SHIFT, s->addr);
+	end = min((index << IB_ODP_CHUNK_SHIFT) + IB_ODP_CHUNK_SIZE, s->end);
+	ret = ib_odp_mirror_init(m, s->mm, start, end - start, s->writable,
+				 s->totals);
 	if (ret)
 		goto out;
 	ret = xa_err(xa_store(&s->chunks, index, m, GFP_KERNEL));
@@ -123,11 +127,10 @@ out:
  * @s:		the space
  * @addr:	user address
  *
- * For an implicit space, creates the chunk's mirror on first use (may
- * sleep).
+ * Creates the chunk's mirror on first use (may sleep).
  *
- * Return: the mirror, or ERR_PTR(-EFAULT) for an address outside user
- * space or a process that is exiting, ERR_PTR(-ENOMEM).
+ * Return: the mirror, or ERR_PTR(-EFAULT) for an address outside the
+ * region or a process that is exiting, ERR_PTR(-ENOMEM).
  */
 struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
 					  unsigned long addr)
@@ -135,9 +138,7 @@ struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
 	unsigned long index = addr >> IB_ODP_CHUNK_SHIFT;
 	struct ib_odp_mirror *m;
 
-	if (!s->implicit)
-		return s->single;
-	if (addr >= TASK_SIZE_MAX)
+	if (addr < s->addr || addr >= s->end)
 		return ERR_PTR(-EFAULT);
 	m = xa_load(&s->chunks, index);
 	if (m)
@@ -283,8 +284,6 @@ u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c)
 	unsigned long index;
 	u64 sum = 0;
 
-	if (!s->implicit)
-		return atomic64_read(&s->single->counters[c]);
 	xa_for_each(&s->chunks, index, m)
 		sum += atomic64_read(&m->counters[c]);
 	return sum;
@@ -301,10 +300,6 @@ void ib_odp_space_destroy(struct ib_odp_space *s)
 
 	if (!s->mm)
 		return;
-	if (s->single) {
-		ib_odp_mirror_destroy(s->single);
-		kfree(s->single);
-	}
 	xa_for_each(&s->chunks, index, m) {
 		ib_odp_mirror_destroy(m);
 		kfree(m);
