@@ -82,7 +82,8 @@ server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
 # listening (perftest and the pingpongs fail at once in that case).
 client_retry() {
 	local n out rc
-	for n in $(seq 30); do
+	# up to ~60 s: a loaded TCG guest may take that long to start a server
+	for n in $(seq 120); do
 		out=$("$@" 2>&1) && { echo "$out"; return 0; }
 		rc=$?
 		echo "$out" | grep -qiE "couldn't connect|connection refused|unable to open|failed to connect" ||
@@ -113,6 +114,8 @@ client_server() {
 	if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
 		rxe-odp-peer --wait "$job" || src=$?
 	else
+		# a server whose client never came would wait for ever
+		[ $crc -eq 0 ] || kill "$pid" 2>/dev/null
 		wait "$pid" || src=$?
 		cat "$slog"
 		rm -f "$slog"

@@ -9,11 +9,15 @@
 args=(-d "$DEV" -x "$GIDX" -s 65536 -n 1000000 "${PERF_OPTS[@]}" --odp)
 stdbuf -oL ib_write_bw "${args[@]}" >/tmp/srv.log 2>&1 &
 srv=$!
-sleep 1
+# a loaded TCG guest may take seconds to start perftest: wait for the
+# server to listen, then for the client's header (printed once connected)
+for _ in $(seq 300); do
+	grep -q 'Waiting for client' /tmp/srv.log && break
+	sleep 0.1
+done
 stdbuf -oL ib_write_bw "${args[@]}" "$RXE_ODP_IP" >/tmp/cli.log 2>&1 &
 cli=$!
-# let traffic start: the client prints its header once connected
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	grep -q 'local address' /tmp/cli.log && break
 	sleep 0.1
 done
