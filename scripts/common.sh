@@ -18,6 +18,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
 PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
+PKGS_BENCH="gnuplot-nox"
 
 # need_pkgs PKG...: install whichever of PKG are missing (apt-get update
 # first, once per process). Everything the project uses goes through here,
