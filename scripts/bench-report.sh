@@ -79,7 +79,13 @@ meets() {
 		print ok ? "met" : "**not met**" }'
 }
 
-plot() { [ $have_gnuplot = yes ] && gnuplot 2>>"$dir/gnuplot.log"; }
+# plot: run the gnuplot script on stdin; a failed plot (its errors in
+# gnuplot.log) leaves the report without that image, nothing more.
+plot() {
+	[ $have_gnuplot = yes ] || { cat >/dev/null; return 0; }
+	gnuplot 2>>"$dir/gnuplot.log" || echo "(a plot failed: see gnuplot.log)" >>"$dir/gnuplot.log"
+	return 0
+}
 
 # ---- perftest (item 1) --------------------------------------------------------
 
@@ -101,36 +107,54 @@ perf_section() {
 	echo "(bandwidth in MB/s; ib_write_lat in usec, typical and 99th percentile; noise: largest over"
 	echo "smallest pinned figure of the repetitions, pinned against itself: a ratio within that of 1 is noise)"
 	echo
+	local tool bw="" ra="" lat=""
 	for tool in ib_write_bw ib_read_bw ib_send_bw ib_write_lat; do
 		echo "$sum" | awk -v t=$tool '$1 == t { print $2, $3, $4, $5 }' >"$nd/$tool.dat"
+		[ -s "$nd/$tool.dat" ] || continue
+		ra="$ra${ra:+, }'$nd/$tool.dat' using 1:4 with linespoints title '$tool'"
+		if [ $tool = ib_write_lat ]; then
+			lat="'$nd/$tool.dat' using 1:2 with linespoints title 'pinned', '' using 1:3 with linespoints title 'ODP'"
+		else
+			bw="$bw${bw:+, }'$nd/$tool.dat' using 1:2 with linespoints title '$tool pinned', '' using 1:3 with linespoints dashtype 2 title '$tool ODP'"
+		fi
 	done
-	plot <<-EOF
+	# one gnuplot per plot: a plot that fails leaves the others
+	[ -n "$bw" ] && plot <<-EOF
 	set terminal pngcairo size 900,520 noenhanced
 	set output '$dir/perftest-bw-$node.png'
 	set title 'Steady-state bandwidth, pinned vs ODP ($node)'
-	set logscale x 2
-	set format x '%.0b%B'
+	set logscale x 2; set format x '%.0b%B'
 	set xlabel 'message size (bytes)'; set ylabel 'MB/s (median)'
 	set key left top
 	set datafile missing '-'
-	plot for [t in 'ib_write_bw ib_read_bw ib_send_bw'] '$nd/'.t.'.dat' using 1:2 with linespoints title t.' pinned', \
-	     for [t in 'ib_write_bw ib_read_bw ib_send_bw'] '$nd/'.t.'.dat' using 1:3 with linespoints dashtype 2 title t.' ODP'
+	plot $bw
+	EOF
+	[ -n "$ra" ] && plot <<-EOF
+	set terminal pngcairo size 900,520 noenhanced
 	set output '$dir/perftest-ratio-$node.png'
 	set title 'ODP relative to pinned ($node; latency: pinned/ODP)'
-	set ylabel 'ratio (clipped at 2)'; set yrange [0:2]
-	plot for [t in 'ib_write_bw ib_read_bw ib_send_bw ib_write_lat'] '$nd/'.t.'.dat' using 1:4 with linespoints title t, \
-	     0.95 with lines dashtype 3 lc rgb 'red' title 'target 0.95'
+	set logscale x 2; set format x '%.0b%B'
+	set xlabel 'message size (bytes)'; set ylabel 'ratio (clipped at 2)'; set yrange [0:2]
+	set key left bottom
+	set datafile missing '-'
+	plot $ra, 0.95 with lines dashtype 3 lc rgb 'red' title 'target 0.95'
+	EOF
+	[ -n "$lat" ] && plot <<-EOF
+	set terminal pngcairo size 900,520 noenhanced
 	set output '$dir/perftest-lat-$node.png'
 	set title 'ib_write_lat, typical latency ($node)'
-	set logscale y; set yrange [*:*]
-	set ylabel 'usec (median of typical)'
-	plot '$nd/ib_write_lat.dat' using 1:2 with linespoints title 'pinned', \
-	     '' using 1:3 with linespoints title 'ODP'
+	set logscale xy 2; set format x '%.0b%B'
+	set xlabel 'message size (bytes)'; set ylabel 'usec (median of typical)'
+	set key left top
+	set datafile missing '-'
+	plot $lat
 	EOF
-	[ -f "$dir/perftest-bw-$node.png" ] && {
-		echo "![bandwidth]($(basename "$dir/perftest-bw-$node.png")) ![ratio](perftest-ratio-$node.png) ![latency](perftest-lat-$node.png)"
-		echo
-	}
+	local img imgs=""
+	for img in bw ratio lat; do
+		[ -f "$dir/perftest-$img-$node.png" ] && imgs="$imgs ![$img](perftest-$img-$node.png)"
+	done
+	[ -n "$imgs" ] && { echo "${imgs# }"; echo; }
+	return 0
 }
 
 # worst perftest ratio over all nodes: "value tool size node"
