@@ -19,6 +19,7 @@ PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essent
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
 PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
+PKGS_BENCH="gnuplot-nox"
 
 # need_pkgs PKG...: install whichever of PKG are missing (apt-get update
 # first, once per process). Everything the project uses goes through here,

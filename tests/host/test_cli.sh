@@ -14,6 +14,8 @@ check_status "run --timeout not a number" 2 'needs seconds' "$cli" run --timeout
 check_status "test with an unknown option" 2 "unknown option '--fast'" "$cli" test --fast
 check_status "test --filter without a pattern" 2 'needs a pattern' "$cli" test --filter
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
+check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
+check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
 check_status "guest.sh without an initramfs" 1 'no initramfs' "$ROOT/scripts/guest.sh" -- true
 check_status "guest.sh with a missing module" 1 "no module" \
 	"$ROOT/scripts/guest.sh" --initrd "$FIX/debian-6.1-boot.log" --module /nonexistent.ko -- true

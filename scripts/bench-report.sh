@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Turn the raw figures of a `./rxe-odp bench` run into a report.
+#
+#   scripts/bench-report.sh DIR
+#
+# DIR holds 1node/ and/or 2node/, each what scripts/bench-guest.sh wrote
+# in a guest (info.txt, perftest.tsv, and for one node odp_bench's *.tsv
+# and ratios.tsv). Writes DIR/report.md and DIR/*.png (gnuplot, when
+# installed). Medians and ratios are computed here from the raw rows, so
+# the report can be made again from the same data.
+set -euo pipefail
+dir=${1:?usage: bench-report.sh DIR}
+[ -d "$dir" ] || { echo "bench-report.sh: no directory '$dir'" >&2; exit 2; }
+md=$dir/report.md
+have_gnuplot=no
+command -v gnuplot >/dev/null && have_gnuplot=yes
+
+info() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1/info.txt" 2>/dev/null; }
+
+# perf_summary NODEDIR: one line per tool and size from perftest.tsv:
+# tool size pinned odp ratio pinned_p99 odp_p99 valid/total spread
+# (medians of the valid repetitions; ratio is ODP's speed relative to
+# pinned: for bandwidth odp/pinned, for latency pinned/odp; spread: the
+# noise, largest over smallest pinned figure of the repetitions).
+perf_summary() {
+	awk '
+	function spread(list,   n, a, i, lo, hi) {
+		n = split(list, a, " ")
+		if (n < 2) return "-"
+		lo = hi = a[1] + 0
+		for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i] + 0; if (a[i] + 0 > hi) hi = a[i] + 0 }
+		return lo > 0 ? sprintf("%.2f", hi / lo) : "-"
+	}
+	function median(list,   n, a, i, j, t) {
+		n = split(list, a, " ")
+		if (n == 0) return "-"
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	/^#/ { next }
+	{
+		k = $1 " " $2
+		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		tot[k]++
+		if ($5 != "-") { v[k, $3] = v[k, $3] " " $5; ok[k]++ }
+		if ($6 != "-") p[k, $3] = p[k, $3] " " $6
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			split(k, kk, " ")
+			a = median(v[k, "pinned"]); b = median(v[k, "odp"])
+			r = "-"
+			if (a != "-" && b != "-" && a > 0 && b > 0)
+				r = sprintf("%.3f", kk[1] ~ /_lat$/ ? a / b : b / a)
+			printf "%s %s %s %s %s %s %s %d/%d %s\n", kk[1], kk[2], a, b, r,
+				median(p[k, "pinned"]), median(p[k, "odp"]), ok[k], tot[k],
+				spread(v[k, "pinned"])
+		}
+	}' "$1/perftest.tsv"
+}
+
+# tsv_table FILE: a table of odp_bench (first line "# col..."), as Markdown.
+tsv_table() {
+	awk 'NR == 1 { sub(/^# /, ""); n = NF; h = "|"; s = "|"
+			for (i = 1; i <= NF; i++) { h = h " " $i " |"; s = s " ---: |" }
+			print h; print s; next }
+	     { l = "|"; for (i = 1; i <= NF; i++) l = l " " $i " |"; print l }' "$1"
+}
+
+ratio_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1/ratios.tsv" 2>/dev/null; }
+
+# meets VALUE OP TARGET: "met" / "**not met**" / "-"
+meets() {
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+		if (v == "" || v == "-") { print "-"; exit }
+		ok = (op == ">=") ? v + 0 >= t + 0 : v + 0 <= t + 0
+		print ok ? "met" : "**not met**" }'
+}
+
+# plot: run the gnuplot script on stdin; a failed plot (its errors in
+# gnuplot.log) leaves the report without that image, nothing more.
+plot() {
+	[ $have_gnuplot = yes ] || { cat >/dev/null; return 0; }
+	gnuplot 2>>"$dir/gnuplot.log" || echo "(a plot failed: see gnuplot.log)" >>"$dir/gnuplot.log"
+	return 0
+}
+
+# ---- perftest (item 1) --------------------------------------------------------
+
+perf_section() {
+	local node=$1 nd=$dir/$1 sum
+	[ -f "$nd/perftest.tsv" ] || return 0
+	sum=$(cat "$nd/perftest-summary.txt")
+	echo "### $(info "$nd" where) ($node)"
+	echo
+	echo "Medians of $(info "$nd" reps) repetitions, pinned and ODP alternating (ABBA) in one boot."
+	echo "Ratio: ODP's speed relative to pinned (bandwidth: ODP/pinned; latency: pinned/ODP). Target: 0.95 or better."
+	echo
+	echo "| tool | size (B) | pinned | ODP | ratio | target | pinned p99 | ODP p99 | valid runs | noise |"
+	echo "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"
+	echo "$sum" | while read -r tool size a b r pa pb v sp; do
+		echo "| $tool | $size | $a | $b | $r | $(meets "$r" '>=' 0.95) | $pa | $pb | $v | $sp |"
+	done
+	echo
+	echo "(bandwidth in MB/s; ib_write_lat in usec, typical and 99th percentile; noise: largest over"
+	echo "smallest pinned figure of the repetitions, pinned against itself: a ratio within that of 1 is noise)"
+	echo
+	local tool bw="" ra="" lat=""
+	for tool in ib_write_bw ib_read_bw ib_send_bw ib_write_lat; do
+		echo "$sum" | awk -v t=$tool '$1 == t { print $2, $3, $4, $5 }' >"$nd/$tool.dat"
+		[ -s "$nd/$tool.dat" ] || continue
+		ra="$ra${ra:+, }'$nd/$tool.dat' using 1:4 with linespoints title '$tool'"
+		if [ $tool = ib_write_lat ]; then
+			lat="'$nd/$tool.dat' using 1:2 with linespoints title 'pinned', '' using 1:3 with linespoints title 'ODP'"
+		else
+			bw="$bw${bw:+, }'$nd/$tool.dat' using 1:2 with linespoints title '$tool pinned', '' using 1:3 with linespoints dashtype 2 title '$tool ODP'"
+		fi
+	done
+	# one gnuplot per plot: a plot that fails leaves the others
+	[ -n "$bw" ] && plot <<-EOF
+	set terminal pngcairo size 900,520 noenhanced
+	set output '$dir/perftest-bw-$node.png'
+	set title 'Steady-state bandwidth, pinned vs ODP ($node)'
+	set logscale x 2; set format x '%.0b%B'
+	set xlabel 'message size (bytes)'; set ylabel 'MB/s (median)'
+	set key left top
+	set datafile missing '-'
+	plot $bw
+	EOF
+	[ -n "$ra" ] && plot <<-EOF
+	set terminal pngcairo size 900,520 noenhanced
+	set output '$dir/perftest-ratio-$node.png'
+	set title 'ODP relative to pinned ($node; latency: pinned/ODP)'
+	set logscale x 2; set format x '%.0b%B'
+	set xlabel 'message size (bytes)'; set ylabel 'ratio (clipped at 2)'; set yrange [0:2]
+	set key left bottom
+	set datafile missing '-'
+	plot $ra, 0.95 with lines dashtype 3 lc rgb 'red' title 'target 0.95'
+	EOF
+	[ -n "$lat" ] && plot <<-EOF
+	set terminal pngcairo size 900,520 noenhanced
+	set output '$dir/perftest-lat-$node.png'
+	set title 'ib_write_lat, typical latency ($node)'
+	set logscale xy 2; set format x '%.0b%B'
+	set xlabel 'message size (bytes)'; set ylabel 'usec (median of typical)'
+	set key left top
+	set datafile missing '-'
+	plot $lat
+	EOF
+	local img imgs=""
+	for img in bw ratio lat; do
+		[ -f "$dir/perftest-$img-$node.png" ] && imgs="$imgs ![$img](perftest-$img-$node.png)"
+	done
+	[ -n "$imgs" ] && { echo "${imgs# }"; echo; }
+	return 0
+}
+
+# worst perftest ratio over all nodes: "value tool size node"
+worst_perf() {
+	local n
+	for n in 1node 2node; do
+		[ -f "$dir/$n/perftest-summary.txt" ] &&
+			awk -v n=$n '$5 != "-" { print $5, $1, $2, n }' "$dir/$n/perftest-summary.txt"
+	done | sort -g | head -1
+	return 0
+}
+
+# ---- odp_bench plots ----------------------------------------------------------
+
+bench_plots() {
+	local nd=$dir/1node
+	[ -f "$nd/reg.tsv" ] && plot <<-EOF
+	set terminal pngcairo size 800,480 noenhanced
+	set output '$dir/reg.png'
+	set title 'Registration time against size'
+	set logscale xy 2
+	set format x '%.0b%B'
+	set xlabel 'bytes'; set ylabel 'usec (median)'
+	set datafile missing '-'
+	set key left top
+	plot '$nd/reg.tsv' using 1:2 with linespoints title 'pinned (touched, then pinned)', \
+	     '' using 1:3 with linespoints title 'ODP'
+	EOF
+	[ -f "$nd/cold.tsv" ] && plot <<-EOF
+	set terminal pngcairo size 900,480 noenhanced
+	set output '$dir/cold.png'
+	set title 'First touch against warm ODP (1 = as fast as warm; target 0.5)'
+	set style data histograms; set style fill solid 0.8 border -1
+	set datafile missing '-'
+	set yrange [0:*]; set ylabel 'bandwidth / warm ODP bandwidth'
+	set key outside right
+	plot '$nd/cold.tsv' using 9:xtic(stringcolumn(1).' '.sprintf('%dK', column(2) / 1024)) title 'cold (untouched)', \
+	     '' using 10 title 'cold, CPU-touched', '' using 11 title 'prefetched', \
+	     0.5 with lines dashtype 3 lc rgb 'red' title 'target'
+	EOF
+	[ -f "$nd/faultlat.tsv" ] && plot <<-EOF
+	set terminal pngcairo size 1000,600 noenhanced
+	set output '$dir/faultlat.png'
+	set title 'Latency of one operation: p50 and p99'
+	set style data histograms; set style fill solid 0.8 border -1
+	set logscale y; set ylabel 'usec'
+	set xtics rotate by -35
+	set key outside right
+	plot '$nd/faultlat.tsv' using 5:xtic(stringcolumn(1).' '.sprintf('%dK', column(2) / 1024).' '.stringcolumn(3)) title 'p50', \
+	     '' using 6 title 'p99'
+	EOF
+	[ -f "$nd/invtraffic.tsv" ] && plot <<-EOF
+	set terminal pngcairo size 900,480 noenhanced
+	set output '$dir/invtraffic.png'
+	set title 'Invalidation time, traffic on no / another / this region'
+	set style data histograms; set style fill solid 0.8 border -1
+	set logscale y; set ylabel 'usec'
+	set key outside right
+	plot '$nd/invtraffic.tsv' using 4:xtic(stringcolumn(1).' '.stringcolumn(2)) title 'p50', \
+	     '' using 5 title 'p99'
+	EOF
+	return 0
+}
+
+# ---- the report -------------------------------------------------------------
+
+first=$(for n in 1node 2node; do [ -f "$dir/$n/info.txt" ] && echo "$dir/$n" && break; done)
+[ -n "$first" ] || { echo "bench-report.sh: no 1node/ or 2node/ results in $dir" >&2; exit 1; }
+for n in 1node 2node; do
+	[ -f "$dir/$n/perftest.tsv" ] && perf_summary "$dir/$n" >"$dir/$n/perftest-summary.txt"
+done
+bench_plots
+{
+	echo "# rxe-odp benchmarks: ODP against pinned"
+	echo
+	echo "Kernel $(info "$first" kernel), $(info "$first" date), qemu TCG guests"
+	echo "($(info "$first" cpus) vCPUs, $(info "$first" mem_mib) MiB each), rdma_rxe_odp as rxe0."
+	echo "Under TCG absolute times mean little: the ratios, taken within one boot, are what count."
+	echo
+	echo "## Against the targets"
+	echo
+	echo "| item | measure | value | target | |"
+	echo "| --- | --- | ---: | --- | --- |"
+	w=$(worst_perf)
+	[ -n "$w" ] && set -- $w && echo "| 1 steady state | worst ODP/pinned ($2, $3 B, $4) | $1 | >= 0.95 | $(meets "$1" '>=' 0.95) |"
+	for n in 1node 2node; do
+		[ -f "$dir/$n/perftest-summary.txt" ] || continue
+		m=$(awk '$5 != "-" { print $5 }' "$dir/$n/perftest-summary.txt" | sort -g |
+			awk '{ a[NR] = $1 } END { if (NR) print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+		[ -n "$m" ] && echo "| 1 steady state | median ODP/pinned over tools and sizes ($n) | $m | >= 0.95 | $(meets "$m" '>=' 0.95) |"
+	done
+	if [ -f "$dir/1node/ratios.tsv" ]; then
+		r=$dir/1node
+		v=$(ratio_of "$r" cold/warm_min); echo "| 2 cold first touch | worst cold/warm bandwidth | $v | >= 0.5 | $(meets "$v" '>=' 0.5) |"
+		v=$(ratio_of "$r" prefetch_total/warm_min); echo "| 2 cold, prefetched | worst (prefetch + transfer)/warm | $v | >= 0.5 | $(meets "$v" '>=' 0.5) |"
+		v=$(ratio_of "$r" odp_reg_largest/smallest); echo "| 3 registration | ODP time, largest / smallest size | $v | flat (~1) | |"
+		v=$(ratio_of "$r" inval_mirrored/no_mr_max); echo "| 4 invalidation cost | worst time with mirrored ODP MR / no MR | $v | (lower is better) | |"
+		v=$(ratio_of "$r" mirror_bytes_per_page); echo "| 5 mirror memory | bytes per page, explicit ODP MR (cgroup accounting) | $v | 16 or less (6.1's ib_umem_odp: 16; 6.16's rxe: 8) | $(meets "$v" '<=' 16) |"
+		v=$(ratio_of "$r" fault_p50/warm_p50_max); echo "| 6 fault latency | worst cold p50 / warm p50 | $v | (lower is better) | |"
+		v=$(ratio_of "$r" fault_p99/warm_p99_max); echo "| 6 fault latency | worst cold p99 / warm p99 | $v | (lower is better) | |"
+		v=$(ratio_of "$r" inval_p99_this/other_region_max); echo "| 7 invalidation under traffic | p99, traffic on the range / traffic elsewhere | $v | 1 = never waits | |"
+		v=$(ratio_of "$r" inval_p99_wait/packet_time); echo "| 7 invalidation under traffic | extra p99 wait / one packet's copy time | $v | <= 1 | $(meets "$v" '<=' 1) |"
+	fi
+	echo
+	echo "## 1. Steady state (perftest)"
+	echo
+	for n in 1node 2node; do perf_section "$n"; done
+	if [ -f "$dir/1node/ratios.tsv" ]; then
+		nd=$dir/1node
+		sec() { # FILE TITLE [IMAGE]
+			[ -f "$nd/$1.tsv" ] || return 0
+			echo "## $2"
+			echo
+			awk -v h="== $1:" 'index($0, h) == 1 { on = 1; getline; next }
+				on && /^# / { sub(/^# /, ""); print; next } { on = 0 }' "$nd/odp_bench.txt"
+			echo
+			tsv_table "$nd/$1.tsv"
+			echo
+			[ -n "${3:-}" ] && [ -f "$dir/$3" ] && { echo "![$1]($3)"; echo; }
+			return 0
+		}
+		echo "Items 2-7: build/odp_bench in one guest, a loopback RC QP pair; qp[0] posts RDMA"
+		echo "WRITE/READ into the region under test (the responder's side). Full output: 1node/odp_bench.txt."
+		echo
+		sec cold "2. Cold first touch against warm (MB/s)" cold.png
+		sec reg "3. Registration time against size (usec)" reg.png
+		sec inval "4. Invalidation cost (usec)"
+		sec mem "5. Mirror memory"
+		sec faultlat "6. Page-fault latency distribution (usec)" faultlat.png
+		sec invtraffic "7. Invalidation latency under traffic (usec)" invtraffic.png
+		grep -E '^# (one packet|ODP registration time grows)' "$nd/odp_bench.txt" | sed 's/^# /Note: /;s/$/\n/' || true
+	fi
+	[ $have_gnuplot = yes ] || echo "(gnuplot not installed: no plots)"
+} >"$md"
+echo "$md"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# scripts/bench-report.sh: medians, ratios and the verdicts against the
+# targets come out of the raw figures as they should (made-up figures).
+. "$(dirname "$0")/lib.sh"
+rep=$ROOT/scripts/bench-report.sh
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+
+mkdir -p "$d/1node" "$d/2node"
+for n in 1 2; do
+	printf 'kernel 6.1.0-test\ndate 2026-01-01T00:00:00Z\nnodes %s\nwhere node%s\nreps 3\ncpus 2\nmem_mib 2000\n' \
+		$n $n >"$d/${n}node/info.txt"
+done
+cat >"$d/1node/perftest.tsv" <<'T'
+# tool size mode rep value p99
+ib_write_bw 4096 pinned 1 10 -
+ib_write_bw 4096 odp 1 9 -
+ib_write_bw 4096 odp 2 - -
+ib_write_bw 4096 pinned 2 12 -
+ib_write_bw 4096 pinned 3 11 -
+ib_write_bw 4096 odp 3 11 -
+ib_write_lat 64 pinned 1 30 50
+ib_write_lat 64 odp 1 20 40
+ib_write_lat 64 odp 2 25 60
+ib_write_lat 64 pinned 2 10 70
+ib_write_lat 64 pinned 3 20 60
+ib_write_lat 64 odp 3 30 80
+T
+cat >"$d/2node/perftest.tsv" <<'T'
+# tool size mode rep value p99
+ib_read_bw 64 pinned 1 2 -
+ib_read_bw 64 odp 1 2 -
+T
+printf 'cold/warm_min\t0.400\t>=0.5\ninval_p99_wait/packet_time\t0.500\t<=1\n' >"$d/1node/ratios.tsv"
+printf '# op msg pinned\nwrite 4096 12.5\n' >"$d/1node/cold.tsv"
+printf '== cold: title ==\n# op msg pinned\n# a note\nwrite 4096 12.5\n' >"$d/1node/odp_bench.txt"
+
+check_status "no such directory" 2 "no directory" "$rep" "$d/none"
+check "report made" bash -c "\"\$1\" \"\$2\" >/dev/null" - "$rep" "$d"
+md=$d/report.md
+has() { grep -qF -- "$1" "$md" || { echo "# missing: $1"; return 1; }; }
+check "bandwidth: medians of the valid runs, ODP/pinned, verdict, valid count, noise" \
+	has "| ib_write_bw | 4096 | 11 | 10 | 0.909 | **not met** | - | - | 5/6 | 1.20 |"
+check "latency: pinned/ODP, p99 medians" has "| ib_write_lat | 64 | 20 | 25 | 0.800 | **not met** | 60 | 60 | 6/6 | 3.00 |"
+check "two-node table" has "| ib_read_bw | 64 | 2 | 2 | 1.000 | met |"
+check "worst steady-state ratio in the targets table" \
+	has "| 1 steady state | worst ODP/pinned (ib_write_lat, 64 B, 1node) | 0.800 | >= 0.95 | **not met** |"
+check "cold target missed" has "| 2 cold first touch | worst cold/warm bandwidth | 0.400 | >= 0.5 | **not met** |"
+check "invalidation wait target met" has "| 0.500 | <= 1 | met |"
+check "odp_bench table as Markdown, with its notes" has "| write | 4096 | 12.5 |"
+check "odp_bench notes" has "a note"
+if command -v gnuplot >/dev/null; then
+	check "plots" test -s "$d/perftest-bw-1node.png"
+fi
+done_testing
