@@ -18,6 +18,7 @@
  * An access never spans two mirrors: ib_odp_space_copy() cuts it at chunk
  * boundaries and locks one mirror at a time.
  */
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -87,10 +88,16 @@ int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
 	return odp_space_init(s, mm, 0, TASK_SIZE_MAX, true, writable, totals);
 }
 
-/* Create the mirror of the chunk at @index; chunk_lock held. */
+/*
+ * Create the mirror of the chunk at @index; chunk_lock held. The device
+ * touches a chunk first from whatever context it runs in (for rxe, a
+ * worker thread): the memory is charged to the region's process's memory
+ * cgroup all the same, as it would have been at registration.
+ */
 static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 					      unsigned long index)
 {
+	struct mem_cgroup *memcg, *old_memcg;
 	unsigned long start, end;
 	struct ib_odp_mirror *m;
 	int ret;
@@ -98,7 +105,9 @@ static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 	/* a notifier needs a live address space */
 	if (!mmget_not_zero(s->mm))
 		return ERR_PTR(-EFAULT);
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	memcg = get_mem_cgroup_from_mm(s->mm);
+	old_memcg = set_active_memcg(memcg);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		ret = -ENOMEM;
 		goto out;
@@ -110,10 +119,12 @@ static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 				 s->totals);
 	if (ret)
 		goto out;
-	ret = xa_err(xa_store(&s->chunks, index, m, GFP_KERNEL));
+	ret = xa_err(xa_store(&s->chunks, index, m, GFP_KERNEL_ACCOUNT));
 	if (ret)
 		ib_odp_mirror_destroy(m);
 out:
+	set_active_memcg(old_memcg);
+	mem_cgroup_put(memcg);
 	mmput(s->mm);
 	if (ret) {
 		kfree(m);
