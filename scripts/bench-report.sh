@@ -255,8 +255,20 @@ bench_plots
 		v=$(ratio_of "$r" mirror_bytes_per_page); echo "| 5 mirror memory | bytes per page, explicit ODP MR (cgroup accounting) | $v | 16 or less (6.1's ib_umem_odp: 16; 6.16's rxe: 8) | $(meets "$v" '<=' 16) |"
 		v=$(ratio_of "$r" fault_p50/warm_p50_max); echo "| 6 fault latency | worst cold p50 / warm p50 | $v | (lower is better) | |"
 		v=$(ratio_of "$r" fault_p99/warm_p99_max); echo "| 6 fault latency | worst cold p99 / warm p99 | $v | (lower is better) | |"
+		# what CPU load alone does to the p99: a wait shorter than this
+		# inflation cannot be told from noise
+		v=$(awk '$2 == "none" { n[$1] = $5 } $2 == "other_region" && n[$1] > 0 {
+			r = $5 / n[$1]; if (r > m) m = r } END { if (m) printf "%.1f", m }' "$r/invtraffic.tsv" 2>/dev/null || true)
+		nf=$v
+		[ -n "$v" ] && echo "| 7 (noise floor) | p99 with traffic elsewhere / no traffic: what CPU load alone adds | $v | (a wait below this is invisible) | |"
 		v=$(ratio_of "$r" inval_p99_this/other_region_max); echo "| 7 invalidation under traffic | p99, traffic on the range / traffic elsewhere | $v | 1 = never waits | |"
-		v=$(ratio_of "$r" inval_p99_wait/packet_time); echo "| 7 invalidation under traffic | extra p99 wait / one packet's copy time | $v | <= 1 | $(meets "$v" '<=' 1) |"
+		v=$(ratio_of "$r" inval_p99_wait/packet_time)
+		verdict=$(meets "$v" '<=' 1)
+		# a p99 that CPU load alone inflates threefold cannot show a
+		# wait of one packet: say so rather than "met"
+		[ "$verdict" = met ] && awk -v n="${nf:-0}" 'BEGIN { exit !(n > 3) }' &&
+			verdict="not resolved: under the noise floor"
+		echo "| 7 invalidation under traffic | extra p99 wait / one packet's copy time | $v | <= 1 | $verdict |"
 	fi
 	echo
 	echo "## 1. Steady state (perftest)"
