@@ -27,4 +27,21 @@ check_status() {
 	fi
 }
 
+# fake_dpkg_query DIR SRC_VERSION: a stand-in dpkg-query in DIR (put DIR
+# first in PATH) that answers SRC_VERSION for linux-source-6.1, 6.1.1000-1
+# for any other package, and linux-image-6.1.0-99-amd64 of that upload as
+# the Depends of linux-image-amd64.
+fake_dpkg_query() {
+	mkdir -p "$1"
+	cat >"$1/dpkg-query" <<EOF
+#!/bin/sh
+case "\$*" in
+*linux-source-6.1*) echo $2 ;;
+*Depends*) echo "linux-image-6.1.0-99-amd64 (= 6.1.1000-1)" ;;
+*) echo 6.1.1000-1 ;;
+esac
+EOF
+	chmod +x "$1/dpkg-query"
+}
+
 done_testing() { exit $_failed; }

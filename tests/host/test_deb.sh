@@ -14,21 +14,13 @@ check_status "kmod-build.sh --kver for a kernel without Debian headers" 1 \
 	'linux-headers-0.0.0-none is not installed' "$kb" --check --kver 0.0.0-none
 
 # Headers of one upload, linux-source-6.1 of another: DKMS's check fails.
-mkdir -p "$tmp/bin"
-cat >"$tmp/bin/dpkg-query" <<'EOF2'
-#!/bin/sh
-case "$*" in
-*linux-source-6.1*) echo 6.1.999-1 ;;
-*) echo 6.1.1000-1 ;;
-esac
-EOF2
-chmod +x "$tmp/bin/dpkg-query"
+fake_dpkg_query "$tmp/bin" 6.1.999-1
 check_status "DKMS check: source and headers of different uploads" 1 \
 	'versions differ: linux-source-6.1 6.1.999-1, linux-headers-6.1.0-99-amd64 6.1.1000-1.*' \
 	env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.1.0-99-amd64
 check_status "the message says how to rebuild" 1 'dkms autoinstall -k 6.1.0-99-amd64' \
 	env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.1.0-99-amd64
-sed -i 's/6.1.999-1/6.1.1000-1/' "$tmp/bin/dpkg-query"
+fake_dpkg_query "$tmp/bin" 6.1.1000-1
 check_status "DKMS check: one upload passes" 0 '' env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.1.0-99-amd64
 
 # The throwaway root.

@@ -6,16 +6,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # A dpkg-query that reports the source package one upload behind.
-mkdir -p "$tmp/bin"
-cat >"$tmp/bin/dpkg-query" <<'EOF2'
-#!/bin/sh
-case "$*" in
-*linux-source-6.1*) echo 6.1.999-1 ;;
-*Depends*) echo "linux-image-6.1.0-99-amd64 (= 6.1.1000-1)" ;;
-*) echo 6.1.1000-1 ;;
-esac
-EOF2
-chmod +x "$tmp/bin/dpkg-query"
+fake_dpkg_query "$tmp/bin" 6.1.999-1
 check_status "source and headers of different uploads stop the build" 1 \
 	'versions differ: linux-source-6.1 6.1.999-1, linux-headers-6.1.0-99-amd64 6.1.1000-1' \
 	env PATH="$tmp/bin:$PATH" bash -c ". '$ROOT/scripts/common.sh'; check_kernel_versions \$(guest_kver)"
