@@ -20,11 +20,6 @@ check "and what to do" grep -q "dkms autoinstall -k $KVER" <<<"$out"
 check "no rdma_rxe_odp module was installed" \
 	bash -c "[ -z \"\$(find /lib/modules -name 'rdma_rxe_odp.ko*')\" ] && ! grep -q rdma_rxe_odp /lib/modules/$KVER/modules.dep"
 check "dkms does not list it as installed" bash -c "! dkms status rxe-odp | grep -q installed"
-out=$(dpkg --purge rxe-odp-dkms 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# /'
-check "dpkg --purge rxe-odp-dkms after the failure (exit $rc)" [ $rc = 0 ]
-left=$(ours)
-[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
-check "nothing of rxe-odp is left" [ -z "$left" ]
+# after the failure
+purge_clean rxe-odp-dkms
 done_testing

@@ -36,6 +36,19 @@ ours() {
 	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PKGS 2>/dev/null | grep -v '^un' || true
 }
 
+# purge_clean PKG...: dpkg --purge PKG...; it must succeed and leave
+# nothing of rxe-odp behind (see ours).
+purge_clean() {
+	local out rc left
+	out=$(dpkg --purge "$@" 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	check "dpkg --purge $* (exit $rc)" [ $rc = 0 ]
+	left=$(ours)
+	[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
+	check "nothing of rxe-odp is left (sources, DKMS tree, module, modprobe configuration, library, dpkg)" [ -z "$left" ]
+}
+
 # Bookkeeping that installing and purging packages changes by design:
 # dpkg's and apt's state and logs, caches, and the module signing key that
 # dkms makes on its first build and keeps for every DKMS module (it is

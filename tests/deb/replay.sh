@@ -73,13 +73,8 @@ if [ $guest = yes ]; then
 	check "modprobe -r rdma_rxe unloads rdma_rxe_odp" bash -c 'modprobe -r rdma_rxe && [ ! -d /sys/module/rdma_rxe_odp ]'
 fi
 
-out=$(dpkg --purge $PKGS 2>&1)
-rc=$?
-echo "$out" | sed 's/^/# /'
-check "dpkg --purge $PKGS (exit $rc)" [ $rc = 0 ]
-left=$(ours)
-[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
-check "nothing of rxe-odp is left (sources, DKMS tree, module, modprobe configuration, library, dpkg)" [ -z "$left" ]
+# shellcheck disable=SC2086
+purge_clean $PKGS
 check "modinfo no longer finds rdma_rxe_odp" bash -c "! modinfo -k $KVER rdma_rxe_odp >/dev/null 2>&1"
 # Every path the installed state touched is as it was: files made are
 # gone, files changed (depmod's indexes, ld.so.cache) have their content back.
