@@ -105,7 +105,6 @@ struct ib_odp_mirror {
  * @mm:		the address space (mmgrab'ed)
  * @addr:	user address of the region's first byte (0 when implicit)
  * @end:	user address just past its last (TASK_SIZE_MAX when implicit)
- * @implicit:	the whole address space
  * @writable:	the device may write
  * @totals:	device-wide counters, or NULL
  * @chunks:	mirrors of the region's parts in each IB_ODP_CHUNK_SIZE chunk
@@ -117,7 +116,6 @@ struct ib_odp_space {
 	struct mm_struct *mm;
 	unsigned long addr;
 	unsigned long end;
-	bool implicit;
 	bool writable;
 	atomic64_t *totals;
 	struct xarray chunks;

@@ -27,20 +27,18 @@
 
 #include "ib_odp.h"
 
-static int odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
-			  unsigned long addr, unsigned long end, bool implicit,
-			  bool writable, atomic64_t *totals)
+static void odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
+			   unsigned long addr, unsigned long end,
+			   bool writable, atomic64_t *totals)
 {
 	s->mm = mm;
 	mmgrab(mm);
 	s->addr = addr;
 	s->end = end;
-	s->implicit = implicit;
 	s->writable = writable;
 	s->totals = totals;
 	xa_init(&s->chunks);
 	mutex_init(&s->chunk_lock);
-	return 0;
 }
 
 /**
@@ -68,7 +66,8 @@ int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
 		return -EINVAL;
 	if (end > TASK_SIZE_MAX)
 		return -EFAULT;
-	return odp_space_init(s, mm, addr, end, false, writable, totals);
+	odp_space_init(s, mm, addr, end, writable, totals);
+	return 0;
 }
 
 /**
@@ -85,7 +84,8 @@ int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
 int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       bool writable, atomic64_t *totals)
 {
-	return odp_space_init(s, mm, 0, TASK_SIZE_MAX, true, writable, totals);
+	odp_space_init(s, mm, 0, TASK_SIZE_MAX, writable, totals);
+	return 0;
 }
 
 /*

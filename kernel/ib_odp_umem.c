@@ -174,8 +174,8 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
 
 /*
  * Fault [start, need_end) in (@req_flags: odp_req_flags(), or 0 to take
- * only the pages already present), with as much of [need_end, end) as
- * odp_ahead_end() allows, and install it: the mmu_interval_read_begin() /
+ * only the pages already present; then @end must be @need_end), with as
+ * much of [need_end, end) as odp_ahead_end() allows, and install it: the mmu_interval_read_begin() /
  * hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
  * *@done is set to the end of what was installed.
  */
@@ -193,8 +193,6 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 	};
 	int ret;
 
-	if (!req_flags)
-		end = need_end;
 	range.hmm_pfns = kvmalloc_array((end - start) >> PAGE_SHIFT,
 					sizeof(unsigned long), GFP_KERNEL);
 	if (!range.hmm_pfns)
