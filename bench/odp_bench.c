@@ -1038,6 +1038,60 @@ out:
 
 enum { T_IDLE, T_ELSEWHERE, T_SAME, T_NUM };
 
+/* The ODP core's lock-time histograms (kernel/ib_odp_latency.c). */
+#define KLAT_PARAM "/sys/module/rdma_rxe_odp/parameters/odp_latency"
+enum {
+	KL_INVAL_WAIT, KL_INVAL, KL_COPY_HOLD, KL_INSTALL_HOLD, KL_FAULT_MMAP,
+	KL_NUM
+};
+static const char *const klat_names[KL_NUM] = {
+	"inval_wait", "inval", "copy_hold", "install_hold", "fault_mmap_hold",
+};
+
+/* One histogram as the kernel reports it; times in usec, NAN if none. */
+struct klat {
+	double count, max, p50, p99;
+};
+
+/* Reset and start (@on) or stop the kernel's lock timing. */
+static int klat_switch(bool on)
+{
+	FILE *f = fopen(KLAT_PARAM, "w");
+
+	if (!f)
+		return -1;
+	fputs(on ? "1\n" : "0\n", f);
+	return fclose(f) ? -1 : 0;
+}
+
+/* Read the histograms into @k; -1 (all NAN) if the module has none. */
+static int klat_read(struct klat k[KL_NUM])
+{
+	char name[32];
+	unsigned long long c, sum, mx, p50, p90, p99, p999;
+	FILE *f = fopen(KLAT_PARAM, "r");
+	int i, found = 0;
+
+	for (i = 0; i < KL_NUM; i++)
+		k[i] = (struct klat){ NAN, NAN, NAN, NAN };
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %llu %llu %llu %llu %llu %llu %llu", name, &c,
+		      &sum, &mx, &p50, &p90, &p99, &p999) == 8) {
+		for (i = 0; i < KL_NUM; i++) {
+			if (strcmp(name, klat_names[i]))
+				continue;
+			k[i].count = c;
+			k[i].max = c ? mx / 1000.0 : NAN;
+			k[i].p50 = c ? p50 / 1000.0 : NAN;
+			k[i].p99 = c ? p99 / 1000.0 : NAN;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == KL_NUM ? 0 : -1;
+}
+
 /* Invalidate [m, m + len): MADV_DONTNEED, or a new mapping in its place. */
 static int invalidate(uint8_t *m, size_t len, bool unmap)
 {
@@ -1051,12 +1105,13 @@ static int invalidate(uint8_t *m, size_t len, bool unmap)
 /*
  * One row: @iters timed invalidations of an ODP region with traffic
  * nowhere (T_IDLE), on another region (T_ELSEWHERE) or on this one
- * (T_SAME). Fills @p50, @p99, @mx (usec) and @rate (the traffic's MB/s).
+ * (T_SAME). Fills @p50, @p99, @mx (usec) and @rate (the traffic's MB/s),
+ * and @k with the kernel's lock times over the series.
  * Return: 0, or -1 when setup, the traffic or an invalidation failed.
  */
 static int inv_series(struct bench *b, struct odp_pair *p2, bool unmap,
 		      int mode, int iters, double *p50, double *p99,
-		      double *mx, double *rate)
+		      double *mx, double *rate, struct klat k[KL_NUM])
 {
 	const size_t len = 256 * KIB;
 	struct odp_pair *own = mode == T_SAME ? p2 : &b->p;
@@ -1095,6 +1150,7 @@ static int inv_series(struct bench *b, struct odp_pair *p2, bool unmap,
 		while (!atomic_load(&t.running))
 			sched_yield();
 	}
+	klat_switch(true);
 	for (i = 0; i < iters && !fail; i++) {
 		struct timespec gap = { 0, (1 + rand() % 3) * 1000000L };
 		int64_t t0;
@@ -1107,6 +1163,8 @@ static int inv_series(struct bench *b, struct odp_pair *p2, bool unmap,
 		fail |= invalidate(m, len, unmap) != 0;
 		s[i] = (now_ns() - t0) / 1000.0;
 	}
+	klat_read(k);
+	klat_switch(false);
 	if (started) {
 		atomic_store(&t.stop, true);
 		pthread_join(th, NULL);
@@ -1138,7 +1196,8 @@ static void bench_invtraffic(struct bench *b)
 	static const char *const modes[T_NUM] = { "none", "other_region",
 						  "this_region" };
 	const int iters = b->quick ? 20 : 300;
-	double worst = 0, excess = 0, packet_us = NAN;
+	double worst = 0, excess = 0, packet_us = NAN, kworst = NAN;
+	struct klat k[2][T_NUM][KL_NUM];
 	struct odp_pair p2;
 	int o, mode;
 
@@ -1161,7 +1220,8 @@ static void bench_invtraffic(struct bench *b)
 
 		for (mode = 0; mode < T_NUM; mode++) {
 			if (inv_series(b, &p2, o, mode, iters, &p50[mode],
-				       &p99[mode], &mx[mode], &rate[mode])) {
+				       &p99[mode], &mx[mode], &rate[mode],
+				       k[o][mode])) {
 				warn_fail(b, "invtraffic: traffic or invalidation");
 				odp_pair_close(&p2);
 				return;
@@ -1185,6 +1245,48 @@ static void bench_invtraffic(struct bench *b)
 	       num(excess, 1));
 	ratio(b, "inval_p99_this/other_region_max", worst, "(1: never waits)");
 	ratio(b, "inval_p99_wait/packet_time", excess / packet_us, "<=1");
+
+	table(b, "invlock",
+	      "the same runs seen by the ODP core: mirror lock times, usec",
+	      "op traffic invalidations wait_p50 wait_p99 wait_max "
+	      "callback_p99 copies copy_hold_p50 copy_hold_p99 copy_hold_max "
+	      "install_hold_p99 install_hold_max fault_mmap_p99 "
+	      "fault_mmap_max");
+	printf("# wait: an invalidation waiting for the mirror lock; callback: "
+	       "the whole invalidation (wait and zap);\n# copy_hold: one "
+	       "packet's copy holding the lock; install_hold: a fault "
+	       "installing its pages;\n# fault_mmap: hmm_range_fault() holding "
+	       "the mmap lock, which munmap waits for (kernel/ib_odp_latency.c)"
+	       "\n");
+	for (o = 0; o < 2; o++) {
+		for (mode = 0; mode < T_NUM; mode++) {
+			struct klat *q = k[o][mode];
+
+			row(b, "%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
+			    o ? "munmap" : "madv_dontneed", modes[mode],
+			    num(q[KL_INVAL_WAIT].count, 0),
+			    num(q[KL_INVAL_WAIT].p50, 2),
+			    num(q[KL_INVAL_WAIT].p99, 2),
+			    num(q[KL_INVAL_WAIT].max, 2),
+			    num(q[KL_INVAL].p99, 2),
+			    num(q[KL_COPY_HOLD].count, 0),
+			    num(q[KL_COPY_HOLD].p50, 2),
+			    num(q[KL_COPY_HOLD].p99, 2),
+			    num(q[KL_COPY_HOLD].max, 2),
+			    num(q[KL_INSTALL_HOLD].p99, 2),
+			    num(q[KL_INSTALL_HOLD].max, 2),
+			    num(q[KL_FAULT_MMAP].p99, 2),
+			    num(q[KL_FAULT_MMAP].max, 2));
+		}
+		/* A wait with no copy to wait for has no ratio. */
+		if (k[o][T_SAME][KL_COPY_HOLD].max > 0 &&
+		    !(k[o][T_SAME][KL_INVAL_WAIT].max /
+		      k[o][T_SAME][KL_COPY_HOLD].max <= kworst))
+			kworst = k[o][T_SAME][KL_INVAL_WAIT].max /
+				 k[o][T_SAME][KL_COPY_HOLD].max;
+	}
+	ratio(b, "kernel_inval_wait_max/copy_hold_max", kworst,
+	      "<=1 (waits for one copy at most)");
 }
 
 /* ---- main ------------------------------------------------------------- */

@@ -14,6 +14,7 @@
  * ib_odp_space.c     a region's mirrors: one per touched 2 MiB chunk of
  *                    the region (explicit ODP) or of the address space
  *                    (implicit ODP)
+ * ib_odp_latency.c   lock wait/hold histograms for the benchmarks
  *
  * A software device reads and writes the mirrored pages with the CPU, so
  * there is no DMA mapping: an entry is a page frame number and three flag
@@ -24,9 +25,12 @@
 
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
 #include <linux/xarray.h>
+#include <linux/jump_label.h>
+#include <linux/timekeeping.h>
 
 /* Mirror entry: pfn << PAGE_SHIFT | flags; 0 is "not mirrored". */
 #define IB_ODP_PRESENT	BIT(0)	/* the page may be read */
@@ -58,10 +62,15 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  * struct ib_odp_mirror - the device's view of one ODP region
  * @notifier:	mmu interval notifier over [@start, @start + @npages pages)
  * @lock:	serializes @entries against the invalidation callback. The
- *		data path holds it across each access to mirrored pages, so an
- *		invalidation never returns while the device still reads or
- *		writes a page of its range. Never held while faulting (the
- *		fault path takes the mmap lock, which invalidations may hold).
+ *		data path holds it across each access to mirrored pages (one
+ *		packet's copy, or one atomic), so an invalidation never
+ *		returns while the device still reads or writes a page of its
+ *		range, and waits for at most the accesses already holding or
+ *		queued on it. A spinlock: nothing done under it sleeps, so a
+ *		waiting invalidation spins for a copy instead of sleeping and
+ *		being woken, and the copy path has no preemption point. Never
+ *		held while faulting (the fault path takes the mmap lock, which
+ *		invalidations may hold).
  * @entries:	one per page, under @lock
  * @addr:	user address the region was registered with (not aligned)
  * @length:	length in bytes of the region
@@ -77,7 +86,7 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  */
 struct ib_odp_mirror {
 	struct mmu_interval_notifier notifier;
-	struct mutex lock;
+	spinlock_t lock;
 	unsigned long *entries;
 	unsigned long addr;
 	size_t length;
@@ -160,7 +169,7 @@ void ib_odp_zap(struct ib_odp_mirror *m, unsigned long start,
 
 static inline void ib_odp_unlock(struct ib_odp_mirror *m)
 {
-	mutex_unlock(&m->lock);
+	spin_unlock(&m->lock);
 }
 
 /* Count @n events on the mirror and on the device's totals. */
@@ -170,6 +179,42 @@ static inline void ib_odp_count(struct ib_odp_mirror *m,
 	atomic64_add(n, &m->counters[c]);
 	if (m->totals)
 		atomic64_add(n, &m->totals[c]);
+}
+
+/**
+ * enum ib_odp_lat - what ib_odp_latency.c times
+ * @IB_ODP_LAT_INVAL_WAIT:	an invalidation waiting for the mirror lock
+ * @IB_ODP_LAT_INVAL:		a whole invalidation callback
+ * @IB_ODP_LAT_COPY_HOLD:	a copy holding the mirror lock
+ * @IB_ODP_LAT_INSTALL_HOLD:	a fault holding it to install its pages
+ * @IB_ODP_LAT_FAULT_MMAP_HOLD:	a fault holding the mmap lock (for read)
+ * @IB_ODP_LAT_NUM:		number of histograms
+ */
+enum ib_odp_lat {
+	IB_ODP_LAT_INVAL_WAIT,
+	IB_ODP_LAT_INVAL,
+	IB_ODP_LAT_COPY_HOLD,
+	IB_ODP_LAT_INSTALL_HOLD,
+	IB_ODP_LAT_FAULT_MMAP_HOLD,
+	IB_ODP_LAT_NUM
+};
+
+DECLARE_STATIC_KEY_FALSE(ib_odp_lat_on);
+void __ib_odp_lat_record(enum ib_odp_lat k, u64 t0);
+
+/* Start of a timed interval: 0 when timing is off. */
+static inline u64 ib_odp_lat_start(void)
+{
+	if (static_branch_unlikely(&ib_odp_lat_on))
+		return ktime_get_ns();
+	return 0;
+}
+
+/* End of an interval that ib_odp_lat_start() began. */
+static inline void ib_odp_lat_record(enum ib_odp_lat k, u64 t0)
+{
+	if (t0)
+		__ib_odp_lat_record(k, t0);
 }
 
 static inline unsigned long ib_odp_end(const struct ib_odp_mirror *m)

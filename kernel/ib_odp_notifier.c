@@ -56,21 +56,21 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 	 */
 	unsigned long start = max(range->start & PAGE_MASK, m->start);
 	unsigned long end = PAGE_ALIGN(min(range->end, ib_odp_end(m)));
+	u64 t0 = ib_odp_lat_start();
 
 	/*
-	 * The OOM reaper cannot wait: if an access holds the lock, tell it
-	 * to come back later rather than sleep.
+	 * Never sleeps, so the OOM reaper (not blockable) may wait here too:
+	 * for the copy or atomic in flight, nothing longer.
 	 */
-	if (mmu_notifier_range_blockable(range))
-		mutex_lock(&m->lock);
-	else if (!mutex_trylock(&m->lock))
-		return false;
+	spin_lock(&m->lock);
+	ib_odp_lat_record(IB_ODP_LAT_INVAL_WAIT, t0);
 
 	mmu_interval_set_seq(mni, cur_seq);
 	if (start < end)
 		ib_odp_zap(m, start, end);
 	ib_odp_count(m, IB_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
-	mutex_unlock(&m->lock);
+	spin_unlock(&m->lock);
+	ib_odp_lat_record(IB_ODP_LAT_INVAL, t0);
 	return true;
 }
 
@@ -92,9 +92,9 @@ void ib_odp_mirror_destroy(struct ib_odp_mirror *m)
 {
 	if (!m->entries)
 		return;
-	mutex_lock(&m->lock);
+	spin_lock(&m->lock);
 	ib_odp_zap(m, m->start, ib_odp_end(m));
-	mutex_unlock(&m->lock);
+	spin_unlock(&m->lock);
 	mmu_interval_notifier_remove(&m->notifier);
 	kvfree(m->entries);
 	m->entries = NULL;

@@ -83,7 +83,7 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 	m->npages = (PAGE_ALIGN(end) - m->start) >> PAGE_SHIFT;
 	m->writable = writable;
 	m->totals = totals;
-	mutex_init(&m->lock);
+	spin_lock_init(&m->lock);
 
 	m->entries = kvcalloc(m->npages, sizeof(*m->entries),
 			      GFP_KERNEL_ACCOUNT);
@@ -175,8 +175,9 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
 /*
  * Fault [start, need_end) in (@req_flags: odp_req_flags(), or 0 to take
  * only the pages already present; then @end must be @need_end), with as
- * much of [need_end, end) as odp_ahead_end() allows, and install it: the mmu_interval_read_begin() /
- * hmm_range_fault() / read_retry() loop. Takes and drops m->lock.
+ * much of [need_end, end) as odp_ahead_end() allows, and install it: the
+ * mmu_interval_read_begin() / hmm_range_fault() / read_retry() loop.
+ * Takes and drops m->lock.
  * *@done is set to the end of what was installed.
  */
 static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
@@ -191,6 +192,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		.start = start,
 		.default_flags = req_flags,
 	};
+	u64 t0;
 	int ret;
 
 	range.hmm_pfns = kvmalloc_array((end - start) >> PAGE_SHIFT,
@@ -211,11 +213,13 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		}
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
 		mmap_read_lock(mm);
+		t0 = ib_odp_lat_start();
 		range.end = end > need_end ?
 			    odp_ahead_end(mm, need_end, end,
 					  req_flags & HMM_PFN_REQ_WRITE) :
 			    need_end;
 		ret = hmm_range_fault(&range);
+		ib_odp_lat_record(IB_ODP_LAT_FAULT_MMAP_HOLD, t0);
 		mmap_read_unlock(mm);
 		if (ret == -EBUSY)
 			continue;
@@ -227,14 +231,16 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		if (ret)
 			break;
 
-		mutex_lock(&m->lock);
+		spin_lock(&m->lock);
 		if (mmu_interval_read_retry(&m->notifier, range.notifier_seq)) {
-			mutex_unlock(&m->lock);
+			spin_unlock(&m->lock);
 			continue;
 		}
+		t0 = ib_odp_lat_start();
 		odp_install(m, start, range.hmm_pfns,
 			    (range.end - start) >> PAGE_SHIFT, counter);
-		mutex_unlock(&m->lock);
+		ib_odp_lat_record(IB_ODP_LAT_INSTALL_HOLD, t0);
+		spin_unlock(&m->lock);
 		*done = range.end;
 		break;
 	}
@@ -294,7 +300,9 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * Faults in whatever pages of the range the mirror lacks (may sleep: call
  * from process context with no spinlock held), then returns with m->lock
  * held and every page of the range present (and writable, for @write)
- * until ib_odp_unlock(). Invalidations of the range wait meanwhile.
+ * until ib_odp_unlock(). Invalidations of the range wait meanwhile, so
+ * hold it for one bounded access (a packet's copy, an atomic) and do not
+ * sleep under it: it is a spinlock.
  *
  * Return: 0 with the lock held; else the lock is not held and -EFAULT
  * (outside the region, or not mapped in the process, or exiting),
@@ -314,11 +322,11 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 		return ret;
 
 	for (;;) {
-		mutex_lock(&m->lock);
+		spin_lock(&m->lock);
 		miss = odp_first_missing(m, start, end, write);
 		if (miss == end)
 			return 0;
-		mutex_unlock(&m->lock);
+		spin_unlock(&m->lock);
 
 		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
 		ret = odp_fault_range(m, miss, need_end,
@@ -409,11 +417,13 @@ int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 {
 	size_t n;
 	void *kaddr;
+	u64 t0;
 	int ret;
 
 	ret = ib_odp_map_and_lock(m, addr, length, to_mirror);
 	if (ret)
 		return ret;
+	t0 = ib_odp_lat_start();
 
 	while (length) {
 		n = min_t(size_t, length, PAGE_SIZE - offset_in_page(addr));
@@ -426,6 +436,7 @@ int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 		buf += n;
 		length -= n;
 	}
+	ib_odp_lat_record(IB_ODP_LAT_COPY_HOLD, t0);
 	ib_odp_unlock(m);
 	return 0;
 }

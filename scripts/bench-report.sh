@@ -269,6 +269,8 @@ bench_plots
 		[ "$verdict" = met ] && awk -v n="${nf:-0}" 'BEGIN { exit !(n > 3) }' &&
 			verdict="not resolved: under the noise floor"
 		echo "| 7 invalidation under traffic | extra p99 wait / one packet's copy time | $v | <= 1 | $verdict |"
+		v=$(ratio_of "$r" kernel_inval_wait_max/copy_hold_max)
+		echo "| 7 invalidation under traffic (kernel) | longest mirror-lock wait / longest copy holding it | $v | <= 1 | $(meets "$v" '<=' 1) |"
 	fi
 	echo
 	echo "## 1. Steady state (perftest)"
@@ -297,6 +299,7 @@ bench_plots
 		sec mem "5. Mirror memory"
 		sec faultlat "6. Page-fault latency distribution (usec)" faultlat.png
 		sec invtraffic "7. Invalidation latency under traffic (usec)" invtraffic.png
+		sec invlock "7. The same, seen by the ODP core: mirror lock times (usec)"
 		grep -E '^# (one packet|ODP registration time grows)' "$nd/odp_bench.txt" | sed 's/^# /Note: /;s/$/\n/' || true
 	fi
 	[ $have_gnuplot = yes ] || echo "(gnuplot not installed: no plots)"

@@ -25,7 +25,7 @@ fi
 echo "$txt"
 [ $rc = 0 ] || fail "odp_bench --quick exited $rc"
 
-tables="cold reg inval faultlat invtraffic"
+tables="cold reg inval faultlat invtraffic invlock"
 [ $memcg = yes ] && tables="$tables mem"	# no rows without a memory cgroup
 for t in $tables; do
 	grep -q "^== $t: " <<<"$txt" || fail "no '$t' table"
@@ -43,7 +43,8 @@ for t in $tables; do
 done
 
 expect="cold/warm_min prefetch_total/warm_min odp_reg_largest/smallest inval_mirrored/no_mr_max
-	fault_p50/warm_p50_max fault_p99/warm_p99_max inval_p99_this/other_region_max inval_p99_wait/packet_time"
+	fault_p50/warm_p50_max fault_p99/warm_p99_max inval_p99_this/other_region_max inval_p99_wait/packet_time
+	kernel_inval_wait_max/copy_hold_max"
 [ $memcg = yes ] && expect="$expect mirror_bytes_per_page"
 for r in $expect; do
 	v=$(awk -v k="$r" '$1 == k { print $2 }' "$out/ratios.tsv")
@@ -61,4 +62,7 @@ if [ $memcg = yes ]; then
 	awk '$1 == "explicit_odp" && $6 + 0 > 0 { ok = 1 } END { exit !ok }' "$out/mem.tsv" ||
 		fail "mem: no kernel memory charged for an explicit ODP MR's mirror"
 fi
+# the kernel saw the invalidations and the copies it raced with
+awk '$2 == "this_region" && $3 + 0 > 0 && $8 + 0 > 0 { n++ } END { exit n != 2 }' \
+	"$out/invlock.tsv" || fail "invlock: no invalidation or copy timed under traffic"
 echo "odp_bench --quick: all tables and ratios present"
