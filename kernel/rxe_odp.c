@@ -44,6 +44,7 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
  * @mr:		the MR being registered with IB_ACCESS_ON_DEMAND
  * @start:	user address
  * @length:	bytes
+ * @iova:	the MR's iova (0 for an implicit MR)
  * @access:	IB_ACCESS_* flags of the registration
  *
  * Called from reg_user_mr in the registering process. Pins nothing.
