@@ -2,12 +2,14 @@
 /*
  * rxe glue of the ODP core: what rxe reports, how an ODP MR is made and
  * torn down, and the data-path entry points. rxe's own files call these
- * from small hooks (kernel/patches/0003-*); the mirror, fault path and
- * invalidation live in ib_odp_umem.c and ib_odp_notifier.c.
+ * from small hooks (kernel/patches/0003-* on 6.1, kernel/patches-6.12/
+ * 0002-* on 6.12); the mirror, fault path and invalidation live in
+ * ib_odp_umem.c and ib_odp_notifier.c. The same file builds for both
+ * kernels: what differs between their rxe stays in the patches.
  *
  * Context: every caller is an rxe task function (requester, responder,
- * completer), which patch 0002 runs in process context, so faulting may
- * sleep.
+ * completer), which run in process context (6.1: patch 0002; 6.12: rxe's
+ * own workqueue), so faulting may sleep.
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -42,6 +44,7 @@ void rxe_odp_init_caps(struct ib_device_attr *attr)
  * @mr:		the MR being registered with IB_ACCESS_ON_DEMAND
  * @start:	user address
  * @length:	bytes
+ * @iova:	the MR's iova (0 for an implicit MR)
  * @access:	IB_ACCESS_* flags of the registration
  *
  * Called from reg_user_mr in the registering process. Pins nothing.
@@ -143,9 +146,48 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 	return ib_odp_kaddr(m, uaddr, true);
 }
 
+/**
+ * rxe_odp_mr_lock_page() - rxe_odp_mr_lock_u64() for 6.12's atomics
+ * @mr:		the MR
+ * @iova:	iova of the 8-byte operand (ATOMIC or ATOMIC WRITE)
+ * @page:	set to the operand's page
+ * @offset:	set to its offset in @page
+ * @lock:	set to what rxe_odp_mr_unlock() takes
+ *
+ * The operand's page is faulted in for writing and held against
+ * invalidation until rxe_odp_mr_unlock(). Its alignment is that of the
+ * user address, where the operation takes place.
+ *
+ * Return: 0, -EINVAL when not 8-byte aligned (the caller's misaligned
+ * atomic error), -EFAULT when outside the MR or not mapped or not writable
+ * (its remote access error, as a pinned MR gives them).
+ */
+int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
+			 unsigned int *offset, void **lock)
+{
+	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
+	struct ib_odp_mirror *m;
+	void *kaddr;
+
+	if (mr_check_range(mr, iova, sizeof(u64)))
+		return -EFAULT;
+	if (uaddr & (sizeof(u64) - 1))
+		return -EINVAL;
+	m = ib_odp_space_lock(mr->odp, uaddr, sizeof(u64), true);
+	if (IS_ERR(m))
+		return -EFAULT;
+	kaddr = ib_odp_kaddr(m, uaddr, true);
+	*page = virt_to_page(kaddr);
+	*offset = offset_in_page(kaddr);
+	*lock = m;
+	return 0;
+}
+
+/* Let an invalidation of the page locked above proceed; NULL: nothing. */
 void rxe_odp_mr_unlock(void *lock)
 {
-	ib_odp_unlock(lock);
+	if (lock)
+		ib_odp_unlock(lock);
 }
 
 /* Prefetch one SGE's range of an ODP MR. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR Linux-OpenIB */
 /*
  * rxe glue of the ODP core: the functions the patched rxe files call
- * (kernel/patches/0003-*). Everything ODP-specific stays behind these.
+ * (kernel/patches/0003-* on 6.1, kernel/patches-6.12/0002-* on 6.12).
+ * Everything ODP-specific stays behind these.
  */
 #ifndef RXE_ODP_H
 #define RXE_ODP_H
@@ -14,6 +15,7 @@ struct ib_sge;
 struct uverbs_attr_bundle;
 struct ib_mr;
 struct sk_buff;
+struct page;
 struct rxe_mr;
 struct rxe_dev;
 enum rxe_mr_copy_dir;
@@ -25,6 +27,8 @@ void rxe_odp_mr_cleanup(struct rxe_mr *mr);
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir);
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock);
+int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
+			 unsigned int *offset, void **lock);
 void rxe_odp_mr_unlock(void *lock);
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int rxe_odp_advise_mr(struct ib_pd *ibpd,

@@ -51,41 +51,59 @@ guest_kver() {
 	echo "${dep#linux-image-}"
 }
 
-# check_kernel_versions KVER: the Soft-RoCE sources come from
-# linux-source-6.1 and the module is built against linux-headers-KVER for
-# the kernel linux-image-KVER. All three must be the same Debian upload,
-# or the module would be built from one kernel's rxe for another kernel.
+# kernel_series KVER: the kernel's major.minor (6.1.0-57-amd64 -> 6.1,
+# 6.12.117+deb12-amd64 -> 6.12), which picks the Soft-RoCE sources
+# (linux-source-SERIES) and the patch series (kernel_patches).
+kernel_series() {
+	local v=$1
+	[[ $v =~ ^([0-9]+\.[0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# kernel_patches SERIES: the patch directory for that kernel series, or
+# nothing when there is none.
+kernel_patches() {
+	case $1 in
+	6.1) echo "$ROOT/kernel/patches" ;;
+	6.12) echo "$ROOT/kernel/patches-6.12" ;;
+	esac
+}
+
+# check_kernel_versions KVER [SRCPKG]: the Soft-RoCE sources come from
+# SRCPKG (linux-source-6.1) and the module is built against
+# linux-headers-KVER for the kernel linux-image-KVER. All three must be
+# the same Debian upload, or the module would be built from one kernel's
+# rxe for another kernel.
 check_kernel_versions() {
-	local kver=$1 src hdr img
-	src=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	local kver=$1 pkg=${2:-linux-source-6.1} src hdr img
+	src=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 	hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)
 	img=$(dpkg-query -W -f='${Version}' "linux-image-$kver" 2>/dev/null || true)
 	[ -n "$img" ] || die "linux-image-$kver is not installed (apt-get install linux-image-amd64)"
 	[ -n "$hdr" ] || die "linux-headers-$kver is not installed (apt-get install linux-headers-amd64)"
-	[ -n "$src" ] || die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
+	[ -n "$src" ] || die "$pkg is not installed (apt-get install $pkg)"
 	if [ "$src" != "$hdr" ] || [ "$src" != "$img" ]; then
-		die "kernel package versions differ: linux-source-6.1 $src, linux-headers-$kver $hdr, linux-image-$kver $img.
-  The Soft-RoCE driver is taken from linux-source-6.1 and must match the kernel it is built for.
-  Bring them to one version: apt-get update && apt-get install linux-image-amd64 linux-headers-amd64 linux-source-6.1
+		die "kernel package versions differ: $pkg $src, linux-headers-$kver $hdr, linux-image-$kver $img.
+  The Soft-RoCE driver is taken from $pkg and must match the kernel it is built for.
+  Bring them to one version: apt-get update && apt-get install linux-image-amd64 linux-headers-amd64 $pkg
   (and boot, or test with, the kernel that installs)."
 	fi
 }
 
-# check_source_headers KVER: the check above for a module built for kernel
-# KVER by DKMS, where only the headers matter (the image may be another
-# package's business, or not configured yet): linux-source-6.1 and
-# linux-headers-KVER must be one Debian upload.
+# check_source_headers KVER [SRCPKG]: the check above for a module built
+# for kernel KVER by DKMS, where only the headers matter (the image may be
+# another package's business, or not configured yet): SRCPKG
+# (linux-source-6.1) and linux-headers-KVER must be one Debian upload.
 check_source_headers() {
-	local kver=$1 src hdr
-	src=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
+	local kver=$1 pkg=${2:-linux-source-6.1} src hdr
+	src=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 	hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)
 	[ -n "$hdr" ] || die "linux-headers-$kver is not installed: rdma_rxe_odp is built only for Debian's own kernels (apt-get install linux-headers-$kver)"
-	[ -n "$src" ] || die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)"
+	[ -n "$src" ] || die "$pkg is not installed (apt-get install $pkg)"
 	if [ "$src" != "$hdr" ]; then
-		die "kernel package versions differ: linux-source-6.1 $src, linux-headers-$kver $hdr.
-  rdma_rxe_odp is built from the Soft-RoCE sources in linux-source-6.1, which must be
+		die "kernel package versions differ: $pkg $src, linux-headers-$kver $hdr.
+  rdma_rxe_odp is built from the Soft-RoCE sources in $pkg, which must be
   the same Debian upload as the kernel it is built for; nothing was built or installed for $kver.
-  Bring them to one version (apt-get update && apt-get install linux-source-6.1 linux-headers-$kver,
-  or linux-source-6.1=$hdr), then rebuild: dkms autoinstall -k $kver"
+  Bring them to one version (apt-get update && apt-get install $pkg linux-headers-$kver,
+  or $pkg=$hdr), then rebuild: dkms autoinstall -k $kver"
 	fi
 }

@@ -1,43 +1,62 @@
 #!/usr/bin/env bash
-# Build rdma_rxe_odp.ko: Debian's Soft-RoCE driver from linux-source-6.1,
-# our patch series on top, linked with the ODP core in kernel/.
+# Build rdma_rxe_odp.ko: Debian's Soft-RoCE driver from linux-source-6.1
+# (or linux-source-6.12), our patch series on top, linked with the ODP
+# core in kernel/.
 #
-#   scripts/kmod-build.sh [--kdir DIR | --kver KVER] [--check] [--out DIR]
+#   scripts/kmod-build.sh [--kdir DIR [--source TARBALL] | --kver KVER]
+#                         [--check] [--out DIR]
 #
 # --kdir   kernel build tree (default: the Debian headers of the guest kernel)
+# --source the linux-source tarball to take rxe from, with --kdir (default:
+#          /usr/src/linux-source-SERIES.tar.xz); its top directory must be
+#          its name without .tar.xz, as Debian's is
 # --kver   build for kernel release KVER: its headers' tree, after checking
-#          that linux-source-6.1 and linux-headers-KVER are one Debian
+#          that linux-source-SERIES and linux-headers-KVER are one Debian
 #          upload (DKMS runs it so, from the rxe-odp-dkms source tree)
 # --check  only run that version check (DKMS's PRE_BUILD, whose output the
 #          user sees, unlike the build's)
 # --out    build directory (default: build/kmod-<guest kernel release>;
 #          required with --kdir and --kver)
+# SERIES is the target kernel's major.minor, which also picks the patches:
+# 6.1 kernel/patches, 6.12 kernel/patches-6.12.
 # Prints the path of the module on success.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-TARBALL=/usr/src/linux-source-6.1.tar.xz
 RXE_PATH=drivers/infiniband/sw/rxe
-kdir="" kver="" out="" check_only=no
+kdir="" kver="" out="" source="" check_only=no
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kdir | --kver | --out) [ $# -ge 2 ] && [ -n "$2" ] || die "kmod-build.sh: $1 needs a value" ;;&
+	--kdir | --kver | --out | --source) [ $# -ge 2 ] && [ -n "$2" ] || die "kmod-build.sh: $1 needs a value" ;;&
 	--kdir) kdir=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
+	--source) source=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--check) check_only=yes; shift ;;
 	*) die "kmod-build.sh: unknown argument '$1'" ;;
 	esac
 done
 [ -z "$kdir" ] || [ -z "$kver" ] || die "kmod-build.sh: --kdir and --kver exclude each other"
+[ -z "$source" ] || [ -n "$kdir" ] || die "kmod-build.sh: --source needs --kdir"
+
+# select_series KVER: the kernel series' patches and default source tarball.
+select_series() {
+	SERIES=$(kernel_series "$1")
+	PATCHES=$(kernel_patches "$SERIES")
+	[ -n "$PATCHES" ] || die "no patch series for kernel $1 (Linux ${SERIES:-unknown}): rdma_rxe_odp is built for 6.1 and 6.12"
+	SRCPKG=linux-source-$SERIES
+	TARBALL=/usr/src/$SRCPKG.tar.xz
+}
 
 if [ -n "$kver" ]; then
-	check_source_headers "$kver"
+	select_series "$kver"
+	check_source_headers "$kver" "$SRCPKG"
 	kdir=/lib/modules/$kver/build
 	[ $check_only = no ] || exit 0
 elif [ -z "$kdir" ]; then
 	kver=$(guest_kver)
-	check_kernel_versions "$kver"
+	select_series "$kver"
+	check_kernel_versions "$kver" "$SRCPKG"
 	kdir=/lib/modules/$kver/build
 	[ -d "$kdir" ] || die "no kernel build tree at $kdir (apt-get install linux-headers-$kver)"
 	[ $check_only = no ] || exit 0
@@ -47,15 +66,30 @@ fi
 [ -n "$out" ] || die "kmod-build.sh: --kdir and --kver need --out"
 out=$(realpath -m "$out")
 [ -f "$kdir/Makefile" ] || die "$kdir is not a kernel build tree"
-[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.1)"
+if [ -z "$kver" ]; then
+	# --kdir: the tree's own release says which series it is
+	kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null || true)
+	[ -n "$kver" ] || die "$kdir has no include/generated/utsrelease.h: not a prepared kernel build tree"
+	select_series "$kver"
+fi
+if [ -n "$source" ]; then
+	TARBALL=$(realpath -m "$source")
+	SRCPKG=$(basename "$TARBALL" .tar.xz)
+fi
+[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install $SRCPKG)"
+# Headers that ship vmlinux (Debian's 6.12) make BTF for modules: pahole.
+if [ -f "$kdir/vmlinux" ] && grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$kdir/.config" 2>/dev/null &&
+	! command -v pahole >/dev/null; then
+	die "building for $kver needs pahole (apt-get install dwarves)"
+fi
 
 # Inputs that decide the patched rxe tree; when they are unchanged the tree
 # (and so make's timestamps) is kept and rebuilding is incremental.
 tree_stamp() {
 	{
 		stat -c '%s %Y' "$TARBALL"
-		cat "$ROOT/kernel/patches/series"
-		(cd "$ROOT/kernel/patches" && cat $(grep -v '^#' series))
+		cat "$PATCHES/series"
+		(cd "$PATCHES" && cat $(grep -v '^#' series))
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -69,20 +103,24 @@ check_patch_paths() {
 
 prepare_rxe_tree() {
 	local stamp=$1 src=$out/rxe top p version
-	version=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || echo unknown)
+	if [ -n "$source" ]; then
+		version=$TARBALL
+	else
+		version=$(dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null || echo unknown)
+	fi
 	rm -rf "$src" "$out/extract"
 	mkdir -p "$out/extract"
-	log "extracting $RXE_PATH from linux-source-6.1 $version"
-	top=linux-source-6.1
+	log "extracting $RXE_PATH from $SRCPKG $version"
+	top=$SRCPKG
 	tar xf "$TARBALL" -C "$out/extract" "$top/$RXE_PATH" ||
 		die "cannot extract $top/$RXE_PATH from $TARBALL"
 	mv "$out/extract/$top/$RXE_PATH" "$src"
 	rm -rf "$out/extract"
-	for p in $(grep -v '^#' "$ROOT/kernel/patches/series"); do
-		check_patch_paths "$ROOT/kernel/patches/$p"
-		patch -s -p5 -d "$src" --batch --forward <"$ROOT/kernel/patches/$p" >"$out/patch.log" 2>&1 ||
-			die "patch $p no longer applies to linux-source-6.1 $version (the Soft-RoCE sources changed in this Debian release).
-  Refresh kernel/patches/$p against this release; patch said:
+	for p in $(grep -v '^#' "$PATCHES/series"); do
+		check_patch_paths "$PATCHES/$p"
+		patch -s -p5 -d "$src" --batch --forward <"$PATCHES/$p" >"$out/patch.log" 2>&1 ||
+			die "patch $p no longer applies to $SRCPKG $version (the Soft-RoCE sources changed in this Debian release).
+  Refresh ${PATCHES#"$ROOT"/}/$p against this release; patch said:
 $(sed 's/^/    /' "$out/patch.log")"
 		log "applied $p"
 	done

@@ -11,7 +11,21 @@ check_status "package with stray arguments" 2 "package: unexpected 'now'" "$ROOT
 check_status "kmod-build.sh --kdir with --kver" 1 'exclude each other' "$kb" --kdir /x --kver y --out "$tmp/o"
 check_status "kmod-build.sh --kver without a value" 1 '--kver needs a value' "$kb" --kver
 check_status "kmod-build.sh --kver for a kernel without Debian headers" 1 \
-	'linux-headers-0.0.0-none is not installed' "$kb" --check --kver 0.0.0-none
+	'linux-headers-6.1.0-0-none is not installed' "$kb" --check --kver 6.1.0-0-none
+check_status "kmod-build.sh --kver for a kernel series without patches" 1 \
+	'no patch series for kernel 5.10.0-9-amd64 \(Linux 5.10\)' "$kb" --check --kver 5.10.0-9-amd64
+check_status "kmod-build.sh --source without --kdir" 1 '--source needs --kdir' \
+	"$kb" --source /x.tar.xz --out "$tmp/o"
+# --kdir: the tree's release picks the series (a stand-in tree: the
+# checks stop the build before make runs).
+mkdir -p "$tmp/kdir/include/generated" && touch "$tmp/kdir/Makefile"
+echo '#define UTS_RELEASE "5.4.0-1-amd64"' >"$tmp/kdir/include/generated/utsrelease.h"
+check_status "kmod-build.sh --kdir of a series without patches" 1 'no patch series for kernel 5.4.0-1-amd64' \
+	"$kb" --kdir "$tmp/kdir" --out "$tmp/o"
+echo '#define UTS_RELEASE "6.12.0-1-amd64"' >"$tmp/kdir/include/generated/utsrelease.h"
+check_status "kmod-build.sh --kdir of 6.12 takes linux-source-6.12" 1 \
+	'/nowhere/linux-source-6.12.tar.xz missing \(apt-get install linux-source-6.12\)' \
+	"$kb" --kdir "$tmp/kdir" --source /nowhere/linux-source-6.12.tar.xz --out "$tmp/o"
 
 # Headers of one upload, linux-source-6.1 of another: DKMS's check fails.
 fake_dpkg_query "$tmp/bin" 6.1.999-1
@@ -22,6 +36,12 @@ check_status "the message says how to rebuild" 1 'dkms autoinstall -k 6.1.0-99-a
 	env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.1.0-99-amd64
 fake_dpkg_query "$tmp/bin" 6.1.1000-1
 check_status "DKMS check: one upload passes" 0 '' env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.1.0-99-amd64
+# A 6.12 kernel is checked against linux-source-6.12 (the stand-in
+# answers 6.1.999-1 for it too, as for any linux-source-6.1*).
+fake_dpkg_query "$tmp/bin" 6.1.999-1
+check_status "DKMS check of a 6.12 kernel names linux-source-6.12" 1 \
+	'versions differ: linux-source-6.12 6.1.999-1, linux-headers-6.12.0-99-amd64 6.1.1000-1' \
+	env PATH="$tmp/bin:$PATH" "$kb" --check --kver 6.12.0-99-amd64
 
 # The throwaway root.
 tr=$ROOT/scripts/throwaway-root.sh

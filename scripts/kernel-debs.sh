@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Unpack a Debian kernel's build inputs into a directory, without
+# installing them (installed headers would make DKMS build for a kernel
+# this machine does not run): linux-source-SERIES, linux-headers-KVER,
+# its -common headers and its linux-kbuild, all of one Debian upload.
+#
+#   scripts/kernel-debs.sh KVER DIR      e.g. 6.12.117+deb12-amd64 /work/k612
+#
+# Then: scripts/kmod-build.sh --kdir DIR/kdir \
+#         --source DIR/root/usr/src/linux-source-SERIES.tar.xz --out OUT
+#
+# The packages are unpacked with dpkg -x under DIR/root. Their symlinks
+# are relative, except the one line of the KVER headers' Makefile that
+# includes the -common headers' Makefile by its installed path: it is
+# pointed into DIR/root. DIR/kdir links to the KVER headers' tree.
+# Kbuild of these headers makes BTF for modules, which needs pahole
+# (apt-get install dwarves).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+[ $# = 2 ] || die "usage: kernel-debs.sh KVER DIR"
+kver=$1 dir=$(realpath -m "$2")
+abi=${kver%-*}
+series=$(kernel_series "$kver")
+[ -n "$series" ] && [ "$abi" != "$kver" ] || die "kernel-debs.sh: '$kver' is not a Debian kernel release (like 6.12.117+deb12-amd64)"
+version=$(apt-cache policy "linux-headers-$kver" | sed -n 's/^ *Candidate: //p')
+[ -n "$version" ] && [ "$version" != "(none)" ] ||
+	die "no linux-headers-$kver in the apt sources (apt-get update; apt-cache search linux-headers-$series)"
+
+pkgs=("linux-source-$series=$version" "linux-headers-$kver=$version"
+	"linux-headers-$abi-common=$version" "linux-kbuild-$abi=$version")
+mkdir -p "$dir/debs" "$dir/root"
+log "downloading ${pkgs[*]}"
+(cd "$dir/debs" && apt-get download "${pkgs[@]}" >"$dir/debs/download.log" 2>&1) ||
+	{ cat "$dir/debs/download.log" >&2; die "apt-get download failed"; }
+for p in "${pkgs[@]}"; do
+	name=${p%%=*}
+	deb=$(ls "$dir/debs/${name}_"*.deb)
+	dpkg -x "$deb" "$dir/root"
+done
+hdr=$dir/root/usr/src/linux-headers-$kver
+sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$hdr/Makefile"
+ln -sfn "$hdr" "$dir/kdir"
+log "$kver ($version) in $dir: --kdir $dir/kdir --source $dir/root/usr/src/linux-source-$series.tar.xz"
