@@ -1037,6 +1037,8 @@ out:
 }
 
 enum { T_IDLE, T_ELSEWHERE, T_SAME, T_NUM };
+static const char *const modes[T_NUM] = { "none", "other_region",
+					  "this_region" };
 
 /* The ODP core's lock-time histograms (kernel/ib_odp_latency.c). */
 #define KLAT_PARAM "/sys/module/rdma_rxe_odp/parameters/odp_latency"
@@ -1191,12 +1193,63 @@ out:
 		(mode != T_IDLE && !started)) ? -1 : 0;
 }
 
+/*
+ * Item 7 as the ODP core saw it: the kernel's lock times of each series
+ * of bench_invtraffic() (@k: [munmap][traffic mode]), and how the longest
+ * wait for the mirror lock compares with the longest copy holding it.
+ */
+static void klat_table(struct bench *b, struct klat k[2][T_NUM][KL_NUM])
+{
+	double kworst = NAN;
+	int o, mode;
+
+	table(b, "invlock",
+	      "the same runs seen by the ODP core: mirror lock times, usec",
+	      "op traffic invalidations wait_p50 wait_p99 wait_max "
+	      "callback_p99 copies copy_hold_p50 copy_hold_p99 copy_hold_max "
+	      "install_hold_p99 install_hold_max fault_mmap_p99 "
+	      "fault_mmap_max");
+	printf("# wait: an invalidation waiting for the mirror lock; callback: "
+	       "the whole invalidation (wait and zap);\n# copy_hold: one "
+	       "packet's copy holding the lock; install_hold: a fault "
+	       "installing its pages;\n# fault_mmap: hmm_range_fault() holding "
+	       "the mmap lock, which munmap waits for (kernel/ib_odp_latency.c)"
+	       "\n");
+	for (o = 0; o < 2; o++) {
+		for (mode = 0; mode < T_NUM; mode++) {
+			struct klat *q = k[o][mode];
+
+			row(b, "%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
+			    o ? "munmap" : "madv_dontneed", modes[mode],
+			    num(q[KL_INVAL_WAIT].count, 0),
+			    num(q[KL_INVAL_WAIT].p50, 2),
+			    num(q[KL_INVAL_WAIT].p99, 2),
+			    num(q[KL_INVAL_WAIT].max, 2),
+			    num(q[KL_INVAL].p99, 2),
+			    num(q[KL_COPY_HOLD].count, 0),
+			    num(q[KL_COPY_HOLD].p50, 2),
+			    num(q[KL_COPY_HOLD].p99, 2),
+			    num(q[KL_COPY_HOLD].max, 2),
+			    num(q[KL_INSTALL_HOLD].p99, 2),
+			    num(q[KL_INSTALL_HOLD].max, 2),
+			    num(q[KL_FAULT_MMAP].p99, 2),
+			    num(q[KL_FAULT_MMAP].max, 2));
+		}
+		/* A wait with no copy to wait for has no ratio. */
+		if (k[o][T_SAME][KL_COPY_HOLD].max > 0 &&
+		    !(k[o][T_SAME][KL_INVAL_WAIT].max /
+		      k[o][T_SAME][KL_COPY_HOLD].max <= kworst))
+			kworst = k[o][T_SAME][KL_INVAL_WAIT].max /
+				 k[o][T_SAME][KL_COPY_HOLD].max;
+	}
+	ratio(b, "kernel_inval_wait_max/copy_hold_max", kworst,
+	      "<=1 (waits for one copy at most)");
+}
+
 static void bench_invtraffic(struct bench *b)
 {
-	static const char *const modes[T_NUM] = { "none", "other_region",
-						  "this_region" };
 	const int iters = b->quick ? 20 : 300;
-	double worst = 0, excess = 0, packet_us = NAN, kworst = NAN;
+	double worst = 0, excess = 0, packet_us = NAN;
 	struct klat k[2][T_NUM][KL_NUM];
 	struct odp_pair p2;
 	int o, mode;
@@ -1246,47 +1299,7 @@ static void bench_invtraffic(struct bench *b)
 	ratio(b, "inval_p99_this/other_region_max", worst, "(1: never waits)");
 	ratio(b, "inval_p99_wait/packet_time", excess / packet_us, "<=1");
 
-	table(b, "invlock",
-	      "the same runs seen by the ODP core: mirror lock times, usec",
-	      "op traffic invalidations wait_p50 wait_p99 wait_max "
-	      "callback_p99 copies copy_hold_p50 copy_hold_p99 copy_hold_max "
-	      "install_hold_p99 install_hold_max fault_mmap_p99 "
-	      "fault_mmap_max");
-	printf("# wait: an invalidation waiting for the mirror lock; callback: "
-	       "the whole invalidation (wait and zap);\n# copy_hold: one "
-	       "packet's copy holding the lock; install_hold: a fault "
-	       "installing its pages;\n# fault_mmap: hmm_range_fault() holding "
-	       "the mmap lock, which munmap waits for (kernel/ib_odp_latency.c)"
-	       "\n");
-	for (o = 0; o < 2; o++) {
-		for (mode = 0; mode < T_NUM; mode++) {
-			struct klat *q = k[o][mode];
-
-			row(b, "%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s",
-			    o ? "munmap" : "madv_dontneed", modes[mode],
-			    num(q[KL_INVAL_WAIT].count, 0),
-			    num(q[KL_INVAL_WAIT].p50, 2),
-			    num(q[KL_INVAL_WAIT].p99, 2),
-			    num(q[KL_INVAL_WAIT].max, 2),
-			    num(q[KL_INVAL].p99, 2),
-			    num(q[KL_COPY_HOLD].count, 0),
-			    num(q[KL_COPY_HOLD].p50, 2),
-			    num(q[KL_COPY_HOLD].p99, 2),
-			    num(q[KL_COPY_HOLD].max, 2),
-			    num(q[KL_INSTALL_HOLD].p99, 2),
-			    num(q[KL_INSTALL_HOLD].max, 2),
-			    num(q[KL_FAULT_MMAP].p99, 2),
-			    num(q[KL_FAULT_MMAP].max, 2));
-		}
-		/* A wait with no copy to wait for has no ratio. */
-		if (k[o][T_SAME][KL_COPY_HOLD].max > 0 &&
-		    !(k[o][T_SAME][KL_INVAL_WAIT].max /
-		      k[o][T_SAME][KL_COPY_HOLD].max <= kworst))
-			kworst = k[o][T_SAME][KL_INVAL_WAIT].max /
-				 k[o][T_SAME][KL_COPY_HOLD].max;
-	}
-	ratio(b, "kernel_inval_wait_max/copy_hold_max", kworst,
-	      "<=1 (waits for one copy at most)");
+	klat_table(b, k);
 }
 
 /* ---- main ------------------------------------------------------------- */
