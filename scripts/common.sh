@@ -20,6 +20,9 @@ PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils
 PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
 PKGS_BENCH="gnuplot-nox"
+# A kernel other than the host's (./rxe-odp --kernel 6.12): its headers
+# make BTF for modules.
+PKGS_OTHER_KERNEL="dwarves"
 
 # need_pkgs PKG...: install whichever of PKG are missing (apt-get update
 # first, once per process). Everything the project uses goes through here,
@@ -48,6 +51,21 @@ guest_kver() {
 	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) ||
 		die "linux-image-amd64 is not installed"
 	dep=${dep%% *}
+	echo "${dep#linux-image-}"
+}
+
+# series_kver SERIES: the newest Debian kernel release of that series in
+# the apt sources (6.12 -> 6.12.117+deb12-amd64), which the series'
+# metapackage linux-image-SERIES-amd64 points at.
+series_kver() {
+	local series=$1 cand dep
+	cand=$(apt-cache policy "linux-image-$series-amd64" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$cand" ] && [ "$cand" != "(none)" ] ||
+		die "no linux-image-$series-amd64 in the apt sources (apt-get update; Debian 12 has 6.12 in bookworm-security)"
+	dep=$(apt-cache show "linux-image-$series-amd64=$cand" | sed -n 's/^Depends: //p' | head -n 1)
+	dep=${dep%% *}
+	dep=${dep%,}
+	[[ $dep == linux-image-$series.* ]] || die "linux-image-$series-amd64 $cand depends on '$dep', not on a $series kernel"
 	echo "${dep#linux-image-}"
 }
 

@@ -59,6 +59,20 @@ block_stock_rxe() {
 	printf 'blacklist rdma_rxe\ninstall rdma_rxe /bin/false\n' >/etc/modprobe.d/rxe-odp.conf
 }
 
+# A guest kernel that is not installed on the host (guest.sh --modroot)
+# has its modules in a directory of the host: make them the guest's
+# /lib/modules/<kver>, in the overlay, for modprobe and the tests.
+setup_modules() {
+	local kver
+	[ -n "${RXE_ODP_MODROOT:-}" ] || return 0
+	kver=$(uname -r)
+	[ -d "$RXE_ODP_MODROOT/lib/modules/$kver" ] ||
+		{ say "no modules for $kver under $RXE_ODP_MODROOT"; return 1; }
+	mkdir -p /lib/modules
+	rm -rf "/lib/modules/$kver"
+	ln -s "$RXE_ODP_MODROOT/lib/modules/$kver" "/lib/modules/$kver"
+}
+
 # rdma_rxe_odp's dependencies, and the rdma_cm stack that librdmacm users
 # (rping, perftest -R, libfabric, UCX) need. On the debug kernel these are
 # built in, so a failing modprobe is not an error by itself.
@@ -128,7 +142,7 @@ main() {
 	setup_fs
 	setup_names
 	block_stock_rxe
-	if ! load_rdma_stack || ! setup_net; then
+	if ! setup_modules || ! load_rdma_stack || ! setup_net; then
 		[ "$RXE_ODP_NODE" = 2 ] && touch "$BUS/node2.failed"
 		[ "$RXE_ODP_NODE" = 1 ] && touch "$BUS/shutdown" 2>/dev/null
 		finish 125

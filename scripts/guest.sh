@@ -6,6 +6,10 @@
 #
 #   --kernel FILE    kernel image (default: Debian's /boot/vmlinuz-<kver>)
 #   --initrd FILE    initramfs made by scripts/initramfs.sh (required)
+#   --modroot DIR    the guest kernel's modules are DIR/lib/modules/<kver>
+#                    (a kernel unpacked by scripts/kernel-debs.sh, not
+#                    installed on the host); the guest sees them at
+#                    /lib/modules/<kver>. Default: the host's /lib/modules
 #   --module FILE    module to load as rxe0's driver, or "none"
 #   --nodes 1|2      two nodes: a second guest on a virtual L2 link
 #   --timeout SEC    whole run, boots included (default 1800)
@@ -20,14 +24,15 @@ set -euo pipefail
 
 EXIT_LOG=100
 EXIT_HANG=124
-kernel="" initrd="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
+kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift 2 ;;
 	--initrd) initrd=$2; shift 2 ;;
+	--modroot) modroot=$2; shift 2 ;;
 	--module) module=$2; shift 2 ;;
 	--nodes) nodes=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
@@ -43,6 +48,10 @@ case $nodes in 1 | 2) ;; *) die "--nodes takes 1 or 2, not '$nodes'" ;; esac
 [ -n "$kernel" ] || kernel=/boot/vmlinuz-$(guest_kver)
 [ -f "$kernel" ] || die "no kernel image '$kernel'"
 [ "$module" = none ] || [ -f "$module" ] || die "no module '$module'"
+if [ -n "$modroot" ]; then
+	[ -d "$modroot/lib/modules" ] || die "--modroot: no lib/modules under '$modroot'"
+	modroot=$(realpath "$modroot")
+fi
 if [ "$module" = none ]; then module=""; else module=$(realpath "$module"); fi
 rundir=${rundir:-$BUILD/runs/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$rundir"
@@ -63,6 +72,7 @@ write_job() {
 		printf 'export RXE_ODP_DEV=rxe0 RXE_ODP_PEER_DEV=%q\n' "${peer:+rxe0}"
 		printf 'export RXE_ODP_MODULE=%q\n' "$module"
 		printf 'export RXE_ODP_KERNEL=%q\n' "$kernel"
+		printf 'export RXE_ODP_MODROOT=%q\n' "$modroot"
 		printf 'export RXE_ODP_CWD=%q\n' "$PWD"
 		printf 'RXE_ODP_CMD=('
 		printf ' %q' "${cmd[@]}"

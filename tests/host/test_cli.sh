@@ -13,12 +13,19 @@ check_status "run --nodes without a value" 2 'needs 1 or 2' "$cli" run --nodes
 check_status "run --timeout not a number" 2 'needs seconds' "$cli" run --timeout soon -- true
 check_status "test with an unknown option" 2 "unknown option '--fast'" "$cli" test --fast
 check_status "test --filter without a pattern" 2 'needs a pattern' "$cli" test --filter
+check_status "test --kernel of an unknown series" 2 "--kernel takes 6.1 or 6.12, not '7.0'" "$cli" test --kernel 7.0
+check_status "test --kernel without a value" 2 'needs 6.1 or 6.12' "$cli" test --kernel
+check_status "run --kernel of an unknown series" 2 "not '5.10'" "$cli" run --kernel 5.10 -- true
+check_status "run --kernel 6.12 with the (6.1) debug kernel" 2 'not with --kernel 6.12' \
+	"$cli" run --kernel 6.12 --debug-kernel -- true
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
 check_status "guest.sh without an initramfs" 1 'no initramfs' "$ROOT/scripts/guest.sh" -- true
 check_status "guest.sh with a missing module" 1 "no module" \
 	"$ROOT/scripts/guest.sh" --initrd "$FIX/debian-6.1-boot.log" --module /nonexistent.ko -- true
+check_status "guest.sh --modroot without a module tree" 1 'no lib/modules' \
+	"$ROOT/scripts/guest.sh" --modroot /nonexistent --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "guest.sh --nodes 0" 1 'takes 1 or 2' \
 	"$ROOT/scripts/guest.sh" --nodes 0 --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "peer helper outside a two-node run" 2 'no node 2' \

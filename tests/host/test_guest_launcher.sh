@@ -63,4 +63,13 @@ check_status "qemu aborting after the guest started: no second boot" 124 \
 check "...and it booted once" test "$(cat "$tmp/count")" = 1
 check_status "aborting twice in a row is not retried again" 124 'did not finish' \
 	run abort-early,abort-early,ok
+check "without --modroot the guest keeps the host's /lib/modules" \
+	grep -qx "export RXE_ODP_MODROOT=''" "$tmp/run-ok/node1/job.env"
+mkdir -p "$tmp/kernel-x/root/lib/modules/6.12.0-x"
+env PATH="$tmp/bin:$PATH" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count" \
+	"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" \
+	--modroot "$tmp/kernel-x/root/" --timeout 30 --rundir "$tmp/run-modroot" -- true >/dev/null 2>&1
+check "--modroot reaches the guest's job, as an absolute path" \
+	grep -qx "export RXE_ODP_MODROOT=$(printf %q "$(realpath "$tmp/kernel-x/root")")" \
+	"$tmp/run-modroot/node1/job.env"
 done_testing
