@@ -165,21 +165,17 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock)
 {
-	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
-	struct ib_odp_mirror *m;
-	void *kaddr;
+	u64 *va;
 
-	if (mr_check_range(mr, iova, sizeof(u64)))
-		return -EFAULT;
-	if (uaddr & (sizeof(u64) - 1))
+	/* misaligned but inside the MR; outside it is -EFAULT below */
+	if ((rxe_odp_uaddr(mr, iova) & (sizeof(u64) - 1)) &&
+	    !mr_check_range(mr, iova, sizeof(u64)))
 		return -EINVAL;
-	m = ib_odp_space_lock(mr->odp, uaddr, sizeof(u64), true);
-	if (IS_ERR(m))
+	va = rxe_odp_mr_lock_u64(mr, iova, lock);
+	if (!va)
 		return -EFAULT;
-	kaddr = ib_odp_kaddr(m, uaddr, true);
-	*page = virt_to_page(kaddr);
-	*offset = offset_in_page(kaddr);
-	*lock = m;
+	*page = virt_to_page(va);
+	*offset = offset_in_page(va);
 	return 0;
 }
 
