@@ -3,10 +3,11 @@
 # of a throwaway root (scripts/throwaway-root.sh) or of a test guest, never
 # on the machine itself, and print TAP lines ("ok - ", "not ok - ").
 set -u
+# shellcheck source=../../scripts/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
 # The kernel the package must build for: the one linux-image-amd64 points
-# at (as scripts/common.sh's guest_kver; Debian point releases move it).
-KVER=${KVER:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
-	sed 's/^linux-image-//; s/[ ,].*//')}
+# at, as for the guests (Debian point releases move it).
+KVER=${KVER:-$(guest_kver)}
 PKGS="rxe-odp-dkms libodp0 libodp-dev"
 _failed=0
 export DEBIAN_FRONTEND=noninteractive
