@@ -14,35 +14,81 @@ die() { printf '[rxe-odp] error: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# progress LABEL LOG CMD...: run CMD with its output in LOG, and say every
+# 30 s how long it has run and LOG's last line, so that a long step (an
+# install, a download, a build) is not minutes of silence. CMD's status.
+progress() {
+	local label=$1 logf=$2 pid t0=$SECONDS next=30 rc=0 last
+	shift 2
+	"$@" >"$logf" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		if [ $((SECONDS - t0)) -ge $next ]; then
+			last=$(tail -n 1 "$logf" 2>/dev/null | cut -c1-100)
+			log "$label: $((SECONDS - t0)) s${last:+, at: $last}"
+			next=$((next + 30))
+		fi
+	done
+	wait "$pid" || rc=$?
+	return $rc
+}
+
 # Debian packages the project needs on the host, by purpose.
-PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
+# (the kernel image, headers and source themselves: need_kernel_pkgs)
+PKGS_KERNEL="build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
-PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
+PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev groff-base"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
-PKGS_BENCH="gnuplot-nox"
+PKGS_BENCH="gnuplot-nox"	# also for the host test of the report
 # A kernel other than the host's (./rxe-odp --kernel 6.12): its headers
 # make BTF for modules.
 PKGS_OTHER_KERNEL="dwarves"
 
-# need_pkgs PKG...: install whichever of PKG are missing (apt-get update
-# first, once per process). Everything the project uses goes through here,
-# so a fresh machine needs nothing installed by hand.
+# apt_install WHY PKG...: apt-get install PKG... as root (apt-get update
+# first, once per process), saying WHY it does.
+apt_install() {
+	local why=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || die "$why: $* (run as root, or install them)"
+	log "$why: $*"
+	if [ -z "${_RXE_ODP_APT_UPDATED:-}" ]; then
+		apt-get update -qq || die "apt-get update failed"
+		_RXE_ODP_APT_UPDATED=1
+	fi
+	progress "apt-get install" "$BUILD/apt.log" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "$@" ||
+		{ tail -20 "$BUILD/apt.log" >&2; die "apt-get install failed (log: $BUILD/apt.log)"; }
+}
+
+# need_pkgs PKG...: install whichever of PKG are missing. Everything the
+# project uses goes through here, so a fresh machine needs nothing
+# installed by hand.
 need_pkgs() {
 	local missing=() p
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing+=("$p")
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]} (run as root, or install them)"
-	log "installing: ${missing[*]}"
-	if [ -z "${_RXE_ODP_APT_UPDATED:-}" ]; then
-		apt-get update -qq || die "apt-get update failed"
-		_RXE_ODP_APT_UPDATED=1
+	[ ${#missing[@]} -eq 0 ] || apt_install "missing packages" "${missing[@]}"
+}
+
+# need_kernel_pkgs: the guest's kernel image, its headers and
+# linux-source-6.1 installed from one Debian upload. need_pkgs installs
+# only what is missing, so a machine whose linux-image-amd64 is older than
+# the archive would get a newer upload's headers and source, and the
+# version check would stop the build: when any of the three is missing or
+# they differ, install (or upgrade) the three together to the archive's
+# newest upload.
+need_kernel_pkgs() {
+	local kver
+	if kver=$(guest_kver 2>/dev/null) && [ -n "$kver" ] &&
+		(check_kernel_versions "$kver") >/dev/null 2>&1; then
+		return 0
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >"$BUILD/apt.log" 2>&1 ||
-		{ tail -20 "$BUILD/apt.log" >&2; die "apt-get install failed (log: $BUILD/apt.log)"; }
+	apt_install "the guest kernel, its headers and source, of one upload" \
+		linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	check_kernel_versions "$(guest_kver)"
 }
 
 # The kernel release the guest boots: the one linux-image-amd64 points at.

@@ -32,7 +32,10 @@ skip() { echo "ok - $* # SKIP $SKIP_WHY"; }
 # tap_of STATUS NAME: a TAP line for a step that printed its own lines.
 tap_of() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2 (exit $1)"; fi; }
 
+step() { log "package test: $*"; }
+
 rc=0
+step "building the packages (dpkg-buildpackage, lintian)"
 "$ROOT/scripts/deb-build.sh" --out "$out" >"$BUILD/deb-build.out" || rc=$?
 tap_of $rc "packages build (dpkg-buildpackage -b), lintian reports no error"
 [ $rc = 0 ] || exit 1
@@ -56,11 +59,13 @@ fi
 
 state=$out/installed.tar
 rc=0
+step "installing in a throwaway root (DKMS builds the module there: minutes)"
 trr --in "$out" --keep "$state" -- "$ROOT/tests/deb/install.sh" || rc=$?
 tap_of $rc "install in a throwaway root (tests/deb/install.sh)"
 [ $rc = 0 ] || exit 1
 
 rc=0
+step "purging in a throwaway root"
 trr --report "$out/purge.report" -- "$ROOT/tests/deb/replay.sh" "$state" || rc=$?
 tap_of $rc "purge in a throwaway root (tests/deb/replay.sh)"
 # Whatever install and purge changed of the machine, seen from the
@@ -76,6 +81,7 @@ grep -v '^. same ' "$out/purge.report" | sed 's/^/# after purge: /'
 	not_ok "install and purge left changes behind"
 
 rc=0
+step "a DKMS build with mismatched versions (throwaway root)"
 trr --in "$out" -- "$ROOT/tests/deb/guard.sh" || rc=$?
 tap_of $rc "a DKMS build with mismatched linux-source-6.1 stops with the version check (tests/deb/guard.sh)"
 
@@ -84,6 +90,7 @@ if [ ${#guest_args[@]} -eq 0 ]; then
 	skip "guest on the installed package"
 else
 	rc=0
+	step "booting a guest on the installed package"
 	nice -n 10 "$ROOT/scripts/guest.sh" "${guest_args[@]}" --module none --timeout 900 \
 		--rundir "$BUILD/runs/test-deb" -- "$ROOT/tests/deb/replay.sh" --guest "$state" || rc=$?
 	tap_of $rc "guest booted without our module, on the installed package: rdma link add, ODP traffic, purge (tests/deb/replay.sh --guest)"

@@ -81,8 +81,19 @@ extract_source() {
 
 # Run make in the tree, output to a log; show its tail if it fails.
 kmake() {
-    local logfile=$1; shift
-    if ! make -C "$OUTDIR/src" "$@" >"$logfile" 2>&1; then
+    local logfile=$1 pid t0=$SECONDS next=60 rc=0; shift
+    make -C "$OUTDIR/src" "$@" >"$logfile" 2>&1 &
+    pid=$!
+    # a build takes minutes: say how far it is every minute
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        if ((SECONDS - t0 >= next)); then
+            log "make $*: $((SECONDS - t0)) s, $(grep -c '^  CC' "$logfile") files compiled"
+            next=$((next + 60))
+        fi
+    done
+    wait "$pid" || rc=$?
+    if ((rc != 0)); then
         tail -n 40 "$logfile" >&2
         die "'make $*' failed; full log: $logfile"
     fi

@@ -42,7 +42,7 @@ pkgs=("linux-image-$kver=$version" "linux-source-$series=$version" "linux-header
 	"linux-headers-$abi-common=$version" "linux-kbuild-$abi=$version")
 mkdir -p "$dir/debs" "$dir/root"
 log "downloading ${pkgs[*]}"
-(cd "$dir/debs" && apt-get download "${pkgs[@]}" >"$dir/debs/download.log" 2>&1) ||
+(cd "$dir/debs" && progress "apt-get download" "$dir/debs/download.log" apt-get download "${pkgs[@]}") ||
 	{ cat "$dir/debs/download.log" >&2; die "apt-get download failed"; }
 for p in "${pkgs[@]}"; do
 	name=${p%%=*}

@@ -6,12 +6,17 @@
 # the like while it ran. Full logs: <run dir>/node1/tests/NAME.log.
 #
 #   suite.sh [--timeout SEC] [NAME_PATTERN...]
+#   suite.sh --list [NAME_PATTERN...]   the tests a run with
+#                                       RXE_ODP_NODES nodes selects
+# The host counts results from the output after the guest exits and
+# checks that every selected test has exactly one result (./rxe-odp).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 logdir=/run/rxe-odp/out/tests
 timeout=600
+list=no
+[ "${1:-}" = --list ] && { list=yes; shift; }
 [ "${1:-}" = --timeout ] && { timeout=$2; shift 2; }
-mkdir -p "$logdir"
 
 # selected FILE: does the test apply to this run (node count, patterns)?
 selected() {
@@ -76,6 +81,13 @@ known_bugs() {
 }
 
 patterns=("$@")
+if [ $list = yes ]; then
+	for f in "$here"/t_*.sh; do
+		selected "$f" && basename "$f" .sh
+	done
+	exit 0
+fi
+mkdir -p "$logdir"
 failed=0
 for f in "$here"/t_*.sh; do
 	selected "$f" || continue

@@ -1,15 +1,21 @@
 # shellcheck shell=bash
-# Tiny TAP-style helpers for the host-side tests of the harness.
+# Tiny TAP-style helpers for the host-side tests of the harness. A test
+# script ends with done_testing, whose plan line ("1..N", N the results
+# printed) tells tests/host/run.sh that the script ran to its end.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FIX=$ROOT/tests/host/fixtures
 _failed=0
+_results=0
+
+ok() { echo "ok - $*"; _results=$((_results + 1)); }
+not_ok() { echo "not ok - $*"; _results=$((_results + 1)); _failed=1; }
 
 # check NAME CMD...: CMD must succeed.
 check() {
 	local name=$1
 	shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; _failed=1; fi
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
 # check_status NAME STATUS PATTERN CMD...: CMD must exit with STATUS and
@@ -19,11 +25,10 @@ check_status() {
 	shift 3
 	out=$("$@" 2>&1) || rc=$?
 	if [ "$rc" = "$want" ] && grep -qE -- "$pat" <<<"$out"; then
-		echo "ok - $name"
+		ok "$name"
 	else
-		echo "not ok - $name (exit $rc, want $want; output:)"
+		not_ok "$name (exit $rc, want $want; output:)"
 		sed 's/^/#   /' <<<"$out" | head -n 20
-		_failed=1
 	fi
 }
 
@@ -44,4 +49,11 @@ EOF
 	chmod +x "$1/dpkg-query"
 }
 
-done_testing() { exit $_failed; }
+# skip NAME REASON: a result that did not run (tests/expected-skips must
+# allow it).
+skip() { echo "ok - $1 # SKIP $2"; _results=$((_results + 1)); }
+
+done_testing() {
+	echo "1..$_results"
+	exit $_failed
+}

@@ -56,7 +56,5 @@ check "cold target missed" has "| 2 cold first touch | worst cold/warm bandwidth
 check "invalidation wait target met" has "| 0.500 | <= 1 | met |"
 check "odp_bench table as Markdown, with its notes" has "| write | 4096 | 12.5 |"
 check "odp_bench notes" has "a note"
-if command -v gnuplot >/dev/null; then
-	check "plots" test -s "$d/perftest-bw-1node.png"
-fi
+check "plots (gnuplot)" test -s "$d/perftest-bw-1node.png"
 done_testing

@@ -48,7 +48,7 @@ tr=$ROOT/scripts/throwaway-root.sh
 rc=0
 "$tr" -- true >/dev/null 2>&1 || rc=$?
 if [ $rc = 77 ]; then
-	echo "ok - throwaway root # SKIP no private mount namespace with an overlay root here"
+	skip "throwaway root" "no private mount namespace with an overlay root here"
 else
 	mark=/etc/rxe-odp-throwaway-test.$$
 	victim=$tmp/victim

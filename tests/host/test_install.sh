@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 command -v cmake >/dev/null && command -v pkg-config >/dev/null ||
-	{ echo "ok - install # SKIP cmake or pkg-config missing"; done_testing; }
+	{ skip install "cmake or pkg-config missing"; done_testing; }
 b=$tmp/build dest=$tmp/dest
 quiet() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/#   /' "$tmp/log" | tail -n 20; return 1; }; }
 check "configure with prefix /usr" \
@@ -38,7 +38,7 @@ check "the preload needs nothing but libc" \
 	bash -c "[ \"\$(readelf -d '$dest$libdir/libodp-advise.so' | grep NEEDED | grep -vc libc.so)\" = 0 ]"
 check "a program that opens no device runs under the preload" \
 	env LD_PRELOAD="$dest$libdir/libodp-advise.so" /bin/true
-command -v groff >/dev/null && check "the man pages format without warnings" \
+check "the man pages format without warnings (groff)" \
 	bash -c "for m in '$dest'/usr/share/man/man3/libodp.3 '$dest'/usr/share/man/man7/libodp-advise.7; do
 		[ -z \"\$(groff -man -ww -z \"\$m\" 2>&1)\" ] || exit 1; done"
 

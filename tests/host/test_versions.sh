@@ -11,6 +11,26 @@ check_status "source and headers of different uploads stop the build" 1 \
 	'versions differ: linux-source-6.1 6.1.999-1, linux-headers-6.1.0-99-amd64 6.1.1000-1' \
 	env PATH="$tmp/bin:$PATH" bash -c ". '$ROOT/scripts/common.sh'; check_kernel_versions \$(guest_kver)"
 
+# need_kernel_pkgs on a machine whose kernel packages are of different
+# uploads: it installs (upgrades) the three together instead of leaving
+# them to the version check (a stand-in apt-get records what it was asked).
+cat >"$tmp/bin/apt-get" <<EOF2
+#!/bin/sh
+echo "\$*" >>"$tmp/apt-get.args"
+EOF2
+chmod +x "$tmp/bin/apt-get"
+check_status "mismatched kernel packages are installed together, then checked" 1 \
+	'versions differ: linux-source-6.1 6.1.999-1' \
+	env PATH="$tmp/bin:$PATH" RXE_ODP_BUILD="$tmp" _RXE_ODP_APT_UPDATED=1 \
+	bash -c ". '$ROOT/scripts/common.sh'; need_kernel_pkgs"
+check "apt-get was asked for linux-image-amd64 linux-headers-amd64 linux-source-6.1 in one call" \
+	grep -q 'install .*linux-image-amd64 linux-headers-amd64 linux-source-6.1$' "$tmp/apt-get.args"
+fake_dpkg_query "$tmp/bin" 6.1.1000-1
+rm -f "$tmp/apt-get.args"
+check_status "matching kernel packages: need_kernel_pkgs does nothing" 0 '^$' \
+	env PATH="$tmp/bin:$PATH" RXE_ODP_BUILD="$tmp" bash -c ". '$ROOT/scripts/common.sh'; need_kernel_pkgs"
+check "and asks apt-get for nothing" test ! -e "$tmp/apt-get.args"
+
 # A patch series whose patch does not apply to the extracted rxe sources.
 if [ -f /usr/src/linux-source-6.1.tar.xz ] && [ -d "/lib/modules/$(ls /lib/modules | head -1)/build" ]; then
 	mkdir -p "$tmp/root/kernel/patches" "$tmp/root/scripts"
@@ -33,6 +53,6 @@ EOF2
 	check_status "a patch outside the rxe directory is refused" 1 'touches files outside' \
 		"$tmp/root/scripts/kmod-build.sh" --out "$tmp/out2"
 else
-	echo "ok - patch checks # SKIP linux-source-6.1 or headers not installed"
+	skip "patch checks" "linux-source-6.1 or headers not installed"
 fi
 done_testing
