@@ -10,8 +10,10 @@
  *   server:  odp_pingpong [options]
  *   client:  odp_pingpong [options] SERVER
  *
- * Every message carries its iteration number and the receiver checks it,
- * so a stale page (a fault or invalidation gone wrong) fails the run.
+ * Every byte of a message is a function of its iteration, its offset and
+ * its sender, and the receiver checks the whole message, so a stale,
+ * shifted or partly written page (a fault or invalidation gone wrong)
+ * fails the run.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -264,6 +266,32 @@ static uint8_t *slot(struct pp *p, int iter)
 	return p->buf + (size_t)(iter % SLOTS) * SLOT;
 }
 
+/* Byte @i of the message of iteration @iter sent by the client or not. */
+static uint8_t msg_byte(int iter, bool from_client, size_t i)
+{
+	return (uint8_t)(iter * 7 + from_client * 101 + i + i / 251);
+}
+
+static void msg_fill(uint8_t *m, size_t size, int iter, bool from_client)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		m[i] = msg_byte(iter, from_client, i);
+}
+
+/* Offset of the first byte of @m that is not the peer's message, or -1. */
+static long msg_check(const uint8_t *m, size_t size, int iter,
+		      bool from_client)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (m[i] != msg_byte(iter, from_client, i))
+			return (long)i;
+	return -1;
+}
+
 static int post(struct pp *p, int iter, bool send)
 {
 	struct ibv_sge sge = {
@@ -276,7 +304,7 @@ static int post(struct pp *p, int iter, bool send)
 	struct ibv_recv_wr rwr = { .sg_list = &sge, .num_sge = 1 }, *rbad;
 
 	if (send) {
-		memcpy(slot(p, iter), &iter, sizeof(iter));
+		msg_fill(slot(p, iter), p->o.size, iter, p->o.server != NULL);
 		return ibv_post_send(p->qp, &swr, &sbad);
 	}
 	return ibv_post_recv(p->qp, &rwr, &rbad);
@@ -285,7 +313,8 @@ static int post(struct pp *p, int iter, bool send)
 static int wait_wc(struct pp *p, int iter, bool *got_recv)
 {
 	struct ibv_wc wc;
-	int n, seen;
+	long bad;
+	int n;
 
 	do {
 		n = ibv_poll_cq(p->cq, 1, &wc);
@@ -296,10 +325,11 @@ static int wait_wc(struct pp *p, int iter, bool *got_recv)
 		return -1;
 	}
 	if (wc.opcode == IBV_WC_RECV) {
-		memcpy(&seen, slot(p, iter), sizeof(seen));
-		if (seen != iter) {
-			fprintf(stderr, "odp_pingpong: iteration %d received message %d\n",
-				iter, seen);
+		bad = msg_check(slot(p, iter), p->o.size, iter, p->o.server == NULL);
+		if (bad >= 0) {
+			fprintf(stderr, "odp_pingpong: iteration %d: byte %ld of the message is %#x, not %#x\n",
+				iter, bad, slot(p, iter)[bad],
+				msg_byte(iter, p->o.server == NULL, bad));
 			return -1;
 		}
 		*got_recv = true;

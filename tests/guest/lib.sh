@@ -94,6 +94,23 @@ client_retry() {
 	return $rc
 }
 
+# rc_pingpong N [ARG...]: ibv_rc_pingpong -c (received buffers checked)
+# for N iterations between a server and a client (options ARG... on both
+# sides); both must succeed, report N iterations and no invalid data.
+# Prints both outputs.
+rc_pingpong() {
+	local n=$1 out
+	shift
+	local args=(-c -d "$DEV" -g "$GIDX" -n "$n" "$@")
+	out=$(client_server ibv_rc_pingpong "${args[@]}" -- ibv_rc_pingpong "${args[@]}" "$(server_ip)") ||
+		{ echo "$out"; return 1; }
+	echo "$out"
+	[ "$(grep -c "^$n iters in" <<<"$out")" = 2 ] ||
+		{ echo "FAIL: both sides must report $n iterations"; return 1; }
+	! grep -q 'invalid data' <<<"$out" ||
+		{ echo "FAIL: ibv_rc_pingpong -c saw invalid data"; return 1; }
+}
+
 # client_server SERVER_CMD... -- CLIENT_CMD...: start the server side
 # (on node 2 in a two-node run, in the background here otherwise), run the
 # client against it; both must succeed. Prints both outputs, client first,
@@ -112,6 +129,8 @@ client_server() {
 	client_retry "$@" || crc=$?
 	echo "--- server"
 	if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
+		# a server whose client never came would wait for ever
+		[ $crc -eq 0 ] || rxe-odp-peer --kill "$job"
 		rxe-odp-peer --wait "$job" || src=$?
 	else
 		# a server whose client never came would wait for ever

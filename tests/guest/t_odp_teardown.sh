@@ -32,11 +32,7 @@ kill -9 $cli $srv
 wait $cli $srv 2>/dev/null
 note "killed ib_write_bw --odp mid-transfer"
 
-out=$(client_server ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n 50 -o -- \
-	ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n 50 -o "$(server_ip)") ||
-	{ echo "$out"; fail "ODP pingpong after the kill"; }
+rc_pingpong 50 -o || fail "ODP pingpong after the kill"
 rxe_down
 rxe_up
-out=$(client_server ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n 50 -o -- \
-	ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n 50 -o "$(server_ip)") ||
-	{ echo "$out"; fail "ODP pingpong after reload"; }
+rc_pingpong 50 -o || fail "ODP pingpong after reload"

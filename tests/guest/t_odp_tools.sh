@@ -8,12 +8,7 @@
 
 ibv_devinfo -v -d "$DEV" | grep -q ODP_SUPPORT || fail "$DEV reports no ODP"
 
-n=200
-out=$(client_server ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n $n -s 4096 -o -- \
-	ibv_rc_pingpong -d "$DEV" -g "$GIDX" -n $n -s 4096 -o "$(server_ip)") ||
-	{ echo "$out"; exit 1; }
-echo "$out"
-[ "$(echo "$out" | grep -c "$n iters in")" -eq 2 ] || fail "ibv_rc_pingpong -o: both sides must report $n iterations"
+rc_pingpong 200 -s 4096 -o || fail "ibv_rc_pingpong -o"
 
 for tool in ib_write_bw ib_read_bw ib_send_bw; do
 	args=(-d "$DEV" -x "$GIDX" -s 65536 -n 200 "${PERF_OPTS[@]}" --odp)

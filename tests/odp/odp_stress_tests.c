@@ -30,6 +30,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -380,16 +381,19 @@ static int post_burst(struct odp_pair *p, struct ibv_mr *mr, uint8_t *dst,
 }
 
 /* Deregistering an ODP MR while WRITEs into it are in flight: dereg
- * succeeds, every WRITE completes (done or an access error), nothing hangs.
+ * succeeds, every WRITE completes (done, an access error, or flushed once
+ * the QP went to error), nothing hangs, and no WRITE lands after dereg
+ * returned: the CPU refills the region right after dereg, and none of the
+ * WRITEs' pattern may show up in it afterwards.
  */
 static void dereg_during_traffic(void **state)
 {
 	struct odp_pair p;
-	size_t len = 64 * 1024;
+	size_t len = 1 << 20, i, stray = 0;	/* 12 MiB in flight: dereg lands mid-stream */
 	uint8_t *buf;
 	struct ibv_mr *mr;
 	struct ibv_wc wc;
-	int posted, done = 0, ok = 0;
+	int posted, done = 0, ok = 0, bad_status = 0;
 	long deadline;
 
 	(void)state;
@@ -399,72 +403,138 @@ static void dereg_during_traffic(void **state)
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(buf != MAP_FAILED);
+	memset(buf, 0x11, len);
+	memset(p.scratch, 0xa5, len);
 	mr = ibv_reg_mr(p.pd, buf, len, ODP_ACCESS);
 	assert_non_null(mr);
 
 	posted = post_burst(&p, mr, buf, len, 12);
 	assert_true(posted > 0);
 	assert_int_equal(ibv_dereg_mr(mr), 0);
+	memset(buf, 0x22, len);
 
 	deadline = now_ms() + 30000;
 	while (done < posted && now_ms() < deadline) {
 		if (ibv_poll_cq(p.cq[0], 1, &wc) == 1) {
 			done++;
 			ok += wc.status == IBV_WC_SUCCESS;
+			bad_status += wc.status != IBV_WC_SUCCESS &&
+				      wc.status != IBV_WC_REM_ACCESS_ERR &&
+				      wc.status != IBV_WC_WR_FLUSH_ERR;
 		} else {
 			usleep(1000);
 		}
 	}
-	print_message("# %d WRITEs posted, %d completed (%d before the MR went away)\n",
-		      posted, done, ok);
+	usleep(100000);	/* anything still on its way would land now */
+	for (i = 0; i < len; i++)
+		stray += buf[i] != 0x22;
+	print_message("# %d WRITEs posted, %d completed (%d before the MR went away), %zu bytes changed after dereg\n",
+		      posted, done, ok, stray);
 	assert_int_equal(done, posted);
+	assert_int_equal(bad_status, 0);
+	assert_int_equal(stray, 0);
 	odp_pair_close(&p);
 	munmap(buf, len);
 }
 
+/* The child of sigkill_during_traffic: WRITEs into an ODP MR that it keeps
+ * dropping, counting in @good the WRITEs that completed and whose bytes it
+ * found in place, until it is killed. Never returns.
+ */
+static void __attribute__((noreturn)) sigkill_child(int ready,
+						     _Atomic long *good)
+{
+	struct odp_pair cp;
+	size_t len = 1 << 20, slot = 65536;
+	uint8_t *buf, *dst;
+	struct ibv_mr *mr;
+	struct ibv_wc wc;
+	unsigned int round = 0;
+	bool signalled = false;
+	int n;
+
+	if (odp_pair_open(&cp))
+		_exit(3);
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		_exit(4);
+	mr = ibv_reg_mr(cp.pd, buf, len, ODP_ACCESS);
+	if (!mr)
+		_exit(4);
+	for (;;) {	/* keep WRITEs in flight until killed */
+		dst = buf + (round % 15) * slot;
+		memset(cp.scratch, (uint8_t)(round | 1), slot);
+		if (post_burst(&cp, mr, dst, slot, 4) != 4)
+			_exit(6);
+		for (n = 0; n < 4;) {
+			if (ibv_poll_cq(cp.cq[0], 1, &wc) != 1) {
+				sched_yield();	/* rxe's worker may need this CPU */
+				continue;
+			}
+			if (wc.status != IBV_WC_SUCCESS)
+				_exit(7);
+			n++;
+		}
+		if (memcmp(dst, cp.scratch, slot))
+			_exit(8);
+		atomic_fetch_add(good, 4);
+		if (!signalled) {
+			if (write(ready, "r", 1) != 1)
+				_exit(5);
+			signalled = true;
+		}
+		madvise(buf, len, MADV_DONTNEED);
+		round++;
+	}
+}
+
 /* A process killed with ODP MRs and traffic in flight: the release path
- * (mm teardown) races the data path; afterwards the device works.
+ * (mm teardown) races the data path; afterwards the device works. The
+ * child's WRITEs must be succeeding, and still going on, when it is
+ * killed, or the test proves nothing.
  */
 static void sigkill_during_traffic(void **state)
 {
 	struct odp_pair p;
+	_Atomic long *good;
+	long at_ready, deadline;
 	int ready[2], status;
 	pid_t pid;
 	char c;
 
 	(void)state;
+	good = mmap(NULL, sizeof(*good), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(good != MAP_FAILED);
+	atomic_store(good, 0);
 	assert_int_equal(pipe(ready), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct odp_pair cp;
-		size_t len = 1 << 20;
-		uint8_t *buf;
-		struct ibv_mr *mr;
-		struct ibv_wc wc;
-
-		if (odp_pair_open(&cp))
-			_exit(3);
-		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		mr = ibv_reg_mr(cp.pd, buf, len, ODP_ACCESS);
-		if (buf == MAP_FAILED || !mr)
-			_exit(4);
-		if (write(ready[1], "r", 1) != 1)
-			_exit(5);
-		for (;;) {	/* keep WRITEs in flight until killed */
-			post_burst(&cp, mr, buf + (rand() % 15) * 65536, 65536, 4);
-			while (ibv_poll_cq(cp.cq[0], 1, &wc) == 1)
-				;
-			madvise(buf, len, MADV_DONTNEED);
-		}
+		close(ready[0]);
+		sigkill_child(ready[1], good);
 	}
 	close(ready[1]);
-	assert_int_equal(read(ready[0], &c, 1), 1);
-	usleep(300000);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		fail_msg("the child's first WRITEs failed (exit %d)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	close(ready[0]);
+	/* kill it while its traffic goes on: after more WRITEs succeeded */
+	at_ready = atomic_load(good);
+	deadline = now_ms() + 20000;
+	while (atomic_load(good) < at_ready + 8 && now_ms() < deadline &&
+	       waitpid(pid, &status, WNOHANG) == 0)
+		usleep(10000);
+	print_message("# the child's WRITEs that succeeded: %ld at first, %ld at the kill\n",
+		      at_ready, atomic_load(good));
+	assert_true(atomic_load(good) >= at_ready + 8);
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFSIGNALED(status));
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	munmap(good, sizeof(*good));
 
 	/* the device is still sound: a fresh pair moves data through ODP */
 	assert_int_equal(odp_pair_open(&p), 0);
@@ -477,6 +547,7 @@ static void sigkill_during_traffic(void **state)
 		assert_non_null(mr);
 		memset(p.scratch, 0x5a, len);
 		assert_int_equal(odp_remote_write(&p, mr, buf, len), IBV_WC_SUCCESS);
+		assert_int_equal(buf[0], 0x5a);
 		assert_int_equal(buf[len - 1], 0x5a);
 		assert_int_equal(ibv_dereg_mr(mr), 0);
 		munmap(buf, len);
