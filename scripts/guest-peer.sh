@@ -6,20 +6,38 @@
 #                                    exit with its status
 #   rxe-odp-peer --bg CMD [ARG...]   start CMD on node 2, print a job id
 #   rxe-odp-peer --wait ID           wait for a --bg job: output and status
+#   rxe-odp-peer --kill ID           stop a --bg job (TERM, KILL 5 s later);
+#                                    --wait still collects it
 #   rxe-odp-peer --serve             (node 2 itself) serve requests until
 #                                    node 1 is done
 #
 # The two guests share one host directory (9p tag "bus"): a request is a
 # small script dropped there; node 2 runs it and writes ID.out and
-# ID.status next to it. The command runs in node 2's environment
+# ID.status next to it (and ID.pid while it runs; kill-ID asks node 2 to
+# stop it). The command runs in node 2's environment
 # (RXE_ODP_IP is node 2's address there), in the same working directory.
 set -u
-BUS=/run/rxe-odp/bus
+BUS=${RXE_ODP_BUS:-/run/rxe-odp/bus}
+JOB_ENV=${RXE_ODP_JOB_ENV:-/run/rxe-odp/out/job.env}
 
 die() { echo "rxe-odp-peer: $*" >&2; exit 2; }
 
+# stop_job ID: TERM the job's command and whatever it started (its own
+# session), KILL them 5 s later if still there. Returns 1 while the job
+# has not started yet (ask again later).
+stop_job() {
+	local pid
+	[ -e "$BUS/$1.status" ] && return 0
+	pid=$(cat "$BUS/$1.pid" 2>/dev/null) || return 1
+	kill -TERM -- "-$pid" 2>/dev/null || return 0
+	(
+		sleep 5
+		kill -KILL -- "-$pid" 2>/dev/null
+	) &
+}
+
 serve() {
-	local req id
+	local req id k
 	touch "$BUS/node2.ready"
 	until [ -e "$BUS/shutdown" ]; do
 		for req in "$BUS"/req-*.sh; do
@@ -28,10 +46,17 @@ serve() {
 			id=${id%.sh}
 			mv "$req" "$BUS/run-$id.sh" || continue
 			(
-				bash "$BUS/run-$id.sh" </dev/null >"$BUS/$id.out" 2>&1
+				setsid bash "$BUS/run-$id.sh" </dev/null >"$BUS/$id.out" 2>&1 &
+				echo $! >"$BUS/$id.pid"
+				wait $!
 				echo $? >"$BUS/$id.status.tmp"
+				rm -f "$BUS/$id.pid"
 				mv "$BUS/$id.status.tmp" "$BUS/$id.status"
 			) &
+		done
+		for k in "$BUS"/kill-*; do
+			[ -e "$k" ] || continue
+			stop_job "${k##*/kill-}" && rm -f "$k"
 		done
 		sleep 0.1
 	done
@@ -43,7 +68,7 @@ submit() {
 	local id=$$-$RANDOM-$(date +%s%N)
 	[ -d "$BUS" ] && [ -e "$BUS/node2.ready" ] || die "no node 2 (use ./rxe-odp run --nodes 2)"
 	{
-		echo ". /run/rxe-odp/out/job.env"
+		printf '. %q\n' "$JOB_ENV"
 		printf 'cd %q || exit 125\n' "$PWD"
 		printf 'exec'
 		printf ' %q' "$@"
@@ -63,10 +88,17 @@ wait_job() {
 	return "$(cat "$BUS/$id.status")"
 }
 
+# kill_job ID: ask node 2 to stop a --bg job.
+kill_job() {
+	[ -e "$BUS/run-$1.sh" ] || [ -e "$BUS/req-$1.sh" ] || die "no such job: $1"
+	touch "$BUS/kill-$1"
+}
+
 case ${1:-} in
 --serve) serve ;;
+--kill) [ $# -eq 2 ] || die "--kill needs a job id"; kill_job "$2" ;;
 --bg) shift; [ $# -gt 0 ] || die "--bg needs a command"; submit "$@" ;;
 --wait) [ $# -eq 2 ] || die "--wait needs a job id"; wait_job "$2" ;;
-""|-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
+""|-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
 *) id=$(submit "$@") || exit 2; wait_job "$id" ;;
 esac

@@ -1,0 +1,41 @@
+#!/bin/bash
+# rxe-odp-peer (scripts/guest-peer.sh), node 2's command service, on a
+# made-up bus directory: a job runs and reports its output and status,
+# and a job whose client gave up is stopped by --kill instead of left to
+# run until the test's timeout.
+. "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+peer=$ROOT/scripts/guest-peer.sh
+export RXE_ODP_BUS=$tmp/bus RXE_ODP_JOB_ENV=$tmp/job.env
+mkdir -p "$RXE_ODP_BUS"
+echo 'export FROM_JOB_ENV=yes' >"$RXE_ODP_JOB_ENV"
+"$peer" --serve 2>/dev/null &
+server=$!
+trap 'touch "$RXE_ODP_BUS/shutdown"; wait $server; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
+
+check_status "a job's output and status come back" 3 '^node2 yes$' \
+	"$peer" bash -c 'echo node2 $FROM_JOB_ENV; exit 3'
+
+id=$("$peer" --bg sleep 300)
+sleep 0.5
+t0=$(date +%s)
+check "--kill of a running job is accepted" "$peer" --kill "$id"
+check_status "the killed job ends with SIGTERM's status" 143 '' "$peer" --wait "$id"
+check "and within a few seconds, not the job's 300" [ $(($(date +%s) - t0)) -lt 10 ]
+
+id=$("$peer" --bg bash -c 'trap "" TERM; sleep 300')
+check_status "a job that ignores SIGTERM is killed 5 s later" 137 '' \
+	bash -c "'$peer' --kill '$id' && '$peer' --wait '$id'"
+# gone PATTERN: no process matches PATTERN within 2 s.
+gone() {
+	local _
+	for _ in $(seq 20); do
+		pgrep -f "$1" >/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "with what it started (its own session)" gone 'sleep 300'
+check_status "--kill of an unknown job is an error" 2 'no such job' "$peer" --kill nosuchjob
+done_testing
