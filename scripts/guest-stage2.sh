@@ -15,6 +15,8 @@ BUS=/run/rxe-odp/bus
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # shellcheck source=/dev/null
 . "$OUT/job.env"
+# shellcheck source=rxe-gid.sh
+. "$RXE_ODP_ROOT/scripts/rxe-gid.sh"
 
 say() { echo "rxe-odp-guest: $*" >/dev/ttyS1; echo "rxe-odp-guest: $*" >/dev/console; }
 
@@ -97,22 +99,10 @@ setup_net() {
 # Export the GID index of rxe0's IPv4 address (RoCEv2, IPv4-mapped): tools
 # default to index 0, the IPv6 link-local one.
 wait_ipv4_gid() {
-	local i g n
-	local want
-	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${RXE_ODP_IP//./ })
-	for n in $(seq 50); do
-		for g in /sys/class/infiniband/rxe0/ports/1/gids/*; do
-			if [ "$(cat "$g" 2>/dev/null)" = "$want" ]; then
-				i=${g##*/}
-				echo "export RXE_ODP_GID_INDEX=$i" >>"$OUT/job.env"
-				export RXE_ODP_GID_INDEX=$i
-				return 0
-			fi
-		done
-		sleep 0.1
-	done
-	say "rxe0 has no GID for $RXE_ODP_IP"
-	return 1
+	local i
+	i=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") || { say "rxe0 has no GID for $RXE_ODP_IP"; return 1; }
+	echo "export RXE_ODP_GID_INDEX=$i" >>"$OUT/job.env"
+	export RXE_ODP_GID_INDEX=$i
 }
 
 run_node1() {

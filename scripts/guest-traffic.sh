@@ -10,7 +10,7 @@ perf_bw() {
 	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" "${PERF_OPTS[@]}" "$@")
 	out=$(client_server "$tool" "${args[@]}" -- "$tool" "${args[@]}" "$(server_ip)") ||
 		{ echo "$out" >&2; return 1; }
-	awk '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $4; exit }' <<<"$out"
+	perf_row "$out" 4
 }
 
 # pingpong_usec SIZE ITERS [EXTRA...]: usec per iteration of

@@ -10,6 +10,8 @@
 #          DKMS-built rdma_rxe_odp by itself and ODP traffic must run on
 #          it; after purging, the same command must load the stock rdma_rxe.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=../../scripts/rxe-gid.sh
+. "$ROOT/scripts/rxe-gid.sh"
 guest=no
 [ "${1:-}" = --guest ] && { guest=yes; shift; }
 tar=${1:?usage: replay.sh [--guest] TAR}
@@ -28,15 +30,7 @@ loaded() {
 
 link_up() {
 	rdma link add rxe0 type rxe netdev eth0 || return 1
-	local want n g
-	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${RXE_ODP_IP//./ })
-	for n in $(seq 50); do
-		for g in /sys/class/infiniband/rxe0/ports/1/gids/*; do
-			[ "$(cat "$g" 2>/dev/null)" = "$want" ] && { GIDX=${g##*/}; return 0; }
-		done
-		sleep 0.1
-	done
-	return 1
+	GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP")
 }
 
 if [ $guest = yes ]; then
