@@ -22,9 +22,9 @@ sleep 0.5
 t0=$(date +%s)
 check "--kill of a running job is accepted" "$peer" --kill "$id"
 check_status "the killed job ends with SIGTERM's status" 143 '' "$peer" --wait "$id"
-check "and within a few seconds, not the job's 300" [ $(($(date +%s) - t0)) -lt 10 ]
+check "and within seconds, not the job's 300" [ $(($(date +%s) - t0)) -lt 30 ]
 
-id=$("$peer" --bg bash -c 'trap "" TERM; sleep 300')
+id=$("$peer" --bg bash -c 'trap "" TERM; exec sleep 300')
 check_status "a job that ignores SIGTERM is killed 5 s later" 137 '' \
 	bash -c "'$peer' --kill '$id' && '$peer' --wait '$id'"
 # gone PATTERN: no process matches PATTERN within 2 s.
