@@ -16,24 +16,21 @@
  * fails the run.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <netdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
 
 #include "odp.h"
+#include "rc_conn.h"
 
 #define SLOT (64 * 1024)	/* messages go to 64 KiB apart slots */
 #define SLOTS 16
@@ -58,29 +55,6 @@ struct pp {
 	int sock;
 };
 
-struct wire {			/* what the two sides exchange over TCP */
-	uint32_t qpn, psn;
-	uint8_t gid[16];
-};
-
-/* libodp's counters, by name, as `rdma statistic` shows them */
-static const struct {
-	const char *name;
-	size_t off;
-} counters[] = {
-	{ "page_faults", offsetof(struct odp_counters, page_faults) },
-	{ "page_faults_handled", offsetof(struct odp_counters, page_faults_handled) },
-	{ "page_invalidations", offsetof(struct odp_counters, page_invalidations) },
-	{ "page_invalidations_handled",
-	  offsetof(struct odp_counters, page_invalidations_handled) },
-	{ "page_prefetch", offsetof(struct odp_counters, page_prefetch) },
-};
-#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
-
-static long long counter_of(const struct odp_counters *c, size_t i)
-{
-	return (long long)*(const uint64_t *)((const char *)c + counters[i].off);
-}
 
 static void usage(void)
 {
@@ -130,27 +104,19 @@ static int parse(int argc, char **argv, struct opts *o)
 
 static int open_dev(struct pp *p)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
 	struct ibv_device_attr_ex attr;
-	int i;
 
-	for (i = 0; list && list[i] && !p->ctx; i++)
-		if (!p->o.dev || !strcmp(ibv_get_device_name(list[i]), p->o.dev))
-			p->ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	if (!p->ctx) {
-		fprintf(stderr, "odp_pingpong: no device %s\n", p->o.dev ? p->o.dev : "");
+	p->ctx = rc_open("odp_pingpong", p->o.dev, p->o.gid_index, 1, &p->gid);
+	if (!p->ctx)
+		return -1;
+	if (p->o.implicit &&
+	    (ibv_query_device_ex(p->ctx, NULL, &attr) ||
+	     !(attr.odp_caps.general_caps & IBV_ODP_SUPPORT_IMPLICIT))) {
+		fprintf(stderr, "odp_pingpong: %s reports no implicit ODP\n",
+			ibv_get_device_name(p->ctx->device));
 		return -1;
 	}
-	if (ibv_query_device_ex(p->ctx, NULL, &attr) ||
-	    !(attr.odp_caps.general_caps & IBV_ODP_SUPPORT) ||
-	    (p->o.implicit && !(attr.odp_caps.general_caps & IBV_ODP_SUPPORT_IMPLICIT))) {
-		fprintf(stderr, "odp_pingpong: %s reports no %sODP\n",
-			ibv_get_device_name(p->ctx->device),
-			p->o.implicit ? "implicit " : "");
-		return -1;
-	}
-	return ibv_query_gid(p->ctx, 1, p->o.gid_index, &p->gid);
+	return 0;
 }
 
 static int setup(struct pp *p)
@@ -182,83 +148,6 @@ static int setup(struct pp *p)
 	qa.send_cq = qa.recv_cq = p->cq;
 	p->qp = ibv_create_qp(p->pd, &qa);
 	return p->qp ? 0 : -1;
-}
-
-static int exchange(struct pp *p, struct wire *me, struct wire *peer)
-{
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = p->o.server ? 0 : AI_PASSIVE };
-	struct addrinfo *res;
-	char port[16];
-	int s, one = 1, ret = -1;
-
-	snprintf(port, sizeof(port), "%d", p->o.port);
-	if (getaddrinfo(p->o.server, port, &hints, &res))
-		return -1;
-	s = socket(res->ai_family, res->ai_socktype, 0);
-	if (s < 0)
-		goto out;
-	if (p->o.server) {
-		for (int tries = 0; tries < 50; tries++) {
-			if (!connect(s, res->ai_addr, res->ai_addrlen)) {
-				p->sock = s;
-				break;
-			}
-			usleep(100000);
-		}
-	} else {
-		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (!bind(s, res->ai_addr, res->ai_addrlen) && !listen(s, 1))
-			p->sock = accept(s, NULL, NULL);
-		close(s);
-	}
-	if (p->sock > 0 &&
-	    write(p->sock, me, sizeof(*me)) == sizeof(*me) &&
-	    read(p->sock, peer, sizeof(*peer)) == sizeof(*peer))
-		ret = 0;
-out:
-	freeaddrinfo(res);
-	if (ret)
-		fprintf(stderr, "odp_pingpong: cannot exchange QP details with %s\n",
-			p->o.server ? p->o.server : "a client");
-	return ret;
-}
-
-static int connect_qp(struct pp *p, const struct wire *me, const struct wire *peer)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT, .port_num = 1,
-	};
-
-	if (ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = peer->qpn;
-	a.rq_psn = peer->psn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 1;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.port_num = 1;
-	memcpy(a.ah_attr.grh.dgid.raw, peer->gid, 16);
-	a.ah_attr.grh.sgid_index = p->o.gid_index;
-	a.ah_attr.grh.hop_limit = 1;
-	if (ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		return -1;
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 18;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.sq_psn = me->psn;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(p->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
 static uint8_t *slot(struct pp *p, int iter)
@@ -362,21 +251,20 @@ static int round_trip(struct pp *p, int iter)
 int main(int argc, char **argv)
 {
 	struct pp p = { .sock = -1 };
-	struct wire me, peer;
+	struct rc_wire me, peer;
 	struct odp_counters before, after, mrc;
 	int mr_err;
 	struct timeval t0, t1;
 	double usec;
 	char ok = 1, peer_ok = 0;
-	size_t i;
 	int iter;
 
 	if (parse(argc, argv, &p.o) || open_dev(&p) || setup(&p))
 		return 1;
-	me.qpn = p.qp->qp_num;
-	me.psn = lrand48() & 0xffffff;
-	memcpy(me.gid, p.gid.raw, 16);
-	if (exchange(&p, &me, &peer) || connect_qp(&p, &me, &peer)) {
+	rc_wire_of(&me, p.qp, &p.gid);
+	p.sock = rc_exchange("odp_pingpong", p.o.server, p.o.port, &me, &peer,
+			     sizeof(me));
+	if (p.sock < 0 || rc_connect(p.qp, p.o.gid_index, &me, &peer, 0, 1)) {
 		fprintf(stderr, "odp_pingpong: cannot connect the QP\n");
 		return 1;
 	}
@@ -418,15 +306,10 @@ int main(int argc, char **argv)
 	       SLOTS * p.o.size / 1024, SLOTS, p.o.prefetch ? "on" : "off",
 	       p.o.drop_every);
 	printf("this device during the run:");
-	for (i = 0; i < NCOUNTERS; i++)
-		printf(" %s %lld", counters[i].name,
-		       counter_of(&after, i) - counter_of(&before, i));
-	printf("\n");
+	rc_print_counters(&after, &before);
 	if (!mr_err) {
 		printf("this MR:");
-		for (i = 0; i < NCOUNTERS; i++)
-			printf(" %s %lld", counters[i].name, counter_of(&mrc, i));
-		printf("\n");
+		rc_print_counters(&mrc, NULL);
 	} else {
 		printf("this MR: %s\n", strerror(mr_err));
 	}
