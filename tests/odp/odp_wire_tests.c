@@ -173,10 +173,10 @@ static int agent(struct side *s)
 	struct agent_cmd c;
 	int32_t st;
 
-	if (posix_memalign((void **)&s->buf, PAGE, LEN))
+	if (side_open(s) || posix_memalign((void **)&s->buf, PAGE, LEN))
 		return 1;
 	s->mr = ibv_reg_mr(s->pd, s->buf, LEN, IBV_ACCESS_LOCAL_WRITE);
-	if (!s->mr || side_open(s))
+	if (!s->mr)
 		return 1;
 	while (!rc_recv_all(s->sock, &c, sizeof(c)) && c.op != OP_QUIT) {
 		if (c.op == OP_RECONNECT) {
