@@ -244,7 +244,12 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		*done = range.end;
 		break;
 	}
-	mmput(mm);
+	/*
+	 * Ours may be the last reference, if the process exited meanwhile:
+	 * its exit_mmap() belongs on a worker of its own, not in an rxe task
+	 * or in another process's post_send.
+	 */
+	mmput_async(mm);
 out_free:
 	kvfree(range.hmm_pfns);
 	return ret;
