@@ -9,6 +9,8 @@
  * Run in a test guest: ./rxe-odp run -- build/tests/odp_core_tests
  * With --implicit every test runs again through one implicit ODP MR
  * (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)) instead of an MR per buffer.
+ * A last argument runs only the tests whose names match it (a glob:
+ * odp_core_tests --implicit 'secretmem*').
  * Output is TAP; a device without ODP skips every test.
  */
 #define _GNU_SOURCE
@@ -946,6 +948,8 @@ int main(int argc, char **argv)
 	static const bool explicit_mode, implicit_mode = true;
 	bool implicit = argc > 1 && !strcmp(argv[1], "--implicit");
 	const bool *mode = implicit ? &implicit_mode : &explicit_mode;
+	/* a last argument other than --implicit: the tests to run (glob) */
+	const char *only = argc > 1 + implicit ? argv[1 + implicit] : NULL;
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, \
 						       (void *)mode)
@@ -973,6 +977,8 @@ int main(int argc, char **argv)
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
+	if (only)
+		cmocka_set_test_filter(only);
 	return cmocka_run_group_tests_name(implicit ? "odp_core_implicit" :
 					   "odp_core", tests, NULL, NULL);
 }
