@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -704,6 +705,142 @@ static void unmapped_range_errors(void **state)
 	munmap(dst, len);
 }
 
+/*
+ * A memfd_secret() mapping of @len bytes (at @at with MAP_FIXED, else
+ * anywhere); skips the test when the kernel has no memfd_secret() (6.1
+ * without secretmem.enable=1, which the guests boot with). *@fd: the fd.
+ */
+static uint8_t *map_secret(void *at, size_t len, int *fd)
+{
+	uint8_t *buf;
+
+#ifdef SYS_memfd_secret
+	*fd = syscall(SYS_memfd_secret, 0);
+#else
+	*fd = -1;
+	errno = ENOSYS;
+#endif
+	if (*fd < 0 && errno == ENOSYS) {
+		print_message("# SKIP: no memfd_secret() (6.1: boot with secretmem.enable=1)\n");
+		skip();
+	}
+	if (*fd < 0)
+		print_message("# memfd_secret: %s\n", strerror(errno));
+	assert_true(*fd >= 0);
+	assert_int_equal(ftruncate(*fd, len), 0);
+	buf = mmap(at, len, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | (at ? MAP_FIXED : 0), *fd, 0);
+	if (buf == MAP_FAILED)
+		print_message("# mmap of memfd_secret: %s\n", strerror(errno));
+	assert_true(buf != MAP_FAILED);
+	return buf;
+}
+
+/* memfd_secret() memory is not in the kernel's direct map, where the
+ * device reads and writes pages, and pinning it fails (EFAULT). An ODP MR
+ * registers over it (it pins nothing), but the device uses none of it and
+ * gives the errors of memory a pinned MR cannot pin: remote READ and
+ * WRITE are access errors, a SEND from it a local protection error,
+ * prefetch EFAULT (faulting or not). The kernel stays sound: it used to
+ * oops in the copy.
+ */
+static void secretmem_refused(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW | IBV_ODP_SUPPORT_SEND);
+	size_t len = 64 * KiB;
+	uint8_t *dst = map_anon(len), *buf;
+	struct ibv_mr *mr, *dmr, *pinned;
+	struct ibv_sge sge;
+	int fd;
+
+	buf = map_secret(NULL, len, &fd);
+	fill(buf, len / 2, 0x15);	/* the first half present, the rest not */
+
+	errno = 0;
+	pinned = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
+	print_message("# pinned registration: %s\n", strerror(errno));
+	assert_null(pinned);
+	assert_int_equal(errno, EFAULT);
+
+	mr = reg_odp(p, buf, len);
+	dmr = reg_odp(p, dst, len);
+	sge = (struct ibv_sge){ (uintptr_t)buf, len, mr->lkey };
+	assert_int_equal(odp_remote_read(p, mr, buf, PAGE), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf + len / 2, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	fill(p->scratch, len, 0x16);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_true(holds(buf, len / 2, 0x15));
+	assert_true(all_zero(buf + len / 2, len / 2));
+	assert_int_equal(odp_send_recv(p, buf, mr->lkey, dst, dmr->lkey, PAGE),
+			 IBV_WC_LOC_PROT_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_true(all_zero(dst, len));
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), EFAULT);
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), EFAULT);
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), EFAULT);
+
+	/* the device still works, on memory it can reach */
+	fill(p->scratch, PAGE, 0x17);
+	assert_int_equal(odp_remote_write(p, dmr, dst, PAGE), IBV_WC_SUCCESS);
+	assert_true(holds(dst, PAGE, 0x17));
+	assert_int_equal(odp_dereg(p, mr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
+	munmap(buf, len);
+	close(fd);
+	munmap(dst, len);
+}
+
+/* memfd_secret() memory between two anonymous mappings, under one MR: an
+ * access that spans the three is refused whole (the fault path checks
+ * every VMA of its range, not only the last), and the anonymous parts on
+ * either side work, fault-ahead included.
+ */
+static void secretmem_between_vmas(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t seg = 16 * KiB;
+	uint8_t *buf = map_anon(3 * seg), *secret;
+	struct ibv_mr *mr;
+	size_t off;
+	int fd;
+
+	secret = map_secret(buf + seg, seg, &fd);
+	assert_ptr_equal(secret, buf + seg);
+	fill(buf, seg, 0x18);
+	fill(secret, seg, 0x19);
+	fill(buf + 2 * seg, seg, 0x1a);
+	mr = reg_odp(p, buf, 3 * seg);
+
+	assert_int_equal(odp_remote_read(p, mr, buf, 3 * seg),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	fill(p->scratch, 3 * seg, 0x1b);
+	assert_int_equal(odp_remote_write(p, mr, buf + seg - PAGE, seg + 2 * PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_true(holds(secret, seg, 0x19));
+
+	/* page by page up to the secret mapping: fault-ahead stops there */
+	for (off = 0; off < seg; off += PAGE) {
+		assert_int_equal(odp_remote_read(p, mr, buf + off, PAGE),
+				 IBV_WC_SUCCESS);
+		assert_int_equal(memcmp(p->scratch, buf + off, PAGE), 0);
+	}
+	assert_int_equal(odp_remote_read(p, mr, buf + 2 * seg, seg),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, seg, 0x1a));
+	assert_int_equal(odp_dereg(p, mr), 0);
+	munmap(buf, 3 * seg);
+	close(fd);
+}
+
 /* A device counter from hw_counters (the ODP totals), or -1. */
 static long long hw_counter(struct odp_pair *p, const char *name)
 {
@@ -969,6 +1106,8 @@ int main(int argc, char **argv)
 		T(local_side_odp),
 		T(atomics),
 		T(unmapped_range_errors),
+		T(secretmem_refused),
+		T(secretmem_between_vmas),
 		T(counters),
 		T(prefetch),
 		T(bad_registrations),
