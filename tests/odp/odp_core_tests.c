@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rdma/ib_user_verbs.h>
 
 #include "odp.h"
 #include "odp_verbs.h"
@@ -1030,6 +1031,102 @@ static void prefetch(void **state)
 	munmap(cold, len);
 }
 
+/*
+ * rereg_mr with new access flags (IBV_REREG_MR_CHANGE_ACCESS), issued to
+ * the kernel as the uverbs REREG_MR command: Debian 12's rxe provider has
+ * no rereg_mr, so ibv_rereg_mr() never gets there. Returns 0 or an errno.
+ */
+static int rereg_access(struct ibv_mr *mr, int access)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_rereg_mr cmd;
+	} req;
+	struct ib_uverbs_rereg_mr_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.hdr.command = IB_USER_VERBS_CMD_REREG_MR;
+	req.hdr.in_words = sizeof(req) / 4;
+	req.hdr.out_words = sizeof(resp) / 4;
+	req.cmd.response = (uintptr_t)&resp;
+	req.cmd.mr_handle = mr->handle;
+	req.cmd.flags = IBV_REREG_MR_CHANGE_ACCESS;
+	req.cmd.access_flags = access;
+	if (write(mr->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
+		return errno;
+	mr->lkey = resp.lkey;
+	mr->rkey = resp.rkey;
+	return 0;
+}
+
+/* rereg_mr with new access rights on an ODP MR follows the kernel's rule
+ * for a pinned MR (ib_umem_check_rereg(), which mlx5 applies to its ODP
+ * MRs too): write access that the registration lacked is refused with
+ * EACCES, and a remote WRITE stays an access error; write access taken
+ * away makes a WRITE an access error that writes nothing, and given back
+ * (the registration had it) it works again. An ODP MR cannot become
+ * pinned by a rereg (EOPNOTSUPP, as mlx5 answers an ODP rereg it cannot
+ * do in place).
+ */
+static void rereg_access_rights(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	const int ro = IBV_ACCESS_REMOTE_READ | IBV_ACCESS_ON_DEMAND;
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr, *pinned;
+	int err;
+
+	/* the pinned rule first: a read-only pinned MR is not made writable */
+	pinned = ibv_reg_mr(p->pd, buf, len, ro & ~IBV_ACCESS_ON_DEMAND);
+	assert_non_null(pinned);
+	err = rereg_access(pinned, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
+	assert_int_equal(ibv_dereg_mr(pinned), 0);
+	if (err == EOPNOTSUPP || err == ENOSYS) {
+		print_message("# SKIP: this kernel's rxe has no rereg_mr (6.1): %s\n",
+			      strerror(err));
+		munmap(buf, len);
+		skip();
+	}
+	print_message("# pinned read-only MR made writable: %s\n", strerror(err));
+	assert_int_equal(err, EACCES);
+
+	mr = p->implicit_mr ? ibv_reg_mr(p->pd, NULL, SIZE_MAX, ro) :
+			      ibv_reg_mr(p->pd, buf, len, ro);
+	assert_non_null(mr);
+	fill(buf, len, 0x25);
+	assert_int_equal(rereg_access(mr, ODP_ACCESS), EACCES);
+	fill(p->scratch, len, 0x26);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_true(holds(buf, len, 0x25));
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x25));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+
+	/* registered writable: taken away, then given back */
+	mr = p->implicit_mr ? ibv_reg_mr(p->pd, NULL, SIZE_MAX, ODP_ACCESS) :
+			      ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
+	assert_non_null(mr);
+	fill(p->scratch, len, 0x26);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x26));
+	assert_int_equal(rereg_access(mr, ro), 0);
+	fill(p->scratch, len, 0x27);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_true(holds(buf, len, 0x26));
+	assert_int_equal(rereg_access(mr, ODP_ACCESS), 0);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x27));
+
+	assert_int_equal(rereg_access(mr, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND),
+			 EOPNOTSUPP);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
 /* Bad registrations fail with an error and create nothing. */
 static void bad_registrations(void **state)
 {
@@ -1110,6 +1207,7 @@ int main(int argc, char **argv)
 		T(secretmem_between_vmas),
 		T(counters),
 		T(prefetch),
+		T(rereg_access_rights),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 #undef T
