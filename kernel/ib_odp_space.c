@@ -125,7 +125,8 @@ static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 out:
 	set_active_memcg(old_memcg);
 	mem_cgroup_put(memcg);
-	mmput(s->mm);
+	/* maybe the last reference: see odp_fault_range() */
+	mmput_async(s->mm);
 	if (ret) {
 		kfree(m);
 		return ERR_PTR(ret);

@@ -17,9 +17,11 @@
  * the sequence and clears entries, so no entry installed here can outlive
  * the CPU mapping it was read from.
  */
+#include <linux/fs.h>
 #include <linux/hmm.h>
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -154,11 +156,46 @@ static void odp_install(struct ib_odp_mirror *m, unsigned long start,
 }
 
 /*
+ * Whether the pages of @vma lie outside the kernel's direct map, where
+ * ib_odp_kaddr() (page_address()) reaches every page the device uses:
+ * memfd_secret() memory. Secretmem removes its pages from the direct map
+ * as it faults them in; GUP refuses such a VMA, so a pinned region of it
+ * fails with -EFAULT, but hmm_range_fault() faults it in like any other.
+ * vma_is_secretmem() is not exported (6.1, 6.12): the file's pseudo
+ * filesystem says the same. The other VMAs hmm_range_fault() serves have
+ * their pages in the direct map or are refused by it (VM_IO, VM_PFNMAP,
+ * special ptes without a struct page).
+ */
+static bool odp_vma_no_kaddr(struct vm_area_struct *vma)
+{
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC;
+}
+
+/*
+ * -EFAULT if a VMA that meets [@start, @end) is one whose pages the device
+ * cannot reach (odp_vma_no_kaddr()), else 0. Called with the mmap lock
+ * held, which keeps the VMAs as they are until hmm_range_fault() is done.
+ */
+static int odp_check_vmas(struct mm_struct *mm, unsigned long start,
+			  unsigned long end)
+{
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+
+	for_each_vma_range(vmi, vma, end)
+		if (odp_vma_no_kaddr(vma))
+			return -EFAULT;
+	return 0;
+}
+
+/*
  * End of the fault-ahead part of a fault, given that the access needs
  * [.., @need_end) and the window would go to @end: only as far as the VMA
  * of the last needed page goes, and only where that VMA allows the
- * access, so that faulting ahead never faults what the process could not
- * touch itself. Called with the mmap lock held.
+ * access and the device can reach its pages, so that faulting ahead never
+ * faults what the process could not touch itself nor what the device could
+ * not use. Called with the mmap lock held.
  */
 static unsigned long odp_ahead_end(struct mm_struct *mm,
 				   unsigned long need_end, unsigned long end,
@@ -167,7 +204,8 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
 	struct vm_area_struct *vma = vma_lookup(mm, need_end - 1);
 
 	if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP) ||
-	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ)))
+	    !(vma->vm_flags & (write ? VM_WRITE : VM_READ)) ||
+	    odp_vma_no_kaddr(vma))
 		return need_end;
 	return min(end, vma->vm_end);
 }
@@ -179,6 +217,9 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
  * mmu_interval_read_begin() / hmm_range_fault() / read_retry() loop.
  * Takes and drops m->lock.
  * *@done is set to the end of what was installed.
+ * A range that meets memory the device cannot reach (odp_check_vmas()) is
+ * refused with -EFAULT, whether its pages are to be faulted or only taken
+ * where present: an entry for such a page must never exist.
  */
 static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			   unsigned long need_end, unsigned long end,
@@ -218,7 +259,10 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			    odp_ahead_end(mm, need_end, end,
 					  req_flags & HMM_PFN_REQ_WRITE) :
 			    need_end;
-		ret = hmm_range_fault(&range);
+		/* every VMA of the range: the need may span several */
+		ret = odp_check_vmas(mm, start, range.end);
+		if (!ret)
+			ret = hmm_range_fault(&range);
 		ib_odp_lat_record(IB_ODP_LAT_FAULT_MMAP_HOLD, t0);
 		mmap_read_unlock(mm);
 		if (ret == -EBUSY)
@@ -244,7 +288,12 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		*done = range.end;
 		break;
 	}
-	mmput(mm);
+	/*
+	 * Ours may be the last reference, if the process exited meanwhile:
+	 * its exit_mmap() belongs on a worker of its own, not in an rxe task
+	 * or in another process's post_send.
+	 */
+	mmput_async(mm);
 out_free:
 	kvfree(range.hmm_pfns);
 	return ret;
@@ -305,7 +354,8 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * sleep under it: it is a spinlock.
  *
  * Return: 0 with the lock held; else the lock is not held and -EFAULT
- * (outside the region, or not mapped in the process, or exiting),
+ * (outside the region, or not mapped in the process, or memory the device
+ * cannot reach (odp_vma_no_kaddr(): memfd_secret()), or exiting),
  * -EACCES (@write to a read-only region), -EBUSY (kept losing races with
  * invalidations), -ENOMEM.
  */
@@ -350,7 +400,8 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
  * May sleep. Counts the pages it adds as page_prefetch.
  *
  * Return: 0, or -EFAULT, -EACCES, -EBUSY, -ENOMEM as
- * ib_odp_map_and_lock().
+ * ib_odp_map_and_lock(); -EFAULT for memory the device cannot reach
+ * (memfd_secret()) with or without @fault.
  */
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault)

@@ -85,6 +85,31 @@ int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
 	return 0;
 }
 
+/**
+ * rxe_odp_mr_check_rereg() - may an ODP MR take these access flags?
+ * @mr:		the ODP MR, registered again with IB_MR_REREG_ACCESS
+ * @access:	its new IB_ACCESS_* flags
+ *
+ * ib_umem_check_rereg() for an ODP MR, which has no umem: write access
+ * that the registration lacked cannot be given, as the mirror faults its
+ * pages in for reading only (mlx5 refuses it for its ODP umem through
+ * ib_umem_check_rereg()). Taking write access away needs nothing here:
+ * rxe checks the MR's access flags before any access. Nor can a rereg
+ * make an ODP MR pinned.
+ *
+ * Return: 0, -EACCES for write access the registration lacked,
+ * -EOPNOTSUPP for @access without IB_ACCESS_ON_DEMAND (what mlx5 answers
+ * for an ODP MR's rereg that it cannot do in place).
+ */
+int rxe_odp_mr_check_rereg(struct rxe_mr *mr, int access)
+{
+	if (!(access & IB_ACCESS_ON_DEMAND))
+		return -EOPNOTSUPP;
+	if ((access & RXE_ODP_WRITE_ACCESS) && !mr->odp->writable)
+		return -EACCES;
+	return 0;
+}
+
 /* Deregistration: no packet holds the MR any more (rxe_cleanup waited). */
 void rxe_odp_mr_cleanup(struct rxe_mr *mr)
 {

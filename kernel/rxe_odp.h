@@ -23,6 +23,7 @@ enum rxe_mr_copy_dir;
 void rxe_odp_init_caps(struct ib_device_attr *attr);
 int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
 		    u64 length, u64 iova, int access);
+int rxe_odp_mr_check_rereg(struct rxe_mr *mr, int access);
 void rxe_odp_mr_cleanup(struct rxe_mr *mr);
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir);
