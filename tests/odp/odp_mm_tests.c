@@ -13,6 +13,7 @@
  * Run in a test guest (tests/guest/t_odp_mm.sh sets up what it needs:
  * swap on zram, two NUMA nodes from numa=fake=2, the cgroup v2 memory
  * controller): ./rxe-odp run -- build/tests/odp_mm_tests
+ * ODP_MM_TEST=GLOB runs only the tests whose name matches.
  * Output is TAP; a device without ODP skips every test. Needs root (page
  * frame numbers in /proc/self/pagemap, KSM and compaction controls, MR
  * counters over RDMA netlink).
@@ -953,9 +954,11 @@ static void ksm_merge(void **state)
 	/* every pair shares one frame */
 	deadline = now_ms() + 120 * 1000;
 	while (now_ms() < deadline) {
-		for (merged = 0, i = 0; i < n; i++)
-			merged += pfn_of(buf + i * PAGE) ==
-				  pfn_of(buf + (n + i) * PAGE);
+		for (merged = 0, i = 0; i < n; i++) {
+			uint64_t a = pfn_of(buf + i * PAGE);
+
+			merged += a && a == pfn_of(buf + (n + i) * PAGE);
+		}
 		if (merged == n)
 			break;
 		usleep(100 * 1000);
@@ -969,7 +972,8 @@ static void ksm_merge(void **state)
 	ksm_write("pages_to_scan", saved.pages_to_scan);
 	ksm_write("sleep_millisecs", saved.sleep_millisecs);
 	assert_int_equal(merged, n);
-	assert_true(read_value(KSM "pages_sharing", NULL) >= sharing0 + (long long)n);
+	/* (not against sharing0: ksmd drops stale counts of earlier runs lazily) */
+	assert_true(read_value(KSM "pages_sharing", NULL) >= (long long)n);
 	/* merging write-protected and replaced every page the device held */
 	assert_true(c1.page_invalidations - c0.page_invalidations >= 2 * n);
 
@@ -991,8 +995,10 @@ static void ksm_merge(void **state)
 			 IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, PAGE, 0x9900));
 	/* the rest still merged, and still read right */
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n; i++) {
+		assert_true(pfn_of(buf + i * PAGE) != 0);
 		assert_true(pfn_of(buf + i * PAGE) == pfn_of(buf + (n + i) * PAGE));
+	}
 	assert_int_equal(madvise(buf, len, MADV_UNMERGEABLE), 0);
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	assert_int_equal(munmap(buf, len), 0);
@@ -1054,6 +1060,9 @@ int main(void)
 #undef T
 	};
 
+	/* ODP_MM_TEST=name (a glob): run only those */
+	if (getenv("ODP_MM_TEST"))
+		cmocka_set_test_filter(getenv("ODP_MM_TEST"));
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("odp_mm", tests, NULL, NULL);
 }
