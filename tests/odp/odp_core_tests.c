@@ -33,57 +33,12 @@
 #include <rdma/ib_user_verbs.h>
 
 #include "odp.h"
+#include "odp_mem.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
 #define MiB (1024UL * KiB)
 #define PAGE 4096UL
-
-static void fill(void *buf, size_t len, uint64_t seed)
-{
-	uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++)
-		w[i] = seed ^ (i * 0x9e3779b97f4a7c15ULL);
-}
-
-/* Does buf hold fill(seed)? Prints the first difference if not. */
-static int holds(const void *buf, size_t len, uint64_t seed)
-{
-	const uint64_t *w = buf;
-	size_t i;
-
-	for (i = 0; i < len / 8; i++) {
-		if (w[i] != (seed ^ (i * 0x9e3779b97f4a7c15ULL))) {
-			print_message("# word %zu: %#llx, expected pattern %#llx\n",
-				      i, (unsigned long long)w[i],
-				      (unsigned long long)seed);
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int all_zero(const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return 0;
-	return 1;
-}
-
-static void *map_anon(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
 
 /*
  * An anonymous mapping that is a VMA of its own (PROT_NONE guard pages on
@@ -104,18 +59,6 @@ static void *map_anon_alone(size_t len)
 static void unmap_alone(void *p, size_t len)
 {
 	munmap((uint8_t *)p - PAGE, len + 2 * PAGE);
-}
-
-/* Pages of [p, p + len) resident in RAM now. */
-static size_t resident_pages(void *p, size_t len)
-{
-	unsigned char vec[len / PAGE + 1];
-	size_t i, n = 0;
-
-	assert_int_equal(mincore(p, len, vec), 0);
-	for (i = 0; i < len / PAGE; i++)
-		n += vec[i] & 1;
-	return n;
 }
 
 static long rss_kib(void)
@@ -426,15 +369,21 @@ static void thp_split(void **state)
 	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
 	uint8_t *hole = buf + huge / 2, *ro = buf + huge + huge / 2;
 	struct ibv_mr *mr;
+	long long split0;
 
-	madvise(buf, len, MADV_HUGEPAGE);
+	assert_int_equal(madvise(buf, len, MADV_HUGEPAGE), 0);
 	fill(buf, len, 0x71);
+	/* both 2 MiB pages are huge pages, so that there is a split below */
+	print_message("# AnonHugePages: %ld kB\n", anon_huge_kib(buf));
+	assert_int_equal(anon_huge_kib(buf), len / KiB);
 	mr = reg_odp(p, buf, len);
 	assert_int_equal(odp_remote_read(p, mr, buf, len / 2), IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, len / 2, 0x71));
 
+	split0 = vmstat("thp_split_pmd");
 	assert_int_equal(munmap(hole, PAGE), 0);
 	assert_int_equal(mprotect(ro, PAGE, PROT_READ), 0);
+	assert_true(vmstat("thp_split_pmd") - split0 >= 2);
 
 	/* the bytes either side of the hole */
 	assert_int_equal(odp_remote_read(p, mr, buf, huge / 2), IBV_WC_SUCCESS);

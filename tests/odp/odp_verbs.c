@@ -40,6 +40,17 @@ static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq,
 			 .max_send_sge = 2, .max_recv_sge = 2 },
 	};
 
+	struct ibv_qp_init_attr_ex x = {
+		.send_cq = cq, .recv_cq = cq, .srq = srq,
+		.qp_type = IBV_QPT_RC, .cap = a.cap, .pd = p->pd,
+		.comp_mask = IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.send_ops_flags = IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD |
+				  IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP,
+	};
+
+	if (p->use_qp_ex)
+		return ibv_create_qp_ex(p->ctx, &x);
 	return ibv_create_qp(p->pd, &a);
 }
 
@@ -199,6 +210,12 @@ int odp_pair_use_srq(struct odp_pair *p)
 	return odp_pair_reset(p);
 }
 
+int odp_pair_use_qp_ex(struct odp_pair *p)
+{
+	p->use_qp_ex = 1;
+	return odp_pair_reset(p);
+}
+
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps)
 {
 	const struct ibv_odp_caps *c = &p->attr.odp_caps;
@@ -268,6 +285,29 @@ int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 	int st;
 
 	if (ibv_post_send(p->qp[0], &wr, &bad))
+		return -1;
+	st = wait_one(p->cq[0]);
+	memcpy(old, p->scratch, 8);
+	return st;
+}
+
+int odp_atomic_ex(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
+		  uint32_t rkey, uint64_t compare_add, uint64_t swap,
+		  uint64_t *old)
+{
+	struct ibv_qp_ex *qx = ibv_qp_to_qp_ex(p->qp[0]);
+	int st;
+
+	if (!qx)
+		return -1;
+	ibv_wr_start(qx);
+	qx->wr_flags = IBV_SEND_SIGNALED;
+	if (op == IBV_WR_ATOMIC_CMP_AND_SWP)
+		ibv_wr_atomic_cmp_swp(qx, rkey, raddr, compare_add, swap);
+	else
+		ibv_wr_atomic_fetch_add(qx, rkey, raddr, compare_add);
+	ibv_wr_set_sge(qx, p->scratch_mr->lkey, (uintptr_t)p->scratch, 8);
+	if (ibv_wr_complete(qx))
 		return -1;
 	st = wait_one(p->cq[0]);
 	memcpy(old, p->scratch, 8);

@@ -33,6 +33,8 @@ struct odp_pair {
 	struct ibv_mr *implicit_mr;
 	/* set by odp_pair_use_srq(): qp[1] receives from it */
 	struct ibv_srq *srq;
+	/* set by odp_pair_use_qp_ex(): the QPs have the ibv_wr_*() API */
+	int use_qp_ex;
 	/* pinned, for the requester's side of an operation */
 	uint8_t *scratch;
 	struct ibv_mr *scratch_mr;
@@ -45,6 +47,8 @@ void odp_pair_close(struct odp_pair *p);
 int odp_pair_reset(struct odp_pair *p);
 /* Give qp[1] a shared receive queue (new QPs); RECVs go to the SRQ. */
 int odp_pair_use_srq(struct odp_pair *p);
+/* Make both QPs again with the extended send API (ibv_qp_ex, atomics). */
+int odp_pair_use_qp_ex(struct odp_pair *p);
 /* Does the device report explicit ODP for RC with these caps? */
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps);
 
@@ -59,6 +63,15 @@ int odp_rdma(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,
 int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 	       uint32_t rkey, uint64_t compare_add, uint64_t swap,
 	       uint64_t *old);
+/*
+ * odp_atomic() through ibv_wr_atomic_*() (after odp_pair_use_qp_ex()):
+ * the provider queues what it is given, without the checks its
+ * ibv_post_send() makes (rxe's refuses a misaligned atomic itself), so
+ * that the responder in the kernel sees it.
+ */
+int odp_atomic_ex(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
+		  uint32_t rkey, uint64_t compare_add, uint64_t swap,
+		  uint64_t *old);
 /* qp[0] SENDs @len bytes at @src (lkey @skey) into a RECV at @dst on qp[1]. */
 int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 		  uint32_t dkey, size_t len);

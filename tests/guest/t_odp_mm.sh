@@ -1,0 +1,24 @@
+#!/bin/bash
+# nodes: 1
+# Memory management under ODP memory regions: the cmocka suite
+# tests/odp/odp_mm_tests.c (page migration between NUMA nodes, compaction
+# under traffic, a memory cgroup limit far below the MR, fork, prefetch
+# without faults, atomics the MR refuses, KSM, page-out). It gets here what
+# it needs, and fails (never skips) without it: swap on zram, the two NUMA
+# nodes of numa=fake=2 (scripts/guest.sh boots every guest with it), the
+# cgroup v2 memory controller, KSM.
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$PROGS/odp_mm_tests" ] || fail "odp_mm_tests not built ($PROGS)"
+setup_zram_swap
+grep -q zram /proc/swaps || fail "no swap on zram"
+nodes=$(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)
+[ "$nodes" -ge 2 ] || fail "$nodes NUMA node(s): the guest should boot with numa=fake=2 ($(cat /proc/cmdline))"
+cg=/sys/fs/cgroup
+[ -f $cg/cgroup.controllers ] || mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
+grep -qw memory $cg/cgroup.controllers || fail "no memory controller in cgroup v2 ($(cat $cg/cgroup.controllers))"
+grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control ||
+	fail "cannot enable the memory controller for child cgroups"
+[ -w /sys/kernel/mm/ksm/run ] || fail "no KSM (/sys/kernel/mm/ksm)"
+note "$nodes NUMA nodes; swap: $(tail -n +2 /proc/swaps | awk '{ print $1, $3 }')"
+"$PROGS/odp_mm_tests"

@@ -1,0 +1,1068 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Memory management under explicit ODP memory regions, driven through a
+ * loopback QP pair (tests/odp/odp_verbs.c): the kernel moves, merges,
+ * swaps, splits or copies the pages behind an MR, and the device must
+ * follow. Each test maps memory, registers it with IBV_ACCESS_ON_DEMAND,
+ * changes the CPU side (move_pages() to the other NUMA node, compaction,
+ * a memory cgroup limit with swap, fork, KSM, MADV_PAGEOUT, prefetch
+ * without faults, atomics the MR must refuse) and compares the bytes the
+ * device reads and writes afterwards, in the manner of the kernel's hmm
+ * selftests.
+ *
+ * Run in a test guest (tests/guest/t_odp_mm.sh sets up what it needs:
+ * swap on zram, two NUMA nodes from numa=fake=2, the cgroup v2 memory
+ * controller): ./rxe-odp run -- build/tests/odp_mm_tests
+ * ODP_MM_TEST=GLOB runs only the tests whose name matches.
+ * Output is TAP; a device without ODP skips every test. Needs root (page
+ * frame numbers in /proc/self/pagemap, KSM and compaction controls, MR
+ * counters over RDMA netlink).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+
+#include <cmocka.h>
+
+#include "odp.h"
+#include "odp_mem.h"
+#include "odp_verbs.h"
+
+#define KiB 1024UL
+#define MiB (1024UL * KiB)
+#define PAGE 4096UL
+
+#define RC_RW (IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ)
+
+/* move_pages() flags (<linux/mempolicy.h> names; no libnuma needed) */
+#define MM_MPOL_MF_MOVE (1 << 1)
+
+static int setup(void **state)
+{
+	struct odp_pair *p = calloc(1, sizeof(*p));
+
+	if (!p || odp_pair_open(p)) {
+		print_message("# cannot open the device and connect a QP pair\n");
+		free(p);
+		return -1;
+	}
+	*state = p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	odp_pair_close(*state);
+	free(*state);
+	return 0;
+}
+
+static struct odp_pair *need_odp(void **state, uint32_t caps)
+{
+	struct odp_pair *p = *state;
+
+	if (!odp_pair_has_odp(p, caps)) {
+		print_message("# SKIP: device reports no RC ODP for %#x\n", caps);
+		skip();
+	}
+	return p;
+}
+
+static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
+{
+	struct ibv_mr *mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
+
+	if (!mr)
+		print_message("# ibv_reg_mr(ODP, %zu bytes): %s\n", len,
+			      strerror(errno));
+	assert_non_null(mr);
+	return mr;
+}
+
+/* The MR's ODP counters (libodp, over RDMA netlink). */
+static struct odp_counters mr_counters(struct ibv_mr *mr)
+{
+	struct odp_counters c;
+
+	assert_int_equal(odp_query_mr_counters(mr, &c), 0);
+	return c;
+}
+
+/* Page frame number behind @addr (0 when not present), from pagemap. */
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &e, sizeof(e),
+			       (off_t)((uintptr_t)addr / PAGE * sizeof(e))),
+			 sizeof(e));
+	close(fd);
+	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int swap_active(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
+/* The harness gives the guest swap on zram: its absence is a failure. */
+static void need_swap(void)
+{
+	if (!swap_active())
+		print_message("# no swap: tests/guest/t_odp_mm.sh sets up zram\n");
+	assert_true(swap_active());
+}
+
+/* Write @val to the file @path; 0 or an errno value. */
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		err = n < 0 ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/* The first number in the file @path (its first line, after a @key). */
+static long long read_value(const char *path, const char *key)
+{
+	char line[256];
+	long long v = -1;
+	size_t k = key ? strlen(key) : 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!key) {
+			v = strtoll(line, NULL, 0);
+			break;
+		}
+		if (!strncmp(line, key, k) && line[k] == ' ') {
+			v = strtoll(line + k + 1, NULL, 0);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* ---- page migration ---------------------------------------------------- */
+
+static int node_count(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", n);
+		if (access(path, F_OK))
+			return n;
+		n++;
+	}
+}
+
+/* move_pages(2) on this process, by raw system call. */
+static long move_pages_self(unsigned long count, void **pages,
+			    const int *nodes, int *status, int flags)
+{
+	return syscall(SYS_move_pages, 0, count, pages, nodes, status, flags);
+}
+
+/* The node of each page (move_pages() with no target nodes). */
+static void page_nodes(void **pages, size_t n, int *status)
+{
+	size_t i;
+
+	assert_int_equal(move_pages_self(n, pages, NULL, status, 0), 0);
+	for (i = 0; i < n; i++) {
+		if (status[i] < 0)
+			print_message("# page %zu: status %d\n", i, status[i]);
+		assert_true(status[i] >= 0);
+	}
+}
+
+/* move_pages() of pages the device has mirrored (writable) to the other
+ * node: every page really moves (new node, new frame), migration drops it
+ * from the mirror, and afterwards device READs see the data and the CPU's
+ * new writes, device WRITEs land in the new pages.
+ */
+static void migrate_move_pages(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 256 * KiB, n = len / PAGE, i;
+	uint8_t *buf = map_anon(len);
+	void *pages[n];
+	int target[n], status[n];
+	uint64_t pfn[n];
+	struct odp_counters c0, c1;
+	struct ibv_mr *mr;
+
+	if (node_count() < 2)
+		print_message("# %d NUMA node(s): the guest boots with numa=fake=2 (scripts/guest.sh)\n",
+			      node_count());
+	assert_true(node_count() >= 2);
+	/* base pages: one status, one frame per page */
+	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	fill(buf, len, 0x1100);
+	mr = reg_odp(p, buf, len);
+	fill(p->scratch, len, 0x1101);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x1101));
+
+	for (i = 0; i < n; i++)
+		pages[i] = buf + i * PAGE;
+	page_nodes(pages, n, status);
+	for (i = 0; i < n; i++) {
+		target[i] = status[i] == 0 ? 1 : 0;
+		pfn[i] = pfn_of(pages[i]);
+		assert_true(pfn[i] != 0);
+	}
+	print_message("# page 0 on node %d, moving every page to the other node\n",
+		      status[0]);
+	c0 = mr_counters(mr);
+	assert_int_equal(move_pages_self(n, pages, target, status,
+					 MM_MPOL_MF_MOVE), 0);
+	for (i = 0; i < n; i++) {
+		if (status[i] != target[i])
+			print_message("# page %zu: status %d, wanted node %d\n",
+				      i, status[i], target[i]);
+		assert_int_equal(status[i], target[i]);
+	}
+	/* where they are now, asked again; and in other frames */
+	page_nodes(pages, n, status);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(status[i], target[i]);
+		assert_true(pfn_of(pages[i]) != pfn[i]);
+	}
+	c1 = mr_counters(mr);
+	print_message("# page_invalidations +%llu for %zu pages moved\n",
+		      (unsigned long long)(c1.page_invalidations -
+					   c0.page_invalidations), n);
+	assert_true(c1.page_invalidations - c0.page_invalidations >= n);
+
+	/* the device reads the data the migration copied */
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x1101));
+	/* the CPU writes the new pages: the device reads that, not the old */
+	fill(buf, len, 0x1102);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x1102));
+	/* device WRITEs land in the new pages */
+	fill(p->scratch, len, 0x1103);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x1103));
+	page_nodes(pages, n, status);
+	for (i = 0; i < n; i++)
+		assert_int_equal(status[i], target[i]);
+
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+struct compactor {
+	volatile bool stop;
+	int passes;
+	int err;
+};
+
+/* Full compaction of every zone, again and again until told to stop. */
+static void *compact_loop(void *arg)
+{
+	struct compactor *c = arg;
+
+	while (!c->stop) {
+		c->err = write_file("/proc/sys/vm/compact_memory", "1");
+		if (c->err)
+			break;
+		c->passes++;
+	}
+	return NULL;
+}
+
+/* /proc/sys/vm/compact_memory over and over while the device writes and
+ * reads the MR: every transfer's bytes are right, and compaction did move
+ * pages of the MR (other frames at the end), each move an invalidation.
+ * The MR's pages are spread over memory first (one page in 64 of a large
+ * allocation that is then freed), so that compaction finds them where it
+ * takes pages from.
+ */
+static void compaction_under_traffic(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 2 * MiB, n = len / PAGE, stride = 64, i, j, moved = 0;
+	size_t blen = n * stride * PAGE;
+	uint8_t *buf = map_anon(len), *spread = map_anon(blen);
+	uint64_t *pfn = calloc(n, sizeof(*pfn));
+	struct compactor c = { 0 };
+	struct odp_counters c0, c1;
+	long long mig0, mig1;
+	long deadline;
+	pthread_t thr;
+	struct ibv_mr *mr;
+	int round = 0;
+
+	assert_non_null(pfn);
+	assert_int_equal(access("/proc/sys/vm/compact_memory", W_OK), 0);
+	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	assert_int_equal(madvise(spread, blen, MADV_NOHUGEPAGE), 0);
+	for (i = 0; i < n; i++) {
+		buf[i * PAGE] = 1;
+		for (j = 0; j < stride; j++)
+			spread[(i * stride + j) * PAGE] = 1;
+	}
+	assert_int_equal(munmap(spread, blen), 0);
+
+	mr = reg_odp(p, buf, len);
+	fill(p->scratch, len, 0x2200);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x2200));
+	for (i = 0; i < n; i++) {
+		pfn[i] = pfn_of(buf + i * PAGE);
+		assert_true(pfn[i] != 0);
+	}
+	c0 = mr_counters(mr);
+	mig0 = vmstat("pgmigrate_success");
+
+	assert_int_equal(pthread_create(&thr, NULL, compact_loop, &c), 0);
+	deadline = now_ms() + 180 * 1000;
+	while ((round < 8 || c.passes < 2) && now_ms() < deadline && !c.err) {
+		uint64_t seed = 0x2300 + 2 * round;
+
+		fill(p->scratch, len, seed);
+		assert_int_equal(odp_remote_write(p, mr, buf, len),
+				 IBV_WC_SUCCESS);
+		if (!holds(buf, len, seed))
+			break;
+		fill(buf, len, seed + 1);
+		memset(p->scratch, 0, len);
+		assert_int_equal(odp_remote_read(p, mr, buf, len),
+				 IBV_WC_SUCCESS);
+		if (!holds(p->scratch, len, seed + 1))
+			break;
+		round++;
+	}
+	c.stop = true;
+	assert_int_equal(pthread_join(thr, NULL), 0);
+	mig1 = vmstat("pgmigrate_success");
+	c1 = mr_counters(mr);
+	for (i = 0; i < n; i++)
+		moved += pfn_of(buf + i * PAGE) != pfn[i];
+	print_message("# %d rounds of traffic, %d compaction passes (error %d): %zu of %zu MR pages moved, pgmigrate_success +%lld, page_invalidations +%llu\n",
+		      round, c.passes, c.err, moved, n, mig1 - mig0,
+		      (unsigned long long)(c1.page_invalidations -
+					   c0.page_invalidations));
+	assert_int_equal(c.err, 0);
+	assert_true(c.passes >= 2);
+	assert_true(round >= 8);	/* else a compare above failed */
+	assert_true(moved > 0);
+	assert_true(c1.page_invalidations - c0.page_invalidations >= moved);
+
+	/* and once more, at rest */
+	fill(p->scratch, len, 0x2400);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x2400));
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x2400));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+	free(pfn);
+}
+
+/* ---- memory pressure ---------------------------------------------------- */
+
+#define CGROOT "/sys/fs/cgroup"
+#define MEMCG_MR (64 * MiB)
+#define MEMCG_LIMIT (8 * MiB)
+
+/* Child side: a check that failed says which, and the child exits. */
+#define CHILD_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		print_message("# child: line %d: %s failed (errno %d)\n", \
+			      __LINE__, #cond, errno);			\
+		return __LINE__;					\
+	}								\
+} while (0)
+
+/* Drop CAP_IPC_LOCK from the effective set: RLIMIT_MEMLOCK applies. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+/*
+ * In a child: join the cgroup @cg, which may keep MEMCG_LIMIT resident,
+ * as may RLIMIT_MEMLOCK; an ODP MR of MEMCG_MR is written whole and read
+ * back whole by the device; the same MR pinned fails. 0 on success, else
+ * the line of the check that failed.
+ */
+static int memcg_child(const char *cg)
+{
+	struct rlimit lim = { MEMCG_LIMIT, MEMCG_LIMIT };
+	struct odp_pair pair, *p = &pair;
+	char path[256], pid[32];
+	struct ibv_mr *mr, *pinned;
+	long long swapped, oom;
+	uint8_t *buf;
+	size_t off;
+	int err, st;
+
+	/* credentials first: uverbs refuses a file opened under others */
+	CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0);
+	CHILD_CHECK(drop_ipc_lock() == 0);
+	/* the pair (its pinned scratch) is charged where we are now */
+	CHILD_CHECK(odp_pair_open(p) == 0);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	CHILD_CHECK(write_file(path, pid) == 0);
+
+	buf = mmap(NULL, MEMCG_MR, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CHILD_CHECK(buf != MAP_FAILED);
+	mr = ibv_reg_mr(p->pd, buf, MEMCG_MR, ODP_ACCESS);
+	CHILD_CHECK(mr != NULL);
+	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
+		fill(p->scratch, ODP_SCRATCH, 0x3300 + off);
+		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS)
+			print_message("# child: WRITE at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+	}
+	snprintf(path, sizeof(path), "%s/memory.swap.current", cg);
+	swapped = read_value(path, NULL);
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	print_message("# child: %lu MiB written by the device; cgroup: memory.current %lld KiB, memory.swap.current %lld KiB\n",
+		      MEMCG_MR / MiB, read_value(path, NULL) / 1024,
+		      swapped / 1024);
+	/* most of it must be in swap: the cgroup cannot hold it */
+	CHILD_CHECK(swapped >= (long long)(MEMCG_MR - 2 * MEMCG_LIMIT));
+	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
+		memset(p->scratch, 0, ODP_SCRATCH);
+		st = odp_remote_read(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS)
+			print_message("# child: READ at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+		CHILD_CHECK(holds(p->scratch, ODP_SCRATCH, 0x3300 + off));
+	}
+	/* the CPU sees it all too */
+	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH)
+		CHILD_CHECK(holds(buf + off, ODP_SCRATCH, 0x3300 + off));
+
+	/* pinned, the same registration is refused */
+	errno = 0;
+	pinned = ibv_reg_mr(p->pd, buf, MEMCG_MR,
+			    ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
+	err = errno;
+	print_message("# child: pinned registration of %lu MiB: %s\n",
+		      MEMCG_MR / MiB, pinned ? "registered" : strerror(err));
+	CHILD_CHECK(pinned == NULL);
+	CHILD_CHECK(err == ENOMEM);
+
+	snprintf(path, sizeof(path), "%s/memory.events", cg);
+	oom = read_value(path, "oom_kill");
+	CHILD_CHECK(oom == 0);
+	CHILD_CHECK(ibv_dereg_mr(mr) == 0);
+	CHILD_CHECK(munmap(buf, MEMCG_MR) == 0);
+	odp_pair_close(p);
+	return 0;
+}
+
+/* An ODP MR eight times larger than the memory cgroup limit of its
+ * process (swap on zram takes the rest) is written whole and read back
+ * whole by the device; a pinned registration of the same fails.
+ */
+static void memcg_larger_than_limit(void **state)
+{
+	char cg[128], path[256], limit[32];
+	int status;
+	pid_t pid;
+
+	need_odp(state, RC_RW);
+	need_swap();
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", CGROOT);
+	if (access(path, F_OK))
+		print_message("# no cgroup v2 at %s: tests/guest/t_odp_mm.sh mounts it\n",
+			      CGROOT);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(cg, sizeof(cg), "%s/odp-mm-%d", CGROOT, getpid());
+	assert_int_equal(mkdir(cg, 0755), 0);
+	snprintf(path, sizeof(path), "%s/memory.max", cg);
+	snprintf(limit, sizeof(limit), "%lu", MEMCG_LIMIT);
+	assert_int_equal(write_file(path, limit), 0);
+
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(memcg_child(cg) ? 1 : 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(path, sizeof(path), "%s/memory.events", cg);
+	print_message("# child exit status %#x; cgroup memory.events: oom %lld, oom_kill %lld, max %lld\n",
+		      status, read_value(path, "oom"),
+		      read_value(path, "oom_kill"), read_value(path, "max"));
+	assert_true(read_value(path, "max") > 0);	/* the limit was hit */
+	assert_int_equal(read_value(path, "oom_kill"), 0);
+	assert_int_equal(rmdir(cg), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+/* A device WRITE into pages still shared copy-on-write with a child (no
+ * CPU write after fork): the parent's view changes, the child's does not.
+ */
+static void fork_nic_write_cow_shared(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	int go[2], status;
+	char c;
+	pid_t pid;
+
+	/* the device writes first: its mirror holds the pages writable */
+	fill(p->scratch, len, 0x4400);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x4400));
+
+	assert_int_equal(pipe(go), 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* child: no write of its own; wait, then check its copy */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(holds(buf, len, 0x4400) ? 0 : 1);
+	}
+	close(go[0]);
+
+	/* only the device writes: the pages are still shared with the child */
+	fill(p->scratch, len, 0x4401);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(buf, len, 0x4401));
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x4401));
+
+	assert_int_equal(write(go[1], "x", 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+/* Child side of fork_child_own_mr: its own device context and ODP MR
+ * over its copy of @buf; the device writes it, the child reads it.
+ */
+static int child_own_mr(uint8_t *buf, size_t len)
+{
+	struct odp_pair pair, *p = &pair;
+	struct ibv_mr *mr;
+
+	CHILD_CHECK(holds(buf, len, 0x5500));
+	CHILD_CHECK(odp_pair_open(p) == 0);
+	mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
+	CHILD_CHECK(mr != NULL);
+	fill(p->scratch, len, 0x5501);
+	CHILD_CHECK(odp_remote_write(p, mr, buf, len) == IBV_WC_SUCCESS);
+	CHILD_CHECK(holds(buf, len, 0x5501));
+	memset(p->scratch, 0, len);
+	CHILD_CHECK(odp_remote_read(p, mr, buf, len) == IBV_WC_SUCCESS);
+	CHILD_CHECK(holds(p->scratch, len, 0x5501));
+	CHILD_CHECK(ibv_dereg_mr(mr) == 0);
+	odp_pair_close(p);
+	return 0;
+}
+
+/* The child registers its own ODP MR over the memory it shares
+ * copy-on-write with the parent, and the device writes it: the child sees
+ * the data, the parent's memory (and its own MR's view) is unchanged.
+ */
+static void fork_child_own_mr(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	int status;
+	pid_t pid;
+
+	fill(buf, len, 0x5500);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x5500));
+
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_own_mr(buf, len) ? 1 : 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	assert_true(holds(buf, len, 0x5500));
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x5500));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+/* ---- prefetch, atomics -------------------------------------------------- */
+
+/* PREFETCH_NO_FAULT mirrors the pages that are present, without a fault,
+ * and leaves the absent ones absent; device READs of the present pages
+ * then take no fault, of an absent one they do.
+ */
+static void prefetch_no_fault_present(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB, n = len / PAGE, i;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr;
+	struct ibv_sge sge;
+	struct odp_counters c0, c1, c2;
+
+	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	for (i = 0; i < n; i += 2)		/* even pages present */
+		fill(buf + i * PAGE, PAGE, 0x6600 + i);
+	assert_int_equal(resident_pages(buf, len), n / 2);
+	mr = reg_odp(p, buf, len);
+	sge = (struct ibv_sge){ (uintptr_t)buf, len, mr->lkey };
+
+	c0 = mr_counters(mr);
+	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), 0);
+	c1 = mr_counters(mr);
+	print_message("# NO_FAULT over %zu present and %zu absent pages: page_prefetch +%llu, page_faults +%llu\n",
+		      n / 2, n / 2,
+		      (unsigned long long)(c1.page_prefetch - c0.page_prefetch),
+		      (unsigned long long)(c1.page_faults - c0.page_faults));
+	assert_int_equal(c1.page_prefetch - c0.page_prefetch, n / 2);
+	assert_int_equal(c1.page_faults, c0.page_faults);
+	assert_int_equal(resident_pages(buf, len), n / 2);
+
+	for (i = 0; i < n; i += 2) {
+		memset(p->scratch, 0, PAGE);
+		assert_int_equal(odp_remote_read(p, mr, buf + i * PAGE, PAGE),
+				 IBV_WC_SUCCESS);
+		assert_true(holds(p->scratch, PAGE, 0x6600 + i));
+	}
+	c2 = mr_counters(mr);
+	assert_int_equal(c2.page_faults, c0.page_faults);
+
+	/* an absent page is faulted in by the access (zero fill) */
+	memset(p->scratch, 0xff, PAGE);
+	assert_int_equal(odp_remote_read(p, mr, buf + PAGE, PAGE),
+			 IBV_WC_SUCCESS);
+	assert_true(all_zero(p->scratch, PAGE));
+	c2 = mr_counters(mr);
+	assert_true(c2.page_faults > c0.page_faults);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+/* One atomic on @addr of @mr: its status (the QPs are reset after an
+ * error, so that the next operation has working QPs). @ex: through the
+ * extended send API.
+ */
+static int atomic_status_via(struct odp_pair *p, bool ex,
+			     enum ibv_wr_opcode op, void *addr,
+			     struct ibv_mr *mr)
+{
+	uint64_t old;
+	int st = (ex ? odp_atomic_ex : odp_atomic)(p, op, (uintptr_t)addr,
+						   mr->rkey, 1, 2, &old);
+
+	if (st != IBV_WC_SUCCESS)
+		assert_int_equal(odp_pair_reset(p), 0);
+	return st;
+}
+
+static int atomic_status(struct odp_pair *p, enum ibv_wr_opcode op,
+			 void *addr, struct ibv_mr *mr)
+{
+	return atomic_status_via(p, false, op, addr, mr);
+}
+
+/* ibv_post_send() of one atomic: its return value (an errno value). */
+static int post_atomic(struct odp_pair *p, enum ibv_wr_opcode op, void *addr,
+		       struct ibv_mr *mr)
+{
+	struct ibv_sge sge = { (uintptr_t)p->scratch, 8, p->scratch_mr->lkey };
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = { .remote_addr = (uintptr_t)addr, .rkey = mr->rkey,
+			       .compare_add = 1, .swap = 2 },
+	}, *bad;
+
+	return ibv_post_send(p->qp[0], &wr, &bad);
+}
+
+/* Misaligned atomics on an ODP MR fail as they do on a pinned one, and
+ * change nothing: rxe's provider refuses them in ibv_post_send() (EINVAL)
+ * whatever the MR; posted with the extended API, which does not check,
+ * the kernel's responder refuses them, an invalid request, as mlx5 does.
+ */
+static void atomic_misaligned(void **state)
+{
+	struct odp_pair *p = need_odp(state, IBV_ODP_SUPPORT_ATOMIC);
+	uint8_t *odp = map_anon(2 * PAGE), *pin = map_anon(2 * PAGE);
+	struct ibv_mr *mr, *pmr;
+	enum ibv_wr_opcode ops[] = { IBV_WR_ATOMIC_FETCH_AND_ADD,
+				     IBV_WR_ATOMIC_CMP_AND_SWP };
+	/* inside a page, and across the two pages of the MR */
+	size_t offs[] = { 4, 1, PAGE - 4 }, i, j;
+
+	fill(odp, 2 * PAGE, 0x7700);
+	fill(pin, 2 * PAGE, 0x7700);
+	mr = reg_odp(p, odp, 2 * PAGE);
+	pmr = ibv_reg_mr(p->pd, pin, 2 * PAGE, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
+	assert_non_null(pmr);
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 3; j++) {
+			int epin = post_atomic(p, ops[i], pin + offs[j], pmr);
+			int eodp = post_atomic(p, ops[i], odp + offs[j], mr);
+
+			print_message("# ibv_post_send %s at offset %zu: pinned %d, ODP %d\n",
+				      i ? "CMP_AND_SWP" : "FETCH_AND_ADD",
+				      offs[j], epin, eodp);
+			assert_int_equal(epin, EINVAL);
+			assert_int_equal(eodp, epin);
+		}
+	}
+
+	assert_int_equal(odp_pair_use_qp_ex(p), 0);
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 3; j++) {
+			int spin = atomic_status_via(p, true, ops[i],
+						     pin + offs[j], pmr);
+			int sodp = atomic_status_via(p, true, ops[i],
+						     odp + offs[j], mr);
+
+			print_message("# ibv_wr %s at offset %zu: pinned %s, ODP %s\n",
+				      i ? "CMP_AND_SWP" : "FETCH_AND_ADD",
+				      offs[j], ibv_wc_status_str(spin),
+				      ibv_wc_status_str(sodp));
+			assert_int_equal(spin, IBV_WC_REM_INV_REQ_ERR);
+			assert_int_equal(sodp, spin);
+		}
+	}
+	assert_true(holds(odp, 2 * PAGE, 0x7700));
+	assert_true(holds(pin, 2 * PAGE, 0x7700));
+	/* aligned, both work, both ways */
+	assert_int_equal(atomic_status_via(p, true, IBV_WR_ATOMIC_FETCH_AND_ADD,
+					   odp + 8, mr), IBV_WC_SUCCESS);
+	assert_int_equal(atomic_status_via(p, true, IBV_WR_ATOMIC_FETCH_AND_ADD,
+					   pin + 8, pmr), IBV_WC_SUCCESS);
+	assert_int_equal(atomic_status(p, IBV_WR_ATOMIC_FETCH_AND_ADD, odp + 8, mr),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(atomic_status(p, IBV_WR_ATOMIC_FETCH_AND_ADD, pin + 8, pmr),
+			 IBV_WC_SUCCESS);
+	assert_memory_equal(odp, pin, 2 * PAGE);
+	assert_int_equal(((uint64_t *)odp)[1], (0x7700 ^ 0x9e3779b97f4a7c15ULL) + 2);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(ibv_dereg_mr(pmr), 0);
+	assert_int_equal(munmap(odp, 2 * PAGE), 0);
+	assert_int_equal(munmap(pin, 2 * PAGE), 0);
+}
+
+/* Atomics on a read-only ODP MR (no REMOTE_ATOMIC) are access errors, as
+ * on a pinned MR with the same rights; on an ODP MR with atomic rights
+ * over a read-only mapping too, until the mapping is writable again.
+ */
+static void atomic_read_only(void **state)
+{
+	struct odp_pair *p = need_odp(state, IBV_ODP_SUPPORT_ATOMIC);
+	int ro = IBV_ACCESS_REMOTE_READ;
+	uint8_t *odp = map_anon(PAGE), *pin = map_anon(PAGE);
+	uint8_t *prot = map_anon(PAGE);
+	struct ibv_mr *mr, *pmr, *wmr;
+	uint64_t old = 0;
+	int i, spin, sodp;
+
+	fill(odp, PAGE, 0x8800);
+	fill(pin, PAGE, 0x8800);
+	fill(prot, PAGE, 0x8800);
+	mr = ibv_reg_mr(p->pd, odp, PAGE, ro | IBV_ACCESS_ON_DEMAND);
+	assert_non_null(mr);
+	pmr = ibv_reg_mr(p->pd, pin, PAGE, ro);
+	assert_non_null(pmr);
+	for (i = 0; i < 2; i++) {
+		enum ibv_wr_opcode op = i ? IBV_WR_ATOMIC_CMP_AND_SWP :
+					    IBV_WR_ATOMIC_FETCH_AND_ADD;
+
+		spin = atomic_status(p, op, pin + 8, pmr);
+		sodp = atomic_status(p, op, odp + 8, mr);
+		print_message("# %s on a read-only MR: pinned %s, ODP %s\n",
+			      i ? "CMP_AND_SWP" : "FETCH_AND_ADD",
+			      ibv_wc_status_str(spin), ibv_wc_status_str(sodp));
+		assert_int_equal(spin, IBV_WC_REM_ACCESS_ERR);
+		assert_int_equal(sodp, spin);
+	}
+	assert_true(holds(odp, PAGE, 0x8800));
+	/* READ is what the MR allows */
+	assert_int_equal(odp_remote_read(p, mr, odp, PAGE), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, PAGE, 0x8800));
+
+	/* atomic rights, read-only mapping */
+	wmr = reg_odp(p, prot, PAGE);
+	assert_int_equal(mprotect(prot, PAGE, PROT_READ), 0);
+	assert_int_equal(atomic_status(p, IBV_WR_ATOMIC_FETCH_AND_ADD, prot + 8,
+				       wmr), IBV_WC_REM_ACCESS_ERR);
+	assert_true(holds(prot, PAGE, 0x8800));
+	assert_int_equal(mprotect(prot, PAGE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				    (uintptr_t)(prot + 8), wmr->rkey, 5, 0, &old),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(old, 0x8800 ^ 0x9e3779b97f4a7c15ULL);	/* fill()'s word 1 */
+	assert_int_equal(((uint64_t *)prot)[1], old + 5);
+
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(ibv_dereg_mr(pmr), 0);
+	assert_int_equal(ibv_dereg_mr(wmr), 0);
+	assert_int_equal(munmap(odp, PAGE), 0);
+	assert_int_equal(munmap(pin, PAGE), 0);
+	assert_int_equal(munmap(prot, PAGE), 0);
+}
+
+/* ---- KSM, page-out -------------------------------------------------------- */
+
+#define KSM "/sys/kernel/mm/ksm/"
+
+struct ksm_saved {
+	char run[16], pages_to_scan[16], sleep_millisecs[16];
+};
+
+static void ksm_read(const char *name, char *val, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), KSM "%s", name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(val, len, f));
+	fclose(f);
+}
+
+static void ksm_write(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KSM "%s", name);
+	assert_int_equal(write_file(path, val), 0);
+}
+
+/* Pairs of pages with the same bytes under an ODP MR (the device wrote
+ * them, so its mirror held them writable) are merged by KSM: the device
+ * then reads the merged pages, and its WRITE into one of a pair un-merges
+ * it, the other keeping its bytes.
+ */
+static void ksm_merge(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t n = 16, len = 2 * n * PAGE, i, merged = 0;
+	uint8_t *buf = map_anon(len);
+	struct ksm_saved saved;
+	struct odp_counters c0, c1;
+	long long sharing0;
+	struct ibv_mr *mr;
+	long deadline;
+
+	assert_int_equal(access(KSM "run", W_OK), 0);
+	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	mr = reg_odp(p, buf, len);
+	for (i = 0; i < n; i++) {
+		fill(p->scratch + i * PAGE, PAGE, 0x9900 + i);
+		fill(p->scratch + (n + i) * PAGE, PAGE, 0x9900 + i);
+	}
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_memory_equal(buf, p->scratch, len);
+
+	ksm_read("run", saved.run, sizeof(saved.run));
+	ksm_read("pages_to_scan", saved.pages_to_scan, sizeof(saved.pages_to_scan));
+	ksm_read("sleep_millisecs", saved.sleep_millisecs,
+		 sizeof(saved.sleep_millisecs));
+	sharing0 = read_value(KSM "pages_sharing", NULL);
+	c0 = mr_counters(mr);
+	assert_int_equal(madvise(buf, len, MADV_MERGEABLE), 0);
+	ksm_write("pages_to_scan", "1000");
+	ksm_write("sleep_millisecs", "10");
+	ksm_write("run", "1");
+	/* every pair shares one frame */
+	deadline = now_ms() + 120 * 1000;
+	while (now_ms() < deadline) {
+		for (merged = 0, i = 0; i < n; i++) {
+			uint64_t a = pfn_of(buf + i * PAGE);
+
+			merged += a && a == pfn_of(buf + (n + i) * PAGE);
+		}
+		if (merged == n)
+			break;
+		usleep(100 * 1000);
+	}
+	c1 = mr_counters(mr);
+	print_message("# %zu of %zu pairs merged; pages_sharing %lld -> %lld; page_invalidations +%llu\n",
+		      merged, n, sharing0, read_value(KSM "pages_sharing", NULL),
+		      (unsigned long long)(c1.page_invalidations -
+					   c0.page_invalidations));
+	ksm_write("run", saved.run);
+	ksm_write("pages_to_scan", saved.pages_to_scan);
+	ksm_write("sleep_millisecs", saved.sleep_millisecs);
+	assert_int_equal(merged, n);
+	/* (not against sharing0: ksmd drops stale counts of earlier runs lazily) */
+	assert_true(read_value(KSM "pages_sharing", NULL) >= (long long)n);
+	/* merging write-protected and replaced every page the device held */
+	assert_true(c1.page_invalidations - c0.page_invalidations >= 2 * n);
+
+	/* the device reads the merged pages */
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	for (i = 0; i < n; i++) {
+		assert_true(holds(p->scratch + i * PAGE, PAGE, 0x9900 + i));
+		assert_true(holds(p->scratch + (n + i) * PAGE, PAGE, 0x9900 + i));
+	}
+	/* a device WRITE into page 0 un-merges it from page n */
+	fill(p->scratch, PAGE, 0x9a00);
+	assert_int_equal(odp_remote_write(p, mr, buf, PAGE), IBV_WC_SUCCESS);
+	assert_true(holds(buf, PAGE, 0x9a00));
+	assert_true(holds(buf + n * PAGE, PAGE, 0x9900));
+	assert_true(pfn_of(buf) != pfn_of(buf + n * PAGE));
+	memset(p->scratch, 0, 2 * PAGE);
+	assert_int_equal(odp_remote_read(p, mr, buf + n * PAGE, PAGE),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, PAGE, 0x9900));
+	/* the rest still merged, and still read right */
+	for (i = 1; i < n; i++) {
+		assert_true(pfn_of(buf + i * PAGE) != 0);
+		assert_true(pfn_of(buf + i * PAGE) == pfn_of(buf + (n + i) * PAGE));
+	}
+	assert_int_equal(madvise(buf, len, MADV_UNMERGEABLE), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+/* Pages only the device wrote (over pages swapped in clean, their swap
+ * copy still holding the old bytes) are paged out with MADV_PAGEOUT: a
+ * device READ afterwards returns what the device wrote, and so does the
+ * CPU.
+ */
+static void pageout_after_nic_write(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 1 * MiB, n = len / PAGE, res;
+	uint8_t *buf = map_anon(len);
+	struct ibv_mr *mr;
+
+	need_swap();
+	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	fill(buf, len, 0xaa00);
+	assert_int_equal(madvise(buf, len, MADV_PAGEOUT), 0);
+	res = resident_pages(buf, len);
+	print_message("# %zu of %zu pages resident after the first MADV_PAGEOUT\n",
+		      res, n);
+	assert_true(res < n / 2);
+	assert_true(holds(buf, len, 0xaa00));	/* swapped in by reads */
+
+	mr = reg_odp(p, buf, len);
+	fill(p->scratch, len, 0xaa01);
+	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_int_equal(madvise(buf, len, MADV_PAGEOUT), 0);
+	res = resident_pages(buf, len);
+	print_message("# %zu of %zu pages resident after MADV_PAGEOUT of the device's write\n",
+		      res, n);
+	assert_true(res < n / 2);
+
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0xaa01));
+	assert_true(holds(buf, len, 0xaa01));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(migrate_move_pages),
+		T(compaction_under_traffic),
+		T(memcg_larger_than_limit),
+		T(fork_nic_write_cow_shared),
+		T(fork_child_own_mr),
+		T(prefetch_no_fault_present),
+		T(atomic_misaligned),
+		T(atomic_read_only),
+		T(ksm_merge),
+		T(pageout_after_nic_write),
+#undef T
+	};
+
+	/* ODP_MM_TEST=name (a glob): run only those */
+	if (getenv("ODP_MM_TEST"))
+		cmocka_set_test_filter(getenv("ODP_MM_TEST"));
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("odp_mm", tests, NULL, NULL);
+}
