@@ -17,7 +17,7 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # Debian packages the project needs on the host, by purpose.
 PKGS_KERNEL="linux-image-amd64 linux-headers-amd64 linux-source-6.1 build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
-PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev"
+PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev libfuse3-dev fuse3"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
 PKGS_BENCH="gnuplot-nox"
 # A kernel other than the host's (./rxe-odp --kernel 6.12): its headers
