@@ -245,9 +245,13 @@ static struct workqueue_struct *rxe_odp_prefetch_wq;
 /*
  * Asynchronous prefetches queued or running per MR at most. Past it
  * advise_mr without FLUSH fails with -ENOMEM, as mlx5's does when it
- * cannot queue the work (and as a post to a full queue does).
+ * cannot queue the work (and as a post to a full queue does). mlx5 has no
+ * such bound, so it is well above what a program that prefetches before
+ * each message keeps in flight (rdma-core's own ODP tests issue 100 in a
+ * row), and as many as the workqueue runs at once (its default
+ * max_active); the memory is charged to the caller's cgroup anyway.
  */
-#define RXE_ODP_MAX_ASYNC_PREFETCH	32
+#define RXE_ODP_MAX_ASYNC_PREFETCH	256
 
 /*
  * A prefetch: its ranges, their MRs referenced and their ODP spaces
