@@ -31,6 +31,7 @@
 #include <linux/xarray.h>
 #include <linux/jump_label.h>
 #include <linux/timekeeping.h>
+#include <linux/wait_bit.h>
 
 /* Mirror entry: pfn << PAGE_SHIFT | flags; 0 is "not mirrored". */
 #define IB_ODP_PRESENT	BIT(0)	/* the page may be read */
@@ -120,6 +121,17 @@ struct ib_odp_mirror {
  *		of the address space, by address >> IB_ODP_CHUNK_SHIFT, made
  *		on first touch, kept until ib_odp_space_destroy()
  * @chunk_lock:	serializes chunk creation (lookups take no lock)
+ * @users:	accesses, faults and prefetches using the space now, plus
+ *		asynchronous prefetches queued on it (ib_odp_space_enter()).
+ *		Its mirrors are not freed while it is non-zero: a fault may
+ *		sleep in hmm_range_fault() for as long as the memory's backing
+ *		store takes (a FUSE daemon that does not answer, a hard NFS
+ *		mount), so nothing bounds how long that is.
+ * @dying:	set once by ib_odp_space_revoke(): no new user may enter,
+ *		and prefetches stop at their next chunk. Read without a lock
+ *		(READ_ONCE), ordered against @users by full barriers.
+ * @async:	asynchronous prefetches queued or running on the space,
+ *		bounded by the caller of ib_odp_space_async_get()
  */
 struct ib_odp_space {
 	struct mm_struct *mm;
@@ -129,6 +141,9 @@ struct ib_odp_space {
 	atomic64_t *totals;
 	struct xarray chunks;
 	struct mutex chunk_lock;
+	atomic_t users;
+	bool dying;
+	atomic_t async;
 };
 
 /* ib_odp_space.c */
@@ -137,7 +152,12 @@ int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       bool writable, atomic64_t *totals);
 int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       bool writable, atomic64_t *totals);
+void ib_odp_space_revoke(struct ib_odp_space *s);
 void ib_odp_space_destroy(struct ib_odp_space *s);
+bool ib_odp_space_enter(struct ib_odp_space *s);
+void ib_odp_space_exit(struct ib_odp_space *s);
+bool ib_odp_space_async_get(struct ib_odp_space *s, int max);
+void ib_odp_space_async_put(struct ib_odp_space *s);
 struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
 					  unsigned long addr);
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,

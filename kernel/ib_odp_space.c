@@ -17,9 +17,22 @@
  *
  * An access never spans two mirrors: ib_odp_space_copy() cuts it at chunk
  * boundaries and locks one mirror at a time.
+ *
+ * Lifetime: every access, fault and prefetch is a user of the space
+ * (ib_odp_space_enter() / ib_odp_space_exit()). Deregistration first
+ * revokes the space (ib_odp_space_revoke(): no new user, and a prefetch
+ * stops at its next chunk), then waits for the users in progress, without
+ * a timeout, before anything is freed: a fault can sleep in
+ * hmm_range_fault() for as long as the backing store of the memory takes,
+ * and the driver's own bounded wait for its references must not be what
+ * frees the mirrors under it. mlx5 waits for its ODP mkeys the same way.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -39,6 +52,66 @@ static void odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
 	s->totals = totals;
 	xa_init(&s->chunks);
 	mutex_init(&s->chunk_lock);
+	atomic_set(&s->users, 0);
+	s->dying = false;
+	atomic_set(&s->async, 0);
+}
+
+/**
+ * ib_odp_space_enter() - become a user of the space
+ * @s:	the space
+ *
+ * Until the matching ib_odp_space_exit(), the space's mirrors stay
+ * allocated: ib_odp_space_revoke() and ib_odp_space_destroy() wait.
+ *
+ * Return: true, or false when the space is being torn down (then the
+ * caller is not a user and must not touch the space).
+ */
+bool ib_odp_space_enter(struct ib_odp_space *s)
+{
+	atomic_inc(&s->users);
+	/* pairs with the barrier in ib_odp_space_revoke() */
+	smp_mb__after_atomic();
+	if (READ_ONCE(s->dying)) {
+		ib_odp_space_exit(s);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * ib_odp_space_exit() - stop being a user of the space
+ * @s:	the space; the caller must not touch it afterwards, since a waiting
+ *	ib_odp_space_revoke() may then return and its caller free it
+ *
+ * wake_up_var() only hashes the address, so it is safe on memory that
+ * the woken task may already have freed.
+ */
+void ib_odp_space_exit(struct ib_odp_space *s)
+{
+	if (atomic_dec_and_test(&s->users))
+		wake_up_var(&s->users);
+}
+
+/**
+ * ib_odp_space_async_get() - count one more asynchronous prefetch
+ * @s:		the space
+ * @max:	how many may be queued or running on it at once
+ *
+ * Return: true, or false (nothing counted) when @max are in flight.
+ */
+bool ib_odp_space_async_get(struct ib_odp_space *s, int max)
+{
+	return atomic_add_unless(&s->async, 1, max);
+}
+
+/**
+ * ib_odp_space_async_put() - an asynchronous prefetch is done
+ * @s:	the space; call before ib_odp_space_exit()
+ */
+void ib_odp_space_async_put(struct ib_odp_space *s)
+{
+	atomic_dec(&s->async);
 }
 
 /**
@@ -169,7 +242,35 @@ static size_t odp_left_in_mirror(struct ib_odp_mirror *m, unsigned long addr)
 	return ib_odp_end(m) - addr;
 }
 
-/* Run @fn over the pieces of [addr, addr + length), one mirror each. */
+/* Run @fn over the first piece of [*addr, *addr + *length); advance. */
+static int odp_space_piece(struct ib_odp_space *s, unsigned long *addr,
+			   size_t *length,
+			   int (*fn)(struct ib_odp_mirror *m,
+				     unsigned long addr, size_t n, void *arg),
+			   void *arg)
+{
+	struct ib_odp_mirror *m = ib_odp_space_mirror(s, *addr);
+	size_t n;
+	int ret;
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	if (*addr < m->start || *addr >= ib_odp_end(m))
+		return -EFAULT;
+	n = min(*length, odp_left_in_mirror(m, *addr));
+	ret = fn(m, *addr, n, arg);
+	if (ret)
+		return ret;
+	*addr += n;
+	*length -= n;
+	return 0;
+}
+
+/*
+ * Run @fn over the pieces of [addr, addr + length), one mirror each, as a
+ * user of the space. A space being torn down stops it between pieces, so
+ * a long prefetch ends within one chunk of deregistration.
+ */
 static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 			      size_t length,
 			      int (*fn)(struct ib_odp_mirror *m,
@@ -177,24 +278,21 @@ static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 					void *arg),
 			      void *arg)
 {
-	struct ib_odp_mirror *m;
-	size_t n;
-	int ret;
+	int ret = 0;
 
+	if (!ib_odp_space_enter(s))
+		return -EFAULT;
 	while (length) {
-		m = ib_odp_space_mirror(s, addr);
-		if (IS_ERR(m))
-			return PTR_ERR(m);
-		if (addr < m->start || addr >= ib_odp_end(m))
-			return -EFAULT;
-		n = min(length, odp_left_in_mirror(m, addr));
-		ret = fn(m, addr, n, arg);
+		if (READ_ONCE(s->dying)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = odp_space_piece(s, &addr, &length, fn, arg);
 		if (ret)
-			return ret;
-		addr += n;
-		length -= n;
+			break;
 	}
-	return 0;
+	ib_odp_space_exit(s);
+	return ret;
 }
 
 struct odp_copy_arg {
@@ -268,19 +366,31 @@ int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
  * @length:	bytes, > 0
  * @write:	the caller will write
  *
- * Return: the locked mirror (unlock with ib_odp_unlock()), or an ERR_PTR.
+ * The caller is a user of the space while it faults; once it holds the
+ * mirror lock it no longer needs to be: ib_odp_space_destroy() takes that
+ * lock before it frees the mirror, so the mirror outlives the critical
+ * section.
+ *
+ * Return: the locked mirror (unlock with ib_odp_unlock()), or an ERR_PTR
+ * (-EFAULT when the space is being torn down).
  */
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
 					bool write)
 {
-	struct ib_odp_mirror *m = ib_odp_space_mirror(s, addr);
+	struct ib_odp_mirror *m;
 	int ret;
 
-	if (IS_ERR(m))
-		return m;
-	ret = ib_odp_map_and_lock(m, addr, length, write);
-	return ret ? ERR_PTR(ret) : m;
+	if (!ib_odp_space_enter(s))
+		return ERR_PTR(-EFAULT);
+	m = ib_odp_space_mirror(s, addr);
+	if (!IS_ERR(m)) {
+		ret = ib_odp_map_and_lock(m, addr, length, write);
+		if (ret)
+			m = ERR_PTR(ret);
+	}
+	ib_odp_space_exit(s);
+	return m;
 }
 
 /**
@@ -301,9 +411,50 @@ u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c)
 	return sum;
 }
 
+/* How long a revocation waits before it says why it is waiting. */
+#define IB_ODP_REVOKE_NOTE_SECS	10
+
+/**
+ * ib_odp_space_revoke() - refuse new users and wait for those in progress
+ * @s:	the space
+ *
+ * Deregistration calls it before the driver's own teardown: accesses that
+ * start afterwards fail with -EFAULT, prefetches stop at their next chunk,
+ * and it returns once no fault, copy or prefetch uses the space. A fault
+ * sleeping in hmm_range_fault() is waited for however long it takes (as
+ * mlx5 waits for its ODP mkeys): the mirrors cannot be freed under it.
+ * The wait is uninterruptible but wakes every IB_ODP_REVOKE_NOTE_SECS
+ * seconds, so the hung-task detector does not take a fault on a FUSE file
+ * whose daemon does not answer, or on a hard NFS mount, for a kernel bug;
+ * the kernel log says once which process waits and on what. Aborting the
+ * file system's connection (or its server answering) ends the wait.
+ *
+ * May sleep. Idempotent.
+ */
+void ib_odp_space_revoke(struct ib_odp_space *s)
+{
+	bool noted = false;
+
+	might_sleep();
+	WRITE_ONCE(s->dying, true);
+	/* pairs with the barrier in ib_odp_space_enter() */
+	smp_mb();
+	while (!wait_var_event_timeout(&s->users, !atomic_read(&s->users),
+				       IB_ODP_REVOKE_NOTE_SECS * HZ)) {
+		if (!noted)
+			pr_info("%s[%d]: ODP deregistration waits for %d page fault(s) or prefetch(es) of its memory still in progress (backing store not answering?)\n",
+				current->comm, task_pid_nr(current),
+				atomic_read(&s->users));
+		noted = true;
+	}
+}
+
 /**
  * ib_odp_space_destroy() - tear the space down (deregistration)
- * @s:	the space; no access is in flight or will start
+ * @s:	the space, no longer reachable by new accesses
+ *
+ * Revokes the space (waiting for its users, see ib_odp_space_revoke()) if
+ * that was not done yet, then frees its mirrors. May sleep.
  */
 void ib_odp_space_destroy(struct ib_odp_space *s)
 {
@@ -312,6 +463,7 @@ void ib_odp_space_destroy(struct ib_odp_space *s)
 
 	if (!s->mm)
 		return;
+	ib_odp_space_revoke(s);
 	xa_for_each(&s->chunks, index, m) {
 		ib_odp_mirror_destroy(m);
 		kfree(m);

@@ -13,6 +13,7 @@
  */
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <rdma/rdma_netlink.h>
 
 #include "rxe.h"
@@ -108,6 +109,24 @@ int rxe_odp_mr_check_rereg(struct rxe_mr *mr, int access)
 	if ((access & RXE_ODP_WRITE_ACCESS) && !mr->odp->writable)
 		return -EACCES;
 	return 0;
+}
+
+/**
+ * rxe_odp_mr_dereg() - first step of deregistering an ODP MR
+ * @mr:	the MR, still findable by its keys
+ *
+ * Called by dereg_mr before rxe's own cleanup, whose wait for the MR's
+ * references is bounded: new accesses through the MR fail from now on
+ * (as after a revoked mkey on mlx5), prefetches stop at their next chunk,
+ * and this waits for the faults, copies and prefetches in progress, however
+ * long they take (see ib_odp_space_revoke()), so that rxe's wait is short
+ * and its cleanup never frees what a fault still uses. Nothing for a
+ * pinned MR.
+ */
+void rxe_odp_mr_dereg(struct rxe_mr *mr)
+{
+	if (mr->odp)
+		ib_odp_space_revoke(mr->odp);
 }
 
 /* Deregistration: no packet holds the MR any more (rxe_cleanup waited). */
@@ -240,11 +259,35 @@ static struct rxe_mr *rxe_odp_prefetch_mr(struct rxe_pd *pd, u32 lkey,
 	return mr;
 }
 
-/* A prefetch: its ranges, their MRs referenced until it is done. */
+/*
+ * Asynchronous prefetches run on a workqueue of their own, so that one
+ * stalled in a fault (a FUSE file that does not answer) holds up other
+ * prefetches at worst, never the tasks of any QP; module unload drains it
+ * before the devices go away.
+ */
+static struct workqueue_struct *rxe_odp_prefetch_wq;
+
+/*
+ * Asynchronous prefetches queued or running per MR at most. Past it
+ * advise_mr without FLUSH fails with -ENOMEM, as mlx5's does when it
+ * cannot queue the work (and as a post to a full queue does). mlx5 has no
+ * such bound, so it is well above what a program that prefetches before
+ * each message keeps in flight (rdma-core's own ODP tests issue 100 in a
+ * row), and as many as the workqueue runs at once (its default
+ * max_active); the memory is charged to the caller's cgroup anyway.
+ */
+#define RXE_ODP_MAX_ASYNC_PREFETCH	256
+
+/*
+ * A prefetch: its ranges, their MRs referenced and their ODP spaces
+ * entered (ib_odp_space_enter()) until it is done, so that deregistration
+ * waits for it, and a queued one stops as soon as it runs.
+ */
 struct rxe_odp_prefetch {
 	struct work_struct work;
 	bool write;
 	bool fault;
+	bool async;
 	u32 num_sge;
 	struct {
 		struct rxe_mr *mr;
@@ -253,9 +296,20 @@ struct rxe_odp_prefetch {
 	} sge[];
 };
 
+/* Let go of one SGE's MR: leave its space, then drop the reference. */
+static void rxe_odp_prefetch_put(struct rxe_odp_prefetch *p, u32 i)
+{
+	struct rxe_mr *mr = p->sge[i].mr;
+
+	if (p->async)
+		ib_odp_space_async_put(mr->odp);
+	ib_odp_space_exit(mr->odp);
+	rxe_put(mr);
+}
+
 /*
- * Prefetch the ranges of @p, drop its MR references, free it. @stop: at
- * the first range that fails (FLUSH, as on mlx5), else go on to the next
+ * Prefetch the ranges of @p, let go of its MRs, free it. @stop: at the
+ * first range that fails (FLUSH, as on mlx5), else go on to the next
  * (in the background: best effort). Return: 0 or the first error.
  */
 static int rxe_odp_prefetch_run(struct rxe_odp_prefetch *p, bool stop)
@@ -271,9 +325,9 @@ static int rxe_odp_prefetch_run(struct rxe_odp_prefetch *p, bool stop)
 			if (!err)
 				err = ret;
 		}
-		rxe_put(p->sge[i].mr);
+		rxe_odp_prefetch_put(p, i);
 	}
-	kfree(p);
+	kvfree(p);
 	return err;
 }
 
@@ -285,37 +339,67 @@ static void rxe_odp_prefetch_work(struct work_struct *work)
 }
 
 /*
- * Look up every SGE's MR first, so that a bad lkey fails the call before
- * anything is prefetched. Return: the prefetch (holding the MRs), or
- * ERR_PTR(-ENOENT / -ENOMEM).
+ * Take one SGE's MR for @p: an ODP MR of @pd (writable for PREFETCH_WRITE)
+ * whose space is not being torn down, and for an asynchronous prefetch one
+ * with fewer than RXE_ODP_MAX_ASYNC_PREFETCH in flight.
+ * Return: 0, -ENOENT, -ENOMEM (too many in flight).
+ */
+static int rxe_odp_prefetch_get(struct rxe_odp_prefetch *p, struct rxe_pd *pd,
+				u32 i, struct ib_sge *sge)
+{
+	struct rxe_mr *mr = rxe_odp_prefetch_mr(pd, sge->lkey, p->write);
+
+	if (!mr)
+		return -ENOENT;
+	if (!ib_odp_space_enter(mr->odp)) {
+		rxe_put(mr);
+		return -ENOENT;
+	}
+	if (p->async && !ib_odp_space_async_get(mr->odp,
+						RXE_ODP_MAX_ASYNC_PREFETCH)) {
+		ib_odp_space_exit(mr->odp);
+		rxe_put(mr);
+		return -ENOMEM;
+	}
+	p->sge[i].mr = mr;
+	p->sge[i].iova = sge->addr;
+	p->sge[i].length = sge->length;
+	return 0;
+}
+
+/*
+ * Take every SGE's MR first, so that a bad lkey fails the call before
+ * anything is prefetched. The prefetch is charged to the caller's memory
+ * cgroup (an SGE list may take ~100 KB). Return: the prefetch (holding the
+ * MRs), or ERR_PTR(-ENOENT / -ENOMEM).
  */
 static struct rxe_odp_prefetch *
 rxe_odp_prefetch_prepare(struct rxe_pd *pd, bool write, bool fault,
-			 struct ib_sge *sg_list, u32 num_sge)
+			 bool async, struct ib_sge *sg_list, u32 num_sge)
 {
 	struct rxe_odp_prefetch *p;
+	int err;
 	u32 i;
 
-	p = kzalloc(struct_size(p, sge, num_sge), GFP_KERNEL);
+	p = kvzalloc(struct_size(p, sge, num_sge), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return ERR_PTR(-ENOMEM);
 	p->write = write;
 	p->fault = fault;
+	p->async = async;
 	for (i = 0; i < num_sge; i++) {
-		p->sge[i].mr = rxe_odp_prefetch_mr(pd, sg_list[i].lkey, write);
-		if (!p->sge[i].mr)
+		err = rxe_odp_prefetch_get(p, pd, i, &sg_list[i]);
+		if (err)
 			goto err_put;
-		p->sge[i].iova = sg_list[i].addr;
-		p->sge[i].length = sg_list[i].length;
 		p->num_sge++;
 	}
 	return p;
 
 err_put:
 	while (i--)
-		rxe_put(p->sge[i].mr);
-	kfree(p);
-	return ERR_PTR(-ENOENT);
+		rxe_odp_prefetch_put(p, i);
+	kvfree(p);
+	return ERR_PTR(err);
 }
 
 /**
@@ -327,13 +411,16 @@ err_put:
  * @num_sge:	their number
  * @attrs:	unused
  *
- * As on mlx5: without FLUSH the prefetch runs on the workqueue and holds
- * its MRs, so deregistration waits for it. An SGE whose lkey is not an ODP
- * MR of the PD (or not writable, for PREFETCH_WRITE) fails the call with
- * -ENOENT before anything is done, with or without FLUSH.
+ * As on mlx5: without FLUSH the prefetch runs in the background (on its
+ * own workqueue) and deregistration waits for it, or stops it at its next
+ * chunk. An SGE whose lkey is not an ODP MR of the PD (or not writable,
+ * for PREFETCH_WRITE) fails the call with -ENOENT before anything is done,
+ * with or without FLUSH.
  *
- * Return: 0, -EOPNOTSUPP for another advice, -ENOENT, -ENOMEM, or with
- * FLUSH the first error of a range (-EFAULT for one that is not mapped).
+ * Return: 0, -EOPNOTSUPP for another advice, -ENOENT, -ENOMEM (no memory,
+ * or without FLUSH RXE_ODP_MAX_ASYNC_PREFETCH already in flight on one of
+ * the MRs), or with FLUSH the first error of a range (-EFAULT for one
+ * that is not mapped).
  */
 int rxe_odp_advise_mr(struct ib_pd *ibpd,
 		      enum ib_uverbs_advise_mr_advice advice, u32 flags,
@@ -342,6 +429,7 @@ int rxe_odp_advise_mr(struct ib_pd *ibpd,
 {
 	bool write = advice == IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE;
 	bool fault = advice != IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT;
+	bool async = !(flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH);
 	struct rxe_odp_prefetch *p;
 
 	switch (advice) {
@@ -352,15 +440,40 @@ int rxe_odp_advise_mr(struct ib_pd *ibpd,
 	default:
 		return -EOPNOTSUPP;
 	}
-	p = rxe_odp_prefetch_prepare(to_rpd(ibpd), write, fault, sg_list,
-				     num_sge);
+	p = rxe_odp_prefetch_prepare(to_rpd(ibpd), write, fault, async,
+				     sg_list, num_sge);
 	if (IS_ERR(p))
 		return PTR_ERR(p);
-	if (flags & IB_UVERBS_ADVISE_MR_FLAG_FLUSH)
+	if (!async)
 		return rxe_odp_prefetch_run(p, true);
 	INIT_WORK(&p->work, rxe_odp_prefetch_work);
-	rxe_queue_work(&p->work);
+	queue_work(rxe_odp_prefetch_wq, &p->work);
 	return 0;
+}
+
+/**
+ * rxe_odp_init() - module load: the prefetch workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rxe_odp_init(void)
+{
+	rxe_odp_prefetch_wq = alloc_workqueue("rxe_odp_prefetch", WQ_UNBOUND,
+					      0);
+	return rxe_odp_prefetch_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * rxe_odp_exit() - module unload: finish the prefetches, first thing
+ *
+ * Every process that could queue one has closed its device by now (uverbs
+ * holds the module), and deregistration waited for their faults; what may
+ * be left is a prefetch's last steps (dropping its MR references), which
+ * must end before the devices and their pools go away.
+ */
+void rxe_odp_exit(void)
+{
+	destroy_workqueue(rxe_odp_prefetch_wq);
 }
 
 /* `rdma statistic mr`: the per-MR ODP counters, with mlx5's names. */

@@ -24,6 +24,7 @@ void rxe_odp_init_caps(struct ib_device_attr *attr);
 int rxe_odp_mr_init(struct rxe_dev *rxe, struct rxe_mr *mr, u64 start,
 		    u64 length, u64 iova, int access);
 int rxe_odp_mr_check_rereg(struct rxe_mr *mr, int access);
+void rxe_odp_mr_dereg(struct rxe_mr *mr);
 void rxe_odp_mr_cleanup(struct rxe_mr *mr);
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir);
@@ -36,5 +37,8 @@ int rxe_odp_advise_mr(struct ib_pd *ibpd,
 		      enum ib_uverbs_advise_mr_advice advice, u32 flags,
 		      struct ib_sge *sg_list, u32 num_sge,
 		      struct uverbs_attr_bundle *attrs);
+
+int rxe_odp_init(void);
+void rxe_odp_exit(void);
 
 #endif /* RXE_ODP_H */

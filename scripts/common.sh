@@ -38,7 +38,7 @@ progress() {
 # (the kernel image, headers and source themselves: need_kernel_pkgs)
 PKGS_KERNEL="build-essential bc flex bison libelf-dev libssl-dev kmod xz-utils patch"
 PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils ibverbs-providers perftest rdmacm-utils python3-pyverbs"
-PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev groff-base"
+PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev groff-base libfuse3-dev fuse3"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
 PKGS_BENCH="gnuplot-nox"	# also for the host test of the report
 # A kernel other than the host's (./rxe-odp --kernel 6.12): its headers

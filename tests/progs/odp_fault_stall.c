@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * odp_fault_stall: tear an ODP MR down while the device's page fault into
+ * it is stuck in the file system (issue 15 item 1).
+ *
+ *   odp_fault_stall -a read|prefetch -m dereg|destroy-qp|exit -c CTLDIR FILE
+ *
+ * FILE is a file of fuse_stall (tests/progs/fuse_stall.c), whose reads
+ * block until CTLDIR/release exists. Its first MiB is mapped and
+ * registered as an ODP MR, then faulted into by the device:
+ *
+ *   -a read      an RDMA READ of it from a loopback QP: the responder of
+ *                the other QP faults, in an rxe worker
+ *   -a prefetch  an asynchronous advise_mr PREFETCH: the prefetch work
+ *                faults; then more are queued on the MR until the driver
+ *                refuses one (its bound on prefetches in flight, reported),
+ *                and an RDMA READ between pinned buffers must still
+ *                complete (stalled prefetches hold up no QP)
+ *
+ * Once CTLDIR/stalled exists (the fault reached the file system), it
+ * prints "stalled", then "<mode> start" and does:
+ *
+ *   -m dereg       ibv_dereg_mr() of the MR
+ *   -m destroy-qp  ibv_destroy_qp() of the QP whose responder faults
+ *   -m exit        _exit(0): the kernel tears everything down
+ *
+ * and prints "<mode> returned <ret> after <seconds> s" (the call must not
+ * return before the test releases the file system, nor fail), what became
+ * of the READ, and "done". Exit status 0 unless a step failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "odp.h"
+
+#include "odp_verbs.h"
+
+#define MAP_LEN		(1u << 20)
+#define STALL_WAIT_MS	120000
+/* far above any bound a driver would put on prefetches in flight */
+#define PREFETCH_TRIES	4096
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	printf("FAIL: %s (%s)\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Wait until @path exists. */
+static int wait_for(const char *path, int ms)
+{
+	while (ms > 0) {
+		if (access(path, F_OK) == 0)
+			return 0;
+		poll(NULL, 0, 20);
+		ms -= 20;
+	}
+	return -1;
+}
+
+/* One completion on @cq within @ms: its status, or -1. */
+static int poll_one(struct ibv_cq *cq, int ms)
+{
+	struct ibv_wc wc;
+	int n;
+
+	while (ms > 0) {
+		n = ibv_poll_cq(cq, 1, &wc);
+		if (n < 0)
+			return -1;
+		if (n == 1)
+			return wc.status;
+		poll(NULL, 0, 10);
+		ms -= 10;
+	}
+	return -1;
+}
+
+static void post_read(struct odp_pair *p, void *laddr, uint32_t lkey,
+		      size_t len, void *raddr, uint32_t rkey)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)laddr, .length = len, .lkey = lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_READ,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = (uintptr_t)raddr, .rkey = rkey },
+	}, *bad;
+
+	if (ibv_post_send(p->qp[0], &wr, &bad))
+		die("ibv_post_send");
+}
+
+/*
+ * Queue asynchronous prefetches of @mr (whose first is stalled) until the
+ * driver refuses one; report how many it took and the error. Then an RDMA
+ * READ between pinned buffers must complete.
+ */
+static void prefetch_flood(struct odp_pair *p, struct ibv_mr *mr)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)mr->addr, .length = 4096, .lkey = mr->lkey,
+	};
+	int i, ret = 0, st;
+
+	for (i = 0; i < PREFETCH_TRIES; i++) {
+		ret = odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0,
+				    &sge, 1);
+		if (ret)
+			break;
+	}
+	printf("prefetches queued behind the stalled one: %d, then %s\n", i,
+	       ret ? strerror(ret) : "no refusal");
+	if (!ret) {
+		printf("FAIL: no bound on asynchronous prefetches in flight\n");
+		exit(1);
+	}
+	st = odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, p->scratch_mr->lkey, 64,
+		      (uintptr_t)p->scratch + 4096, p->scratch_mr->rkey);
+	printf("RDMA READ between pinned buffers meanwhile: status %d\n", st);
+	if (st) {
+		printf("FAIL: a QP is held up by stalled prefetches\n");
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *access_kind = NULL, *mode = NULL, *ctl = NULL;
+	char stalled[4096];
+	struct odp_pair p = { 0 };
+	struct ibv_sge sge;
+	struct ibv_mr *mr;
+	double t0;
+	void *map;
+	int c, fd, ret, st;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt(argc, argv, "a:m:c:")) != -1) {
+		switch (c) {
+		case 'a': access_kind = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'c': ctl = optarg; break;
+		default: goto usage;
+		}
+	}
+	if (!access_kind || !mode || !ctl || optind != argc - 1)
+		goto usage;
+	snprintf(stalled, sizeof(stalled), "%s/stalled", ctl);
+
+	if (odp_pair_open(&p))
+		die("odp_pair_open");
+	fd = open(argv[optind], O_RDONLY);
+	if (fd < 0)
+		die("open");
+	map = mmap(NULL, MAP_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	mr = ibv_reg_mr(p.pd, map, MAP_LEN,
+			IBV_ACCESS_ON_DEMAND | IBV_ACCESS_REMOTE_READ);
+	if (!mr)
+		die("ODP ibv_reg_mr");
+
+	if (!strcmp(access_kind, "read")) {
+		post_read(&p, p.scratch, p.scratch_mr->lkey, 4096, map,
+			  mr->rkey);
+	} else if (!strcmp(access_kind, "prefetch")) {
+		sge = (struct ibv_sge){
+			.addr = (uintptr_t)map, .length = MAP_LEN,
+			.lkey = mr->lkey,
+		};
+		ret = odp_advise_mr(p.pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0,
+				    &sge, 1);
+		if (ret) {
+			errno = ret;
+			die("odp_advise_mr");
+		}
+	} else {
+		goto usage;
+	}
+	if (wait_for(stalled, STALL_WAIT_MS)) {
+		printf("FAIL: the fault never reached the file system\n");
+		return 1;
+	}
+	printf("stalled\n");
+	if (!strcmp(access_kind, "prefetch"))
+		prefetch_flood(&p, mr);
+
+	printf("%s start\n", mode);
+	t0 = now_s();
+	if (!strcmp(mode, "dereg")) {
+		ret = ibv_dereg_mr(mr);
+		mr = NULL;
+	} else if (!strcmp(mode, "destroy-qp")) {
+		ret = ibv_destroy_qp(p.qp[1]);
+		p.qp[1] = NULL;
+	} else if (!strcmp(mode, "exit")) {
+		_exit(0);
+	} else {
+		goto usage;
+	}
+	printf("%s returned %d after %.1f s\n", mode, ret, now_s() - t0);
+	if (ret) {
+		printf("FAIL: %s: %s\n", mode, strerror(ret));
+		return 1;
+	}
+	if (!strcmp(access_kind, "read")) {
+		/*
+		 * Any outcome is right for the READ: done, failed, or (its
+		 * target QP gone, and retry_cnt 7 being unlimited on rxe)
+		 * still being retried when its QP is destroyed below.
+		 */
+		st = poll_one(p.cq[0], 2000);
+		printf("the READ into the stalled page: %s %d\n",
+		       st < 0 ? "no completion yet," : "completed, status",
+		       st);
+	}
+	if (mr && ibv_dereg_mr(mr))
+		die("ibv_dereg_mr");
+	munmap(map, MAP_LEN);
+	close(fd);
+	odp_pair_close(&p);
+	printf("done\n");
+	return 0;
+
+usage:
+	fprintf(stderr,
+		"usage: %s -a read|prefetch -m dereg|destroy-qp|exit -c CTLDIR FILE\n",
+		argv[0]);
+	return 2;
+}
