@@ -4,10 +4,12 @@
 # address space (UCX: "using odp global key"), no pinning, against the
 # same run with UCX's default registration cache (pinned). Every run must
 # exit 0 on both sides; the ODP runs must fault pages in and the pinned
-# one must not (the device's page_faults counter). tag_bw at 4 MiB and
-# ucp_put_bw reach the user's buffers through the MR (rendezvous GET and
-# PUT); UCX sends a 256 KiB tag message through its own (pinned) bounce
-# buffers on this device and faults nothing.
+# one must not (the device's page_faults counter). tag_bw in rendezvous
+# (4 MiB on one guest; across two, 32 KiB with the rendezvous threshold
+# lowered to 8 KiB: qemu's UDP link between the guests stalls on bigger
+# messages, pinned or not) and ucp_put_bw reach the user's buffers
+# through the MR (GET and PUT); below UCX's threshold a tag message goes
+# through UCX's own (pinned) bounce buffers and faults nothing.
 #
 # Issue 13: UCX 1.11-1.14 free that MR at exit by handing its memory
 # handle to a function that takes a parameter struct (ib_md.c,
@@ -47,6 +49,11 @@ run() {
 }
 
 tls=UCX_TLS=rc_verbs,ud_verbs
-run "tag_bw 4 MiB, pinned" 1 $tls -- -t tag_bw -s 4194304 -n 8
-run "tag_bw 4 MiB, ODP" 3 $tls UCX_IB_REG_METHODS=odp -- -t tag_bw -s 4194304 -n 8
-run "ucp_put_bw 64 KiB, ODP" 3 $tls UCX_IB_REG_METHODS=odp -- -t ucp_put_bw -s 65536 -n 50
+if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
+	tag=(UCX_RNDV_THRESH=8k -- -t tag_bw -s 32768 -n 50) put=32768 size="32 KiB"
+else
+	tag=(-- -t tag_bw -s 4194304 -n 8) put=65536 size="4 MiB"
+fi
+run "tag_bw $size, pinned" 1 $tls "${tag[@]}"
+run "tag_bw $size, ODP" 3 $tls UCX_IB_REG_METHODS=odp "${tag[@]}"
+run "ucp_put_bw $put B, ODP" 3 $tls UCX_IB_REG_METHODS=odp -- -t ucp_put_bw -s $put -n 50
