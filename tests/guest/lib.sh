@@ -161,3 +161,24 @@ client_server() {
 	[ $crc -eq 0 ] || fail "client failed (exit $crc): $*"
 	[ $src -eq 0 ] || fail "server failed (exit $src): ${srv[*]}"
 }
+
+# ---- UCX ------------------------------------------------------------------
+
+# UCX on rxe0 only, on its RoCEv2 IPv4 GID. A UD peer that stops answering
+# is given up on after 30 s (UCX's default), so a lost exchange fails a
+# run instead of hanging it.
+UCX_ENV=(UCX_NET_DEVICES="$DEV:1" UCX_IB_GID_INDEX="$GIDX" UCX_WARN_UNUSED_ENV_VARS=n)
+
+# ucx_perftest_pair ENV... -- ARGS...: ucx_perftest's server and client
+# (the client against server_ip), each under env with ENV and UCX_ENV,
+# each limited to 3 minutes; both must exit 0. Prints both outputs.
+ucx_perftest_pair() {
+	local env=() port=$((13337 + RANDOM % 1000))
+	while [ "$1" != -- ]; do env+=("$1"); shift; done
+	shift
+	local cmd=(timeout 180 env "${UCX_ENV[@]}" ${env[@]+"${env[@]}"} ucx_perftest -p "$port" "$@")
+	client_server "${cmd[@]}" -- "${cmd[@]}" "$(server_ip)"
+}
+
+# dev_counter NAME: the device's hw counter NAME (page_faults, ...).
+dev_counter() { cat "/sys/class/infiniband/$DEV/ports/1/hw_counters/$1"; }
