@@ -252,6 +252,8 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			ret = -EBUSY;
 			break;
 		}
+		/* a retry after an invalidation: let others run meanwhile */
+		cond_resched();
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
 		mmap_read_lock(mm);
 		t0 = ib_odp_lat_start();
