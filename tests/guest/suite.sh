@@ -18,11 +18,25 @@ list=no
 [ "${1:-}" = --list ] && { list=yes; shift; }
 [ "${1:-}" = --timeout ] && { timeout=$2; shift 2; }
 
-# selected FILE: does the test apply to this run (node count, patterns)?
+# The debug kernel (KASAN, lockdep; several times slower under TCG) runs
+# the tests of the ODP core and the driver; a test of userspace
+# integration (UCX, MPI, perftest, pyverbs, the benchmark) says
+# "# debug: no" and runs on the distribution kernels only. The host asks
+# with RXE_ODP_DEBUG_KERNEL=1; in a guest, the kernel's name says.
+if [ -z "${RXE_ODP_DEBUG_KERNEL:-}" ]; then
+	case $(uname -r) in
+	*rxe-odp-debug*) RXE_ODP_DEBUG_KERNEL=1 ;;
+	*) RXE_ODP_DEBUG_KERNEL=0 ;;
+	esac
+fi
+
+# selected FILE: does the test apply to this run (node count, kernel,
+# patterns)?
 selected() {
 	local f=$1 name p
 	name=$(basename "$f" .sh)
 	grep -qE "^# nodes:.*\b${RXE_ODP_NODES}\b" "$f" || return 1
+	[ "$RXE_ODP_DEBUG_KERNEL" != 1 ] || ! grep -q '^# debug: no' "$f" || return 1
 	[ ${#patterns[@]} -eq 0 ] && return 0
 	for p in "${patterns[@]}"; do
 		[[ $name == *$p* ]] && return 0

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# debug: no
 # odp_bench (the benchmark program of ./rxe-odp bench) in its quick mode:
 # it must finish, print every table with numbers in it, compute its ratios
 # from its own columns, and write the tables for the report. No timing is

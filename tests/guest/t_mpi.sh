@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# debug: no
 # Open MPI over UCX over rxe0, two ranks in this guest (mpirun -np 2,
 # pml ucx on rc_verbs with UD for its connection setup): tests/progs'
 # mpi_pingpong (ping-pong 8 B to 4 MiB, every byte checked, and an

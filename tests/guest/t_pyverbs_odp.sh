@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# debug: no
 # rdma-core's own ODP tests (python3-pyverbs; tests/test_odp.py from
 # /usr/share/doc/rdma-core/tests) on rxe0: an independent check of ODP and
 # of plain ibv_advise_mr() through the libodp-advise.so preload. Without

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1 2
+# debug: no
 # UCX 1.13 with UCX_IB_REG_METHODS=odp: one implicit ODP MR over the whole
 # address space (UCX: "using odp global key"), no pinning, against the
 # same run with UCX's default registration cache (pinned). Every run must

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1 2
+# debug: no
 # UCX's UD transport over rxe0 with UCX's defaults (issue 13): UCX 1.13
 # drops every UD receive whose destination GID is not one of its own, and
 # on RoCE it reads the GID from where the completion's SL says the L3
