@@ -471,6 +471,10 @@ static int memcg_child(const char *cg)
 	buf = mmap(NULL, MEMCG_MR, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	CHILD_CHECK(buf != MAP_FAILED);
+	/* small pages: what is under test is reclaim and swap around the MR,
+	 * not clearing and splitting 2 MiB pages against an 8 MiB limit
+	 */
+	CHILD_CHECK(madvise(buf, MEMCG_MR, MADV_NOHUGEPAGE) == 0);
 	mr = ibv_reg_mr(p->pd, buf, MEMCG_MR, ODP_ACCESS);
 	CHILD_CHECK(mr != NULL);
 	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
