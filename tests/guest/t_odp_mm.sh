@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# debug: no
 # Memory management under ODP memory regions: the cmocka suite
 # tests/odp/odp_mm_tests.c (page migration between NUMA nodes, compaction
 # under traffic, a memory cgroup limit far below the MR, fork, prefetch
