@@ -47,6 +47,9 @@ PKGS_MPI="ucx-utils libucx0 openmpi-bin libopenmpi-dev"
 # A kernel other than the host's (./rxe-odp --kernel 6.12): its headers
 # make BTF for modules.
 PKGS_OTHER_KERNEL="dwarves"
+# Another Debian release's userspace for the guest (./rxe-odp test
+# --distro trixie): debootstrap makes its root (scripts/distro-root.sh).
+PKGS_DISTRO="debootstrap"
 
 # apt_install WHY PKG...: apt-get install PKG... as root (apt-get update
 # first, once per process), saying WHY it does.
@@ -173,4 +176,16 @@ check_source_headers() {
   Bring them to one version (apt-get update && apt-get install $pkg linux-headers-$kver,
   or $pkg=$hdr), then rebuild: dkms autoinstall -k $kver"
 	fi
+}
+
+# umount_under DIR: unmount every mount at or below DIR, deepest first (a
+# chroot's /proc, bind mounts of the repository), so that removing DIR
+# never reaches through a mount into the host's files.
+umount_under() {
+	local d=$1 m
+	d=$(realpath -m "$d")
+	awk -v d="$d" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts |
+		sort -r | while read -r m; do
+		umount "$m" || umount -l "$m"
+	done
 }

@@ -11,6 +11,13 @@
 #                    installed on the host); the guest sees them at
 #                    /lib/modules/<kver>. Default: the host's /lib/modules
 #   --module FILE    module to load as rxe0's driver, or "none"
+#   --root DIR       the guest's root is DIR (another Debian release, made
+#                    by scripts/distro-root.sh) instead of the host's /;
+#                    the repository, --modroot, the module's directory and
+#                    --userbuild are visible in it at their host paths
+#   --userbuild DIR  the build of our userspace the tests run (default
+#                    build/; for --root, the one scripts/distro-build.sh
+#                    made in that root)
 #   --nodes 1|2      two nodes: a second guest on a virtual L2 link
 #   --timeout SEC    whole run, boots included (default 1800)
 #   --mem MIB        memory per guest (default 2048)
@@ -25,8 +32,9 @@ set -euo pipefail
 EXIT_LOG=100
 EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
+root="" userbuild=""
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -34,6 +42,8 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2; shift 2 ;;
 	--modroot) modroot=$2; shift 2 ;;
 	--module) module=$2; shift 2 ;;
+	--root) root=$2; shift 2 ;;
+	--userbuild) userbuild=$2; shift 2 ;;
 	--nodes) nodes=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
@@ -53,6 +63,12 @@ if [ -n "$modroot" ]; then
 	modroot=$(realpath "$modroot")
 fi
 if [ "$module" = none ]; then module=""; else module=$(realpath "$module"); fi
+if [ -n "$root" ]; then
+	[ -e "$root/.complete" ] || die "--root: '$root' is not a complete root (scripts/distro-root.sh)"
+	root=$(realpath "$root")
+fi
+userbuild=$(realpath -m "${userbuild:-$BUILD}")
+[ -d "$userbuild" ] || die "--userbuild: no directory '$userbuild'"
 rundir=${rundir:-$BUILD/runs/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$rundir"
 rundir=$(cd "$rundir" && pwd)
@@ -74,10 +90,27 @@ write_job() {
 		printf 'export RXE_ODP_KERNEL=%q\n' "$kernel"
 		printf 'export RXE_ODP_MODROOT=%q\n' "$modroot"
 		printf 'export RXE_ODP_CWD=%q\n' "$PWD"
+		printf 'export RXE_ODP_USERBUILD=%q\n' "$userbuild"
 		printf 'RXE_ODP_CMD=('
 		printf ' %q' "${cmd[@]}"
 		printf ' )\n'
 	} >"$dir/job.env"
+}
+
+# root_args: the kernel command line's part for --root: the root and the
+# host directories to show in it, each once (none inside another). The
+# command line splits on blanks and the list on commas.
+root_args() {
+	local p d keep=()
+	[ -n "$root" ] || return 0
+	while read -r p; do
+		[[ $p == *[[:space:],]* ]] && die "--root: cannot show '$p' in the guest (blank or comma in the path)"
+		for d in ${keep[@]+"${keep[@]}"}; do
+			[[ $p == "$d"/* ]] && continue 2
+		done
+		keep+=("$p")
+	done < <(printf '%s\n' "$ROOT" "$userbuild" ${modroot:+"$modroot"} ${module:+"$(dirname "$module")"} | sort -u)
+	echo "rxe_odp.root=$root rxe_odp.bind=$(IFS=,; echo "${keep[*]}")"
 }
 
 # net_args N: node N's NIC. One node: user networking with no way out
@@ -110,7 +143,7 @@ start_node() {
 		-machine q35 -cpu max -smp 2 -m "$mem" \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh" \
+		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \
@@ -167,6 +200,8 @@ never_started() {
 }
 
 cmd=("$@")
+root_cmdline=$(root_args)
+root_cmdline=${root_cmdline:+ $root_cmdline}
 boot_all
 # QEMU 7.2 under TCG very rarely dies on an assertion of its own while the
 # guest kernel probes PCI (msix_table_mmio_write), before anything of ours

@@ -7,7 +7,11 @@ set -u
 
 DEV=${RXE_ODP_DEV:-rxe0}
 GIDX=${RXE_ODP_GID_INDEX:-1}
-PROGS=${RXE_ODP_PROGS:-$RXE_ODP_ROOT/build/tests}
+# Our userspace's build: build/ of the repository, or, in a guest on
+# another release's root (./rxe-odp test --distro), the build made in that
+# root against its libibverbs (scripts/guest.sh --userbuild).
+UBUILD=${RXE_ODP_USERBUILD:-$RXE_ODP_ROOT/build}
+PROGS=${RXE_ODP_PROGS:-$UBUILD/tests}
 SKIP=77
 # shellcheck source=../../scripts/rxe-gid.sh
 . "$RXE_ODP_ROOT/scripts/rxe-gid.sh"

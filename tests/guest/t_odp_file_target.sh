@@ -11,7 +11,7 @@
 #   t_odp_file_target.sh --target   the target's side (run by the test)
 . "$(dirname "$0")/lib.sh"
 
-bin=$RXE_ODP_ROOT/build/odp_file_target
+bin=$UBUILD/odp_file_target
 [ -x "$bin" ] || fail "odp_file_target not built"
 size=8M
 

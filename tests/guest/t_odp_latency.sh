@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 param=/sys/module/rdma_rxe_odp/parameters/odp_latency
-bin=$RXE_ODP_ROOT/build/odp_pingpong
+bin=$UBUILD/odp_pingpong
 [ -w "$param" ] || fail "no writable $param"
 [ -x "$bin" ] || fail "odp_pingpong not built"
 

@@ -6,7 +6,7 @@
 # and invalidations that dropping pages forces.
 . "$(dirname "$0")/lib.sh"
 
-bin=$RXE_ODP_ROOT/build/odp_pingpong
+bin=$UBUILD/odp_pingpong
 [ -x "$bin" ] || fail "odp_pingpong not built"
 
 # field NAME OUTPUT: the number after NAME in the counters line

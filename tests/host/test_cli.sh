@@ -18,6 +18,11 @@ check_status "test --kernel without a value" 2 'needs 6.1 or 6.12' "$cli" test -
 check_status "run --kernel of an unknown series" 2 "not '5.10'" "$cli" run --kernel 5.10 -- true
 check_status "run --kernel 6.12 with the (6.1) debug kernel" 2 'not with --kernel 6.12' \
 	"$cli" run --kernel 6.12 --debug-kernel -- true
+check_status "test --distro of an unknown release" 2 "--distro takes trixie, not 'buster'" "$cli" test --distro buster
+check_status "test --distro without a value" 2 'needs trixie' "$cli" test --distro
+check_status "run --distro with the (6.1) debug kernel" 2 'not with --debug-kernel' \
+	"$cli" run --distro trixie --debug-kernel -- true
+check_status "run --distro on 6.1" 2 'runs on 6.12, not 6.1' "$cli" run --distro trixie --kernel 6.1 -- true
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
@@ -26,6 +31,8 @@ check_status "guest.sh with a missing module" 1 "no module" \
 	"$ROOT/scripts/guest.sh" --initrd "$FIX/debian-6.1-boot.log" --module /nonexistent.ko -- true
 check_status "guest.sh --modroot without a module tree" 1 'no lib/modules' \
 	"$ROOT/scripts/guest.sh" --modroot /nonexistent --initrd "$FIX/debian-6.1-boot.log" -- true
+check_status "guest.sh --root of a directory that is no complete root" 1 'not a complete root' \
+	"$ROOT/scripts/guest.sh" --root "$FIX" --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "guest.sh --nodes 0" 1 'takes 1 or 2' \
 	"$ROOT/scripts/guest.sh" --nodes 0 --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "peer helper outside a two-node run" 2 'no node 2' \

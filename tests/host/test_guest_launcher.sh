@@ -19,6 +19,12 @@ for a in "$@"; do
 	esac
 done
 n=$(cat "$FAKE_QEMU_COUNT" 2>/dev/null || echo 0)
+# the kernel command line, for the tests of --root
+prev=""
+for a in "$@"; do
+	[ "$prev" = -append ] && echo "$a" >"$out/cmdline"
+	prev=$a
+done
 echo $((n + 1)) >"$FAKE_QEMU_COUNT"
 IFS=, read -r -a acts <<<"$FAKE_QEMU"
 case ${acts[$n]:-ok} in
@@ -72,4 +78,21 @@ env PATH="$tmp/bin:$PATH" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count" \
 check "--modroot reaches the guest's job, as an absolute path" \
 	grep -qx "export RXE_ODP_MODROOT=$(printf %q "$(realpath "$tmp/kernel-x/root")")" \
 	"$tmp/run-modroot/node1/job.env"
+check "without --root the guest's root is the host's (nothing on the command line)" \
+	sh -c 'grep -q rxe_odp.stage2= "$1" && ! grep -q "rxe_odp.root\|rxe_odp.bind" "$1"' - "$tmp/run-ok/node1/cmdline"
+
+# --root: another release's root, the host paths the run needs shown in
+# it, each once (the module's directory is inside --userbuild here).
+mkdir -p "$tmp/distro-root" "$tmp/ub/kmod"
+echo trixie >"$tmp/distro-root/.complete"
+touch "$tmp/ub/kmod/m.ko"
+env PATH="$tmp/bin:$PATH" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count" \
+	"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" \
+	--root "$tmp/distro-root" --userbuild "$tmp/ub" --module "$tmp/ub/kmod/m.ko" \
+	--modroot "$tmp/kernel-x/root" --timeout 30 --rundir "$tmp/run-root" -- true >/dev/null 2>&1
+want_binds=$(printf '%s\n' "$ROOT" "$(realpath "$tmp/ub")" "$(realpath "$tmp/kernel-x/root")" | sort | paste -sd,)
+check "--root and the binds (repository, userspace build, modules) reach the kernel command line" \
+	grep -qF "rxe_odp.root=$(realpath "$tmp/distro-root") rxe_odp.bind=$want_binds" "$tmp/run-root/node1/cmdline"
+check "--userbuild reaches the guest's job" \
+	grep -qx "export RXE_ODP_USERBUILD=$(printf %q "$(realpath "$tmp/ub")")" "$tmp/run-root/node1/job.env"
 done_testing

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Build our userspace (the CMake project without the kernel module:
+# libodp, the preload, examples, test programs) inside a root made by
+# scripts/distro-root.sh, so that the binaries link against that
+# release's libibverbs and librdmacm. The guest booted on that root
+# (scripts/guest.sh --root) runs them from OUT (--userbuild).
+#
+#   scripts/distro-build.sh ROOTDIR OUT
+#
+# Runs in a private mount namespace, chrooted into an overlay of ROOTDIR
+# whose upper layer is a tmpfs: the cached root stays as debootstrap made
+# it. The repository and OUT are bound at their own paths, so CMake's
+# absolute paths are the same in the chroot, on the host and in the guest.
+# OUT is configured afresh when it was made in another root.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+[ $# = 2 ] || die "usage: distro-build.sh ROOTDIR OUT"
+rootdir=$(realpath "$1") out=$(realpath -m "$2")
+[ -e "$rootdir/.complete" ] || die "$rootdir is not a complete root (scripts/distro-root.sh)"
+[ "$(id -u)" = 0 ] || die "distro-build.sh: chroot needs root"
+
+# A build tree configured in another root would mix two releases' paths
+# and libraries: start again.
+if [ "$(cat "$out/.root" 2>/dev/null)" != "$rootdir" ]; then
+	rm -rf "$out"
+fi
+mkdir -p "$out"
+echo "$rootdir" >"$out/.root"
+
+# The part that runs in the new mount namespace (its mounts vanish with
+# it): overlay root, binds, chroot, cmake.
+inner='
+set -eu
+rootdir=$1 out=$2 repo=$3 top=$4
+mount -t tmpfs tmpfs "$top"
+mkdir -p "$top/upper" "$top/work" "$top/root"
+mount -t overlay overlay -o "lowerdir=$rootdir,upperdir=$top/upper,workdir=$top/work" "$top/root"
+for p in "$repo" "$out"; do
+	mkdir -p "$top/root$p"
+	mount --bind "$p" "$top/root$p"
+done
+mount -t proc proc "$top/root/proc"
+exec chroot "$top/root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+	sh -c '"'"'
+	set -e
+	[ -f "$2/CMakeCache.txt" ] ||
+		cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRXE_ODP_KMOD=OFF
+	cmake --build "$2" -j"$(nproc)"
+	'"'"' - "$repo" "$out"
+'
+top=$(mktemp -d /tmp/rxe-odp-distro.XXXXXX)
+trap 'rmdir "$top" 2>/dev/null || true' EXIT
+log "building our userspace in $(basename "$rootdir") into $out"
+unshare -m --propagation private bash -c "$inner" - "$rootdir" "$out" "$ROOT" "$top" \
+	>"$out/build.log" 2>&1 ||
+	{ tail -40 "$out/build.log" >&2; die "userspace build in $rootdir failed (log: $out/build.log)"; }
