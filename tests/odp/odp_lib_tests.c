@@ -144,11 +144,16 @@ static bool zeroed(const struct odp_counters *c)
 	return !memcmp(c, &zero, sizeof(zero));
 }
 
-/* This MR's counter NAME as `rdma statistic mr` prints it, or -1. */
+/* This MR's counter NAME as `rdma statistic mr` prints it, or -1.
+ * iproute2 6.1 (Debian 12) prints an MR's counters on its "dev ... mrn N"
+ * line, iproute2 6.15 (Debian 13) one per line under it: a counter
+ * belongs to the last "mrn N" seen, on its line or above.
+ */
 static long long tool_mr_counter(struct ibv_mr *mr, const char *name)
 {
 	char cmd[256], line[4096], *at;
-	long long mrn = -1, v = -1;
+	long long mrn = -1, cur = -1, v = -1;
+	size_t len = strlen(name);
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "rdma resource show mr 2>/dev/null");
@@ -165,13 +170,17 @@ static long long tool_mr_counter(struct ibv_mr *mr, const char *name)
 	f = popen("rdma statistic mr 2>/dev/null", "r");
 	if (!f)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "mrn %lld ", mrn);
 	while (fgets(line, sizeof(line), f)) {
-		if (v >= 0 || !strstr(line, cmd))
+		if ((at = strstr(line, "mrn ")))
+			cur = strtoll(at + 4, NULL, 0);
+		if (v >= 0 || cur != mrn)
 			continue;
-		at = strstr(line, name);
-		if (at && at[strlen(name)] == ' ')
-			v = strtoll(at + strlen(name) + 1, NULL, 0);
+		/* NAME as a whole word followed by its value */
+		for (at = strstr(line, name); at; at = strstr(at + 1, name))
+			if ((at == line || at[-1] == ' ') && at[len] == ' ') {
+				v = strtoll(at + len + 1, NULL, 0);
+				break;
+			}
 	}
 	pclose(f);
 	return v;
