@@ -5,11 +5,16 @@
  * ibv_advise_mr() with and without the libodp-advise.so preload.
  *
  *   odp_lib_tests               ibv_advise_mr() must give EOPNOTSUPP
- *                               (rdma-core 44's rxe provider has none)
+ *                               (rdma-core 44's and 56's rxe providers
+ *                               have none)
  *   LD_PRELOAD=.../libodp-advise.so odp_lib_tests --preloaded
  *                               ibv_advise_mr() must prefetch, on contexts
  *                               from ibv_open_device(), ibv_import_device()
  *                               and librdmacm alike
+ *   odp_lib_tests --provider-advises
+ *                               the same without the preload: the rxe
+ *                               provider has advise_mr of its own
+ *                               (rdma-core 65)
  *
  * Counters are checked against what happened (pages written, prefetched,
  * dropped) and against `rdma statistic mr`. Output is TAP; a device
@@ -42,10 +47,11 @@
 
 struct lib_state {
 	struct odp_pair pair;	/* first: *state is also the pair */
-	bool preloaded;		/* run with libodp-advise.so */
+	bool advises;		/* plain ibv_advise_mr() must prefetch: with
+				 * libodp-advise.so, or a provider's own */
 };
 
-/* *state starts as the mode (a const bool *: preloaded or not). */
+/* *state starts as the mode (a const bool *: advises or not). */
 static int setup(void **state)
 {
 	struct lib_state *st = calloc(1, sizeof(*st));
@@ -55,7 +61,7 @@ static int setup(void **state)
 		free(st);
 		return -1;
 	}
-	st->preloaded = *(const bool *)*state;
+	st->advises = *(const bool *)*state;
 	*state = st;
 	return 0;
 }
@@ -506,7 +512,7 @@ static void advise_libodp(void **state)
 }
 
 /* ibv_advise_mr() on a context: EOPNOTSUPP without the preload (rdma-core
- * 44's rxe), a prefetch with it.
+ * 44's and 56's rxe), a prefetch with it or with a provider's advise_mr.
  */
 static void expect_plain(struct lib_state *st, struct ibv_pd *pd,
 			 const char *how)
@@ -522,7 +528,7 @@ static void expect_plain(struct lib_state *st, struct ibv_pd *pd,
 			    IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
 	print_message("# ibv_advise_mr on a context from %s: %s\n", how,
 		      err ? strerror(err) : "ok");
-	if (st->preloaded) {
+	if (st->advises) {
 		assert_int_equal(err, 0);
 		assert_int_equal(resident_pages(buf, LEN), PAGES);
 		assert_int_equal(mr_counters(mr).page_prefetch, PAGES);
@@ -540,7 +546,7 @@ static void advise_plain(void **state)
 	struct odp_pair *p = need_odp(state);
 
 	expect_plain(st, p->pd, "ibv_open_device");
-	if (st->preloaded)	/* the same behaviour as odp_advise_mr */
+	if (st->advises)	/* the same behaviour as odp_advise_mr */
 		check_advise(p, plain_advise, false);
 }
 
@@ -599,9 +605,10 @@ static void advise_plain_rdmacm(void **state)
 
 int main(int argc, char **argv)
 {
-	static const bool plain_mode, preloaded_mode = true;
+	static const bool plain_mode, advises_mode = true;
 	bool preloaded = argc > 1 && !strcmp(argv[1], "--preloaded");
-	const bool *mode = preloaded ? &preloaded_mode : &plain_mode;
+	bool provider = argc > 1 && !strcmp(argv[1], "--provider-advises");
+	const bool *mode = preloaded || provider ? &advises_mode : &plain_mode;
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, \
 						       (void *)mode)
@@ -617,7 +624,12 @@ int main(int argc, char **argv)
 #undef T
 	};
 
+	if (argc > 1 && !preloaded && !provider) {
+		fprintf(stderr, "usage: odp_lib_tests [--preloaded | --provider-advises]\n");
+		return 2;
+	}
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests_name(preloaded ? "odp_lib_preloaded"
-					   : "odp_lib", tests, NULL, NULL);
+	return cmocka_run_group_tests_name(preloaded ? "odp_lib_preloaded" :
+					   provider ? "odp_lib_provider" : "odp_lib",
+					   tests, NULL, NULL);
 }
