@@ -18,8 +18,8 @@ check_status "test --kernel without a value" 2 'needs 6.1 or 6.12' "$cli" test -
 check_status "run --kernel of an unknown series" 2 "not '5.10'" "$cli" run --kernel 5.10 -- true
 check_status "run --kernel 6.12 with the (6.1) debug kernel" 2 'not with --kernel 6.12' \
 	"$cli" run --kernel 6.12 --debug-kernel -- true
-check_status "test --distro of an unknown release" 2 "--distro takes trixie, not 'buster'" "$cli" test --distro buster
-check_status "test --distro without a value" 2 'needs trixie' "$cli" test --distro
+check_status "test --distro of an unknown release" 2 "--distro takes trixie or sid, not 'buster'" "$cli" test --distro buster
+check_status "test --distro without a value" 2 'needs trixie or sid' "$cli" test --distro
 check_status "run --distro with the (6.1) debug kernel" 2 'not with --debug-kernel' \
 	"$cli" run --distro trixie --debug-kernel -- true
 check_status "run --distro on 6.1" 2 'runs on 6.12, not 6.1' "$cli" run --distro trixie --kernel 6.1 -- true
