@@ -34,7 +34,7 @@ EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
 root="" userbuild=""
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
