@@ -104,13 +104,16 @@ start_node() {
 	# numa=fake=2: two NUMA nodes, so that the tests can move_pages() an
 	# ODP MR's pages from one to the other (tests/guest/t_odp_mm.sh);
 	# numa_balancing=disable: as with one node, no NUMA hinting scans
-	# that would invalidate mirrors and move pages behind the tests' back
+	# that would invalidate mirrors and move pages behind the tests' back;
+	# memmap=128M!1G: 128 MiB of the guest's RAM as legacy persistent
+	# memory (nd_e820 + nd_pmem: /dev/pmem0), for a DAX filesystem
+	# (tests/guest/t_odp_dax.sh)
 	# shellcheck disable=SC2046,SC2086
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-machine q35 -cpu max -smp 2 -m "$mem" \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh" \
+		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable memmap=128M!1G rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \
