@@ -661,6 +661,14 @@ static void unmapped_range_errors(void **state)
 	assert_int_equal(odp_send_recv(p, buf + 20 * KiB, mr->lkey, dst,
 				       dmr->lkey, PAGE), IBV_WC_LOC_PROT_ERR);
 	assert_int_equal(odp_pair_reset(p), 0);
+	/*
+	 * A READ whose first response packets leave before the responder
+	 * reaches the hole: the access error too, not retries until the
+	 * requester's retry count runs out (RETRY_EXC_ERR)
+	 */
+	assert_int_equal(odp_remote_read(p, mr, buf + 12 * KiB, 8 * KiB),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
 	/* the mapped rest still works */
 	fill(buf, 16 * KiB, 0x21);
 	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
