@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rdma/ib_user_verbs.h>
+
 #include "odp.h"
 #include "odp_verbs.h"
 
@@ -250,7 +252,8 @@ static int random_access(uint64_t *r)
 
 	if (below(r, 16) == 0)	/* any bits, unknown ones too */
 		return (int)rnd(r) | IBV_ACCESS_ON_DEMAND;
-	return good[below(r, 5)] | IBV_ACCESS_ON_DEMAND;
+	/* full access half the time: MRs the traffic can use */
+	return good[below(r, 2) ? 0 : below(r, 5)] | IBV_ACCESS_ON_DEMAND;
 }
 
 /* A registration of a bad form: made, checked, dropped. */
@@ -338,6 +341,45 @@ static void deregistration(struct worker *w)
 	w->mr[slot] = NULL;
 }
 
+/*
+ * rereg_mr straight to the kernel: rdma-core 44's rxe provider has no
+ * rereg_mr (ibv_rereg_mr() fails in the library), and the kernel's is
+ * what an unprivileged user can reach anyway. Returns 0 or an errno; on
+ * success the MR's keys (and range) are what the kernel says.
+ */
+static int raw_rereg(struct worker *w, struct ibv_mr *mr, uint32_t flags,
+		     void *addr, size_t len, int access)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_rereg_mr cmd;
+	} req;
+	struct ib_uverbs_rereg_mr_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.hdr.command = IB_USER_VERBS_CMD_REREG_MR;
+	req.hdr.in_words = sizeof(req) / 4;
+	req.hdr.out_words = sizeof(resp) / 4;
+	req.cmd.response = (uintptr_t)&resp;
+	req.cmd.mr_handle = mr->handle;
+	req.cmd.flags = flags;
+	req.cmd.start = (uintptr_t)addr;
+	req.cmd.length = len;
+	req.cmd.hca_va = (uintptr_t)addr;
+	req.cmd.pd_handle = w->pair.pd->handle;
+	req.cmd.access_flags = access;
+	if (write(mr->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
+		return errno;
+	mr->lkey = resp.lkey;
+	mr->rkey = resp.rkey;
+	if (flags & IBV_REREG_MR_CHANGE_TRANSLATION) {
+		mr->addr = addr;
+		mr->length = len;
+	}
+	return 0;
+}
+
 static void reregistration(struct worker *w)
 {
 	uint64_t *r = &w->rng;
@@ -356,6 +398,17 @@ static void reregistration(struct worker *w)
 	if (!flags || below(r, 16) == 0)
 		flags = (int)below(r, 16);
 	count(w, C_REREG);
+	if (below(r, 2)) {
+		ret = raw_rereg(w, w->mr[slot], flags, w->arena + first * PAGE,
+				n * PAGE, random_access(r));
+		if (!ret)
+			count(w, C_REREG_OK);
+		else if (!ALLOWED(ret, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP,
+				  EACCES, EPERM))
+			failure(w, "rereg_mr (uverbs, flags 0x%x): unexpected %s",
+				flags, strerror(ret));
+		return;
+	}
 	errno = 0;
 	ret = ibv_rereg_mr(w->mr[slot], flags, w->pair.pd,
 			   w->arena + first * PAGE, n * PAGE,
@@ -430,6 +483,17 @@ static void traffic(struct worker *w)
 		laddr = w->pair.scratch + below(r, ODP_SCRATCH - MAX_XFER);
 	else
 		laddr = w->arena + below(r, ARENA - MAX_XFER);
+	/*
+	 * Three in four: aimed inside a kept MR from the scratch buffer, so
+	 * that traffic mostly succeeds and races the churn, not only the
+	 * checks that refuse it
+	 */
+	if (rmr && below(r, 4)) {
+		rkey = rmr->rkey;
+		raddr = (uintptr_t)rmr->addr + below(r, rmr->length);
+		lkey = w->pair.scratch_mr->lkey;
+		laddr = w->pair.scratch + below(r, ODP_SCRATCH - MAX_XFER);
+	}
 	if (raddr + len > (uintptr_t)w->arena + ARENA)
 		len = (uintptr_t)w->arena + ARENA - raddr;
 	count(w, C_POST);
