@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# upstream: yes
 # debug: no
 # rdma-core's own ODP tests (python3-pyverbs; tests/test_odp.py from
 # /usr/share/doc/rdma-core/tests) on rxe0: an independent check of ODP and

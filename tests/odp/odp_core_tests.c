@@ -1192,6 +1192,20 @@ static void implicit_bad_registrations(void **state)
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 }
 
+/* Is NAME one of the space-separated words of LIST (NULL: none)? */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		list += strspn(list, " ");
+		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
+			return true;
+		list += strcspn(list, " ");
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const bool explicit_mode, implicit_mode = true;
@@ -1229,9 +1243,20 @@ int main(int argc, char **argv)
 #undef T
 	};
 
+	struct CMUnitTest chosen[sizeof(tests) / sizeof(tests[0])];
+	const char *exclude = getenv("ODP_CORE_EXCLUDE");
+	size_t i, n = 0;
+
+	/* ODP_CORE_EXCLUDE="a b": leave those tests out of the run (not
+	 * skipped: not selected), for a kernel they do not apply to (the
+	 * upstream reference run has no ODP counters)
+	 */
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!listed(exclude, tests[i].name))
+			chosen[n++] = tests[i];
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	if (only)
 		cmocka_set_test_filter(only);
-	return cmocka_run_group_tests_name(implicit ? "odp_core_implicit" :
-					   "odp_core", tests, NULL, NULL);
+	return _cmocka_run_group_tests(implicit ? "odp_core_implicit" :
+				       "odp_core", chosen, n, NULL, NULL);
 }
