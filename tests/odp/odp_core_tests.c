@@ -928,8 +928,8 @@ static long long wait_counter(struct odp_pair *p, const char *name,
  * bytes at +1024 returns the bytes there, a WRITE at +2048 lands there, and
  * READs and WRITEs of several packets that start mid-page and cross pages
  * move every byte to and from its own place, nothing else changing.
- * (Upstream's rxe ODP, 6.15 to 7.2, copied to and from the start of each
- * page: issue 18.)
+ * (Upstream's rxe ODP, 6.15 to 7.3.4 at least, copies to and from the
+ * start of each page: issue 18, kernel/upstream/0001.)
  */
 static void offsets_in_page(void **state)
 {
