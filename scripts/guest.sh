@@ -10,7 +10,9 @@
 #                    (a kernel unpacked by scripts/kernel-debs.sh, not
 #                    installed on the host); the guest sees them at
 #                    /lib/modules/<kver>. Default: the host's /lib/modules
-#   --module FILE    module to load as rxe0's driver, or "none"
+#   --module FILE    module to load as rxe0's driver (insmod), "stock"
+#                    (the guest kernel's own rdma_rxe, by modprobe), or
+#                    "none" (no rxe0)
 #   --nodes 1|2      two nodes: a second guest on a virtual L2 link
 #   --timeout SEC    whole run, boots included (default 1800)
 #   --mem MIB        memory per guest (default 2048)
@@ -26,7 +28,7 @@ EXIT_LOG=100
 EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,12 +49,16 @@ case $nodes in 1 | 2) ;; *) die "--nodes takes 1 or 2, not '$nodes'" ;; esac
 [ -n "$initrd" ] && [ -f "$initrd" ] || die "--initrd: no initramfs '$initrd'"
 [ -n "$kernel" ] || kernel=/boot/vmlinuz-$(guest_kver)
 [ -f "$kernel" ] || die "no kernel image '$kernel'"
-[ "$module" = none ] || [ -f "$module" ] || die "no module '$module'"
+[ "$module" = none ] || [ "$module" = stock ] || [ -f "$module" ] || die "no module '$module'"
 if [ -n "$modroot" ]; then
 	[ -d "$modroot/lib/modules" ] || die "--modroot: no lib/modules under '$modroot'"
 	modroot=$(realpath "$modroot")
 fi
-if [ "$module" = none ]; then module=""; else module=$(realpath "$module"); fi
+case $module in
+none) module="" ;;
+stock) ;;
+*) module=$(realpath "$module") ;;
+esac
 rundir=${rundir:-$BUILD/runs/$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$rundir"
 rundir=$(cd "$rundir" && pwd)
