@@ -44,7 +44,8 @@ struct opts {
 	const char *dev, *target, *file;
 	int gid_index, port;
 	size_t block;
-	bool fill, check, read, write, pin;
+	unsigned int rounds;
+	bool fill, check, read, write, pin, no_persist;
 	uint64_t fill_seed, check_seed, read_seed, write_seed;
 };
 
@@ -57,8 +58,11 @@ struct target_wire {
 
 /* Control messages from the client, one byte each; the target answers
  * MSG_PERSIST with a 4-byte errno (0: the file's pages are on disk).
+ * MSG_VERIFY is followed by an 8-byte seed: the target persists, then reads
+ * the file on disk back (O_DIRECT) and answers 0 when it holds the pattern
+ * of that seed, EIO when not, or msync's errno.
  */
-enum { MSG_PERSIST = 'P', MSG_DONE = 'D' };
+enum { MSG_PERSIST = 'P', MSG_VERIFY = 'V', MSG_DONE = 'D' };
 
 struct ctx {
 	struct opts o;
@@ -123,7 +127,12 @@ static void usage(void)
 	       "  -b BYTES        block size (default 65536)\n"
 	       "  --read SEED     RDMA READ every block, check it holds the pattern of SEED\n"
 	       "  --write SEED    RDMA WRITE the pattern of SEED into every block, then ask\n"
-	       "                  the target to persist the file\n");
+	       "                  the target to persist the file\n"
+	       "  --rounds N      write N times, with seeds SEED to SEED+N-1; after each\n"
+	       "                  round but the last the target persists and checks the\n"
+	       "                  file on disk (writeback must see every round's writes)\n"
+	       "  --no-persist    do not ask for the last round to be persisted: the\n"
+	       "                  target's --check finds it on disk after dereg and munmap\n");
 }
 
 static int parse_seed(const char *s, uint64_t *seed)
@@ -137,19 +146,21 @@ static int parse_seed(const char *s, uint64_t *seed)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { O_FILL = 256, O_CHECK, O_READ, O_WRITE, O_PIN };
+	enum { O_FILL = 256, O_CHECK, O_READ, O_WRITE, O_PIN, O_ROUNDS, O_NO_PERSIST };
 	static const struct option longs[] = {
 		{ "fill", required_argument, NULL, O_FILL },
 		{ "check", required_argument, NULL, O_CHECK },
 		{ "read", required_argument, NULL, O_READ },
 		{ "write", required_argument, NULL, O_WRITE },
 		{ "pin", no_argument, NULL, O_PIN },
+		{ "rounds", required_argument, NULL, O_ROUNDS },
+		{ "no-persist", no_argument, NULL, O_NO_PERSIST },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, bad = 0;
 
-	*o = (struct opts){ .gid_index = 1, .port = 18610, .block = 65536 };
+	*o = (struct opts){ .gid_index = 1, .port = 18610, .block = 65536, .rounds = 1 };
 	while ((c = getopt_long(argc, argv, "d:g:p:b:c:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
@@ -162,6 +173,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_READ: o->read = true; bad |= parse_seed(optarg, &o->read_seed); break;
 		case O_WRITE: o->write = true; bad |= parse_seed(optarg, &o->write_seed); break;
 		case O_PIN: o->pin = true; break;
+		case O_ROUNDS: o->rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case O_NO_PERSIST: o->no_persist = true; break;
 		default: usage(); return -1;
 		}
 	}
@@ -169,6 +182,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		o->file = argv[optind++];
 	if (bad || optind < argc || o->port <= 0 || !o->block ||
 	    o->block > (64u << 20) || !o->target == !o->file ||
+	    o->rounds < 1 || o->rounds > 1000 ||
+	    ((o->rounds > 1 || o->no_persist) && !o->write) ||
 	    (o->target && (o->fill || o->check || o->pin)) ||
 	    (o->file && (o->read || o->write))) {
 		fprintf(stderr, PROG ": bad options (a target takes FILE, a client -c TARGET)\n");
@@ -271,6 +286,7 @@ static int file_check(const char *path, uint64_t size, uint64_t seed)
 /* Serve the client's control messages until it is done. */
 static int serve(struct ctx *c, uint8_t *map, uint64_t size, int *persists)
 {
+	uint64_t seed;
 	int32_t err;
 	char msg;
 
@@ -279,10 +295,14 @@ static int serve(struct ctx *c, uint8_t *map, uint64_t size, int *persists)
 			return -1;	/* the client went away */
 		if (msg == MSG_DONE)
 			return 0;
-		if (msg != MSG_PERSIST)
+		if (msg != MSG_PERSIST && msg != MSG_VERIFY)
+			return -1;
+		if (msg == MSG_VERIFY && rc_recv_all(c->sock, &seed, sizeof(seed)))
 			return -1;
 		err = msync(map, size, MS_SYNC) ? errno : 0;
 		(*persists)++;
+		if (!err && msg == MSG_VERIFY)
+			err = file_check(c->o.file, size, seed) ? EIO : 0;
 		if (rc_send_all(c->sock, &err, sizeof(err)))
 			return -1;
 	}
@@ -435,7 +455,10 @@ static int run_client(struct ctx *c)
 {
 	struct target_wire me = { 0 }, t;
 	struct ibv_mr *mr;
+	unsigned int round;
+	uint64_t seed;
 	int32_t err;
+	bool last;
 	void *buf;
 	char msg;
 	int ret = 1;
@@ -457,17 +480,28 @@ static int run_client(struct ctx *c)
 	       t.size, t.addr, t.rkey);
 	if (c->o.read && sweep(c, &t, mr, false, c->o.read_seed))
 		goto out_dereg;
-	if (c->o.write) {
-		if (sweep(c, &t, mr, true, c->o.write_seed))
+	for (round = 0; c->o.write && round < c->o.rounds; round++) {
+		seed = c->o.write_seed + round;
+		last = round + 1 == c->o.rounds;
+		if (sweep(c, &t, mr, true, seed))
 			goto out_dereg;
-		msg = MSG_PERSIST;
-		if (rc_send_all(c->sock, &msg, 1) || rc_recv_all(c->sock, &err, sizeof(err)))
+		if (last && c->o.no_persist)
+			break;
+		msg = last ? MSG_PERSIST : MSG_VERIFY;
+		if (rc_send_all(c->sock, &msg, 1) ||
+		    (!last && rc_send_all(c->sock, &seed, sizeof(seed))) ||
+		    rc_recv_all(c->sock, &err, sizeof(err)))
 			goto out_dereg;
 		if (err) {
-			fprintf(stderr, PROG ": the target could not persist: %s\n", strerror(err));
+			fprintf(stderr, PROG ": round %u: the target could not persist%s: %s\n",
+				round + 1, last ? "" : " and find it on disk", strerror(err));
 			goto out_dereg;
 		}
-		printf("client: the target persisted the file (msync)\n");
+		if (last)
+			printf("client: the target persisted the file (msync)\n");
+		else
+			printf("client: round %u: the target persisted the file and found the pattern of %#" PRIx64 " on disk\n",
+			       round + 1, seed);
 	}
 	msg = MSG_DONE;
 	ret = rc_send_all(c->sock, &msg, 1) ? 1 : 0;

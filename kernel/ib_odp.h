@@ -161,7 +161,7 @@ void ib_odp_space_async_put(struct ib_odp_space *s);
 struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
 					  unsigned long addr);
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
-		      size_t length, bool to_space);
+		      size_t length, bool to_space, size_t extent);
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
 					bool write);
@@ -175,10 +175,10 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 		       atomic64_t *totals);
 void ib_odp_mirror_destroy(struct ib_odp_mirror *m);
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write);
+			size_t length, bool write, unsigned long write_end);
 void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror);
+		size_t length, bool to_mirror, unsigned long write_end);
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault);
 

@@ -298,13 +298,14 @@ static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 struct odp_copy_arg {
 	void *buf;
 	bool to_space;
+	unsigned long write_end;
 };
 
 static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
 			  size_t n, void *arg)
 {
 	struct odp_copy_arg *c = arg;
-	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space);
+	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space, c->write_end);
 
 	c->buf += n;
 	return ret;
@@ -317,13 +318,20 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
  * @buf:	kernel buffer
  * @length:	bytes, > 0
  * @to_space:	write the space (else read it)
+ * @extent:	bytes from @addr that the operation this copy belongs to
+ *		will write (the rest of its message): how far a write fault
+ *		may fault ahead. @length or less: only what this copy writes.
  *
  * Return: 0 or an error of ib_odp_copy() / ib_odp_space_mirror().
  */
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
-		      size_t length, bool to_space)
+		      size_t length, bool to_space, size_t extent)
 {
 	struct odp_copy_arg c = { .buf = buf, .to_space = to_space };
+
+	/* past the end of the address space: the range check refuses it */
+	if (check_add_overflow(addr, max(extent, length), &c.write_end))
+		c.write_end = ULONG_MAX;
 
 	return odp_space_for_each(s, addr, length, odp_copy_piece, &c);
 }
@@ -385,7 +393,8 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 		return ERR_PTR(-EFAULT);
 	m = ib_odp_space_mirror(s, addr);
 	if (!IS_ERR(m)) {
-		ret = ib_odp_map_and_lock(m, addr, length, write);
+		ret = ib_odp_map_and_lock(m, addr, length, write,
+					  addr + length);
 		if (ret)
 			m = ERR_PTR(ret);
 	}

@@ -307,19 +307,26 @@ out_free:
  * long message) misses on the page where its previous fault ended: each
  * such miss doubles the window, up to IB_ODP_FAULT_CHUNK pages, so a
  * message of n pages takes about log2(n) faults instead of n. Any other
- * miss faults only what it needs. Never past the mirror.
+ * miss faults only what it needs. Never past the mirror, nor past @limit:
+ * a write fault stops at the end of what its operation writes, since a
+ * write fault is not free for pages nobody writes (page_mkwrite and block
+ * allocation in a shared file, a COW copy in private memory, pages that
+ * writeback then writes for nothing). mlx5 faults a message's extent the
+ * same way.
  */
 static unsigned long odp_fault_ahead(struct ib_odp_mirror *m,
 				     unsigned long miss,
-				     unsigned long need_end)
+				     unsigned long need_end,
+				     unsigned long limit)
 {
-	unsigned long pages = 1;
+	unsigned long pages = 1, end;
 
 	if (miss == READ_ONCE(m->ahead_next))
 		pages = clamp(2 * READ_ONCE(m->ahead_pages), 1UL,
 			      IB_ODP_FAULT_CHUNK);
 	WRITE_ONCE(m->ahead_pages, pages);
-	return min(ib_odp_end(m), max(need_end, miss + (pages << PAGE_SHIFT)));
+	end = min3(ib_odp_end(m), limit, miss + (pages << PAGE_SHIFT));
+	return max(need_end, end);
 }
 
 /*
@@ -347,6 +354,9 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * @addr:	user address of the access
  * @length:	bytes, > 0
  * @write:	the device will write
+ * @write_end:	for @write, the end of what the operation will write (the
+ *		rest of its message, at least @addr + @length): a write fault
+ *		faults ahead up to there and no further. Ignored for a read.
  *
  * Faults in whatever pages of the range the mirror lacks (may sleep: call
  * from process context with no spinlock held), then returns with m->lock
@@ -362,16 +372,17 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * invalidations), -ENOMEM.
  */
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write)
+			size_t length, bool write, unsigned long write_end)
 {
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
-	unsigned long start, end, miss, need_end, done;
+	unsigned long start, end, miss, need_end, done, limit;
 	int ret;
 
 	ret = odp_page_range(m, addr, length, write, &start, &end);
 	if (ret)
 		return ret;
+	limit = write ? max(end, PAGE_ALIGN(write_end)) : ULONG_MAX;
 
 	for (;;) {
 		spin_lock(&m->lock);
@@ -382,7 +393,7 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 
 		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
 		ret = odp_fault_range(m, miss, need_end,
-				      odp_fault_ahead(m, miss, need_end),
+				      odp_fault_ahead(m, miss, need_end, limit),
 				      odp_req_flags(write), IB_ODP_PAGE_FAULTS,
 				      deadline, &done);
 		if (ret)
@@ -458,6 +469,8 @@ void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write)
  * @buf:	kernel buffer
  * @length:	bytes, > 0
  * @to_mirror:	copy @buf into the region (else the region into @buf)
+ * @write_end:	for @to_mirror, the end of what the operation writes, as
+ *		ib_odp_map_and_lock() takes it
  *
  * Faults in what is missing, then copies with the mirror locked, so an
  * invalidation of the range waits for the copy and a page is never read
@@ -466,14 +479,14 @@ void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write)
  * Return: 0, or an error of ib_odp_map_and_lock().
  */
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror)
+		size_t length, bool to_mirror, unsigned long write_end)
 {
 	size_t n;
 	void *kaddr;
 	u64 t0;
 	int ret;
 
-	ret = ib_odp_map_and_lock(m, addr, length, to_mirror);
+	ret = ib_odp_map_and_lock(m, addr, length, to_mirror, write_end);
 	if (ret)
 		return ret;
 	t0 = ib_odp_lat_start();

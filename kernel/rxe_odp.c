@@ -151,20 +151,27 @@ static unsigned long rxe_odp_uaddr(struct rxe_mr *mr, u64 iova)
  * @addr:	kernel buffer (packet payload)
  * @length:	bytes
  * @dir:	RXE_TO_MR_OBJ writes the MR, RXE_FROM_MR_OBJ reads it
+ * @extent:	bytes from @iova that the operation will write into this MR
+ *		(the rest of an RDMA WRITE's message, of a receive or read
+ *		response buffer's SGE): how far a write fault may fault
+ *		ahead. @length: only the pages this copy writes.
  *
  * Return: 0, or -EFAULT when the range is outside the MR or not mapped in
  * the process (the caller turns that into the access error a pinned MR
  * would give), -EACCES, -EBUSY, -ENOMEM.
  */
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
-		    enum rxe_mr_copy_dir dir)
+		    enum rxe_mr_copy_dir dir, u64 extent)
 {
 	if (length == 0)
 		return 0;
 	if (length < 0 || mr_check_range(mr, iova, length))
 		return -EFAULT;
+	/* the extent says how far ahead, never past the MR */
+	extent = clamp_t(u64, extent, length,
+			 mr->ibmr.iova + mr->ibmr.length - iova);
 	return ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova), addr,
-				 length, dir == RXE_TO_MR_OBJ);
+				 length, dir == RXE_TO_MR_OBJ, extent);
 }
 
 /**

@@ -84,6 +84,10 @@ load_rdma_stack() {
 		modprobe -q "$m" 2>/dev/null || true
 	done
 	[ -z "$RXE_ODP_MODULE" ] && return 0
+	if [ "$RXE_ODP_MODULE" = stock ]; then
+		modprobe rdma_rxe || { say "modprobe rdma_rxe (the kernel's own) failed"; return 1; }
+		return 0
+	fi
 	insmod "$RXE_ODP_MODULE" || { say "insmod $RXE_ODP_MODULE failed"; return 1; }
 }
 
@@ -131,7 +135,8 @@ main() {
 	touch "$OUT/started"
 	setup_fs
 	setup_names
-	block_stock_rxe
+	# (guest.sh --module stock: the kernel's own rdma_rxe is rxe0's driver)
+	[ "$RXE_ODP_MODULE" = stock ] || block_stock_rxe
 	if ! setup_modules || ! load_rdma_stack || ! setup_net; then
 		[ "$RXE_ODP_NODE" = 2 ] && touch "$BUS/node2.failed"
 		[ "$RXE_ODP_NODE" = 1 ] && touch "$BUS/shutdown" 2>/dev/null

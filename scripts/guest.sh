@@ -10,7 +10,9 @@
 #                    (a kernel unpacked by scripts/kernel-debs.sh, not
 #                    installed on the host); the guest sees them at
 #                    /lib/modules/<kver>. Default: the host's /lib/modules
-#   --module FILE    module to load as rxe0's driver, or "none"
+#   --module FILE    module to load as rxe0's driver (insmod), "stock"
+#                    (the guest kernel's own rdma_rxe, by modprobe), or
+#                    "none" (no rxe0)
 #   --root DIR       the guest's root is DIR (another Debian release, made
 #                    by scripts/distro-root.sh) instead of the host's /;
 #                    the repository, --modroot, the module's directory and
@@ -34,7 +36,7 @@ EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
 root="" userbuild=""
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -57,12 +59,16 @@ case $nodes in 1 | 2) ;; *) die "--nodes takes 1 or 2, not '$nodes'" ;; esac
 [ -n "$initrd" ] && [ -f "$initrd" ] || die "--initrd: no initramfs '$initrd'"
 [ -n "$kernel" ] || kernel=/boot/vmlinuz-$(guest_kver)
 [ -f "$kernel" ] || die "no kernel image '$kernel'"
-[ "$module" = none ] || [ -f "$module" ] || die "no module '$module'"
+[ "$module" = none ] || [ "$module" = stock ] || [ -f "$module" ] || die "no module '$module'"
 if [ -n "$modroot" ]; then
 	[ -d "$modroot/lib/modules" ] || die "--modroot: no lib/modules under '$modroot'"
 	modroot=$(realpath "$modroot")
 fi
-if [ "$module" = none ]; then module=""; else module=$(realpath "$module"); fi
+case $module in
+none) module="" ;;
+stock) ;;
+*) module=$(realpath "$module") ;;
+esac
 if [ -n "$root" ]; then
 	[ -e "$root/.complete" ] || die "--root: '$root' is not a complete root (scripts/distro-root.sh)"
 	root=$(realpath "$root")
@@ -137,13 +143,16 @@ start_node() {
 	# numa=fake=2: two NUMA nodes, so that the tests can move_pages() an
 	# ODP MR's pages from one to the other (tests/guest/t_odp_mm.sh);
 	# numa_balancing=disable: as with one node, no NUMA hinting scans
-	# that would invalidate mirrors and move pages behind the tests' back
+	# that would invalidate mirrors and move pages behind the tests' back;
+	# memmap=128M!1G: 128 MiB of the guest's RAM as legacy persistent
+	# memory (nd_e820 + nd_pmem: /dev/pmem0), for a DAX filesystem
+	# (tests/guest/t_odp_dax.sh)
 	# shellcheck disable=SC2046,SC2086
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-machine q35 -cpu max -smp 2 -m "$mem" \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
+		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable memmap=128M!1G rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \

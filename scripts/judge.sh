@@ -110,3 +110,19 @@ judge_suite() {
 	esac
 	result $? "$label: guest set up and finished, kernel log clean, status $rc agrees with $((T_FAILED + T_KNOWN)) failures"
 }
+
+# upstream_bugs_still LABEL FILE: in an upstream reference run, every line
+# of tests/guest/known-upstream-bugs for LABEL whose test passed is a
+# failure: upstream changed, and the list must say so (the failures it
+# lists are marked "# TODO" by the suite in the guest).
+upstream_bugs_still() {
+	local label=$1 file=$2 pat entry rest
+	while read -r pat entry rest; do
+		# shellcheck disable=SC2053
+		[[ $label == $pat ]] || continue
+		if grep -qxF "ok - $entry" "$file"; then
+			result 1 "$label: $entry passes now on upstream: its line in tests/guest/known-upstream-bugs must go ($rest)"
+		fi
+	done < <(grep -vE '^[[:space:]]*(#|$)' "${KNOWN_UPSTREAM_BUGS:-$ROOT/tests/guest/known-upstream-bugs}")
+	return 0
+}

@@ -75,6 +75,14 @@ rxe_down() {
 	! module_loaded || fail "rdma_rxe_odp still loaded after rmmod"
 }
 
+# ext4_on_loop DIR: an ext4 file system on a 64 MiB loop device (its image
+# in DIR), mounted at DIR/mnt. Unmount with umount DIR/mnt.
+ext4_on_loop() {
+	modprobe -q loop 2>/dev/null; modprobe -q ext4 2>/dev/null
+	truncate -s 64M "$1/img" && mkfs.ext4 -q -F "$1/img" && mkdir "$1/mnt" &&
+		mount -o loop "$1/img" "$1/mnt" || { echo "FAIL: no ext4 on a loop device"; return 1; }
+}
+
 # The address a client uses to reach the server side.
 server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
 

@@ -10,6 +10,12 @@
 #                                       RXE_ODP_NODES nodes selects
 # The host counts results from the output after the guest exits and
 # checks that every selected test has exactly one result (./rxe-odp).
+#
+# The upstream reference run (./rxe-odp test --upstream) sets
+# RXE_ODP_UPSTREAM=1: only the tests that say "# upstream: yes" (explicit
+# ODP through the kernel's own rdma_rxe: no implicit ODP, no ODP counters,
+# nothing of our module) are selected. RXE_ODP_LABEL, the suite's label
+# (upstream-1node, ...), picks the lines of known-upstream-bugs that apply.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 logdir=/run/rxe-odp/out/tests
@@ -37,6 +43,7 @@ selected() {
 	name=$(basename "$f" .sh)
 	grep -qE "^# nodes:.*\b${RXE_ODP_NODES}\b" "$f" || return 1
 	[ "$RXE_ODP_DEBUG_KERNEL" != 1 ] || ! grep -q '^# debug: no' "$f" || return 1
+	[ "${RXE_ODP_UPSTREAM:-0}" != 1 ] || grep -q '^# upstream: yes' "$f" || return 1
 	[ ${#patterns[@]} -eq 0 ] && return 0
 	for p in "${patterns[@]}"; do
 		[[ $name == *$p* ]] && return 0
@@ -89,7 +96,8 @@ run_one() {
 	[ $rc -eq 0 ] || [ $rc -eq 77 ]
 }
 
-# known_bugs: mark failures of tests listed in known-bugs "# TODO".
+# known_bugs: mark failures of tests listed in known-bugs "# TODO"; and
+# in an upstream run, those that known-upstream-bugs lists for its label.
 known_bugs() {
 	local line id reason
 	while IFS= read -r line; do
@@ -98,10 +106,22 @@ known_bugs() {
 			id=${id%% *}
 			reason=$(awk -v t="$id" '$1 == t { $1 = ""; sub(/^ /, ""); print; exit }' \
 				"$here/known-bugs")
+			[ -z "$reason" ] && [ -n "${RXE_ODP_LABEL:-}" ] && reason=$(upstream_bug "$id")
 			[ -n "$reason" ] && line="$line # TODO $reason"
 		fi
 		echo "$line"
 	done
+}
+
+# upstream_bug TEST: the reason known-upstream-bugs gives for TEST under
+# this run's label (RXE_ODP_LABEL), prefixed "upstream:", or nothing.
+upstream_bug() {
+	local pat entry rest
+	while read -r pat entry rest; do
+		# shellcheck disable=SC2053
+		[[ $RXE_ODP_LABEL == $pat ]] && [ "$entry" = "$1" ] && { echo "upstream: $rest"; return 0; }
+	done < <(grep -vE '^[[:space:]]*(#|$)' "$here/known-upstream-bugs")
+	return 0
 }
 
 patterns=("$@")

@@ -20,9 +20,7 @@ size=8M
 target_side() {
 	local dir rc=0
 	dir=$(mktemp -d)
-	modprobe -q loop 2>/dev/null; modprobe -q ext4 2>/dev/null
-	truncate -s 64M "$dir/img" && mkfs.ext4 -q -F "$dir/img" && mkdir "$dir/mnt" &&
-		mount -o loop "$dir/img" "$dir/mnt" || { echo "FAIL: no ext4 on a loop device"; return 1; }
+	ext4_on_loop "$dir" || return 1
 	truncate -s "$size" "$dir/mnt/data"
 	"$bin" -d "$DEV" -g "$GIDX" --fill 0x1111 --check 0x2222 "$dir/mnt/data" || rc=$?
 	umount "$dir/mnt" || rc=1

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1
+# upstream: yes
 # ODP under concurrency (tests/odp/odp_stress_tests.c): traffic on several
 # QPs against a thread that keeps dropping, replacing and write-protecting
 # pages, checked for stale reads and lost writes; deregistration and

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1 2
+# upstream: yes
 # debug: no
 # Stock tools on ODP memory: ibv_rc_pingpong -o (SEND/RECV on an ODP MR)
 # and perftest ib_write_bw, ib_read_bw, ib_send_bw with --odp, on one guest

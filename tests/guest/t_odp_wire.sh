@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1 2
+# upstream: yes
 # The core ODP behaviours with the requester across the wire
 # (tests/odp/odp_wire_tests.c): an agent on node 2 (on one guest: another
 # process here) READs and WRITEs this process's ODP MR while it drops,

@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 1 2
+# upstream: yes
 # debug: no
 # perftest ib_write_bw, ib_read_bw and ib_send_bw over rxe0 with pinned
 # memory: both sides must succeed and report every iteration done

@@ -35,6 +35,10 @@ check_status "guest.sh --root of a directory that is no complete root" 1 'not a 
 	"$ROOT/scripts/guest.sh" --root "$FIX" --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "guest.sh --nodes 0" 1 'takes 1 or 2' \
 	"$ROOT/scripts/guest.sh" --nodes 0 --initrd "$FIX/debian-6.1-boot.log" -- true
+check_status "upstream-kernel.sh without a command" 1 'usage: upstream-kernel.sh' \
+	"$ROOT/scripts/upstream-kernel.sh"
+check_status "upstream-kernel.sh module without its directories" 1 'usage: upstream-kernel.sh module' \
+	"$ROOT/scripts/upstream-kernel.sh" module /nonexistent
 check_status "peer helper outside a two-node run" 2 'no node 2' \
 	env -u RXE_ODP_PEER_IP "$ROOT/scripts/guest-peer.sh" true
 done_testing

@@ -69,4 +69,41 @@ check "status 124 (guest did not finish) fails" \
 printf '%s\n' 'ok - t_a' 'ok - t_b' 'ok - t_c' >"$tmp/out"
 check "a listed skip that now passes is reported" \
 	bash -c "$(declare -f judged); tmp=$tmp ROOT=$ROOT; judged stock-2node 0 \$'t_a\nt_b\nt_c' | grep -q '^# stock-2node: t_b passes now'"
+
+# The upstream reference run: a line of known-upstream-bugs for the label
+# whose test passed fails the run; lines for other labels do not count.
+cat >"$tmp/upbugs" <<'EOS'
+# made up for this test
+upstream-[12]node t_a/sub offset bug
+upstream-fixed-* t_b still broken with the fix
+EOS
+still() {
+	(
+		KNOWN_UPSTREAM_BUGS=$tmp/upbugs
+		# shellcheck source=../../scripts/judge.sh
+		. "$ROOT/scripts/judge.sh"
+		upstream_bugs_still "$1" "$tmp/out"
+		echo "$PASSED $FAILED $SKIPPED $KNOWN"
+	)
+}
+printf '%s\n' 'not ok - t_a/sub # TODO upstream: offset bug' 'ok - t_b' >"$tmp/out"
+check "upstream: listed failures failing as listed add nothing" \
+	[ "$(still upstream-1node | tail -n 1)" = "0 0 0 0" ]
+printf '%s\n' 'ok - t_a/sub' 'ok - t_b' >"$tmp/out"
+check "upstream: a listed failure that passes fails the run" \
+	[ "$(still upstream-2node | tail -n 1)" = "0 1 0 0" ]
+check "and says which and why it was listed" \
+	bash -c "$(declare -f still); tmp=$tmp ROOT=$ROOT; still upstream-2node | grep -q '^not ok - upstream-2node: t_a/sub passes now on upstream.*(offset bug)'"
+check "upstream: another label's line does not apply" \
+	[ "$(still upstream-fixed-1node | tail -n 1)" = "0 1 0 0" ]
+
+# suite.sh --list in an upstream run selects only "# upstream: yes" tests
+mkdir -p "$tmp/guest"
+cp "$ROOT/tests/guest/suite.sh" "$tmp/guest/"
+printf '#!/bin/bash\n# nodes: 1\n# upstream: yes\n' >"$tmp/guest/t_up.sh"
+printf '#!/bin/bash\n# nodes: 1\n' >"$tmp/guest/t_ours.sh"
+check "suite --list: an upstream run selects the tests marked for it only" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_UPSTREAM=1 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_up " ]
+check "suite --list: any other run selects both" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_ours t_up " ]
 done_testing

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -328,7 +329,9 @@ static void mprotect_read_only(void **state)
 }
 
 /* g. A tmpfs (memfd) MR: after ftruncate shrinks the file, access beyond
- * the end fails cleanly; the part that is left still works.
+ * the end fails cleanly (a READ and a WRITE: the file does not grow); the
+ * part that is left still works; once the file grows again the range
+ * reads as zeros, never the old data (issue 14 item 3).
  */
 static void file_truncate(void **state)
 {
@@ -337,6 +340,7 @@ static void file_truncate(void **state)
 	int fd = memfd_create("odp", 0);
 	uint8_t *buf;
 	struct ibv_mr *mr;
+	struct stat st;
 
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, len), 0);
@@ -351,8 +355,20 @@ static void file_truncate(void **state)
 	assert_int_equal(odp_remote_read(p, mr, buf + 32 * KiB, PAGE),
 			 IBV_WC_REM_ACCESS_ERR);
 	assert_int_equal(odp_pair_reset(p), 0);
+	fill(p->scratch, PAGE, 0x92);
+	assert_int_equal(odp_remote_write(p, mr, buf + 32 * KiB, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 16 * KiB);
 	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
 	assert_true(holds(p->scratch, 16 * KiB, 0x91));
+
+	assert_int_equal(ftruncate(fd, len), 0);
+	memset(p->scratch, 0xff, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, 16 * KiB, 0x91));
+	assert_true(all_zero(p->scratch + 16 * KiB, len - 16 * KiB));
 	assert_int_equal(odp_dereg(p, mr), 0);
 	munmap(buf, len);
 	close(fd);
@@ -645,6 +661,14 @@ static void unmapped_range_errors(void **state)
 	assert_int_equal(odp_send_recv(p, buf + 20 * KiB, mr->lkey, dst,
 				       dmr->lkey, PAGE), IBV_WC_LOC_PROT_ERR);
 	assert_int_equal(odp_pair_reset(p), 0);
+	/*
+	 * A READ whose first response packets leave before the responder
+	 * reaches the hole: the access error too, not retries until the
+	 * requester's retry count runs out (RETRY_EXC_ERR)
+	 */
+	assert_int_equal(odp_remote_read(p, mr, buf + 12 * KiB, 8 * KiB),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
 	/* the mapped rest still works */
 	fill(buf, 16 * KiB, 0x21);
 	assert_int_equal(odp_remote_read(p, mr, buf, 16 * KiB), IBV_WC_SUCCESS);
@@ -928,8 +952,8 @@ static long long wait_counter(struct odp_pair *p, const char *name,
  * bytes at +1024 returns the bytes there, a WRITE at +2048 lands there, and
  * READs and WRITEs of several packets that start mid-page and cross pages
  * move every byte to and from its own place, nothing else changing.
- * (Upstream's rxe ODP, 6.15 to 7.2, copied to and from the start of each
- * page: issue 18.)
+ * (Upstream's rxe ODP, 6.15 to 7.3.4 at least, copies to and from the
+ * start of each page: issue 18, kernel/upstream/0001.)
  */
 static void offsets_in_page(void **state)
 {
@@ -943,32 +967,139 @@ static void offsets_in_page(void **state)
 	size_t len = 8 * PAGE, i;
 	uint8_t *buf = map_anon(len), *ref = malloc(len);
 	struct ibv_mr *mr = reg_odp(p, buf, len);
+	int wrong = 0;
 
 	assert_non_null(ref);
-	fill(buf, len, 0x91);
-	memcpy(ref, buf, len);
+	/* every case on its own (fresh contents), each reported, so that one
+	 * run shows which offsets and lengths move wrong data
+	 */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t off = cases[i].off, n = cases[i].n;
+		bool read_ok, write_ok;
 
-		print_message("# %zu bytes at +%zu\n", n, off);
+		fill(buf, len, 0x91 + i);
+		memcpy(ref, buf, len);
 		memset(p->scratch, 0, n);
 		assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch,
 					  p->scratch_mr->lkey, n,
 					  (uintptr_t)(buf + off), mr->rkey),
 				 IBV_WC_SUCCESS);
-		assert_memory_equal(p->scratch, ref + off, n);
+		read_ok = !memcmp(p->scratch, ref + off, n);
 
-		fill(p->scratch, n + 8, 0x92 + i);
+		fill(p->scratch, n + 8, 0xa2 + i);
 		memcpy(ref + off, p->scratch, n);
 		assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, p->scratch,
 					  p->scratch_mr->lkey, n,
 					  (uintptr_t)(buf + off), mr->rkey),
 				 IBV_WC_SUCCESS);
-		assert_memory_equal(buf, ref, len);
+		write_ok = !memcmp(buf, ref, len);
+		print_message("# %zu bytes at +%zu: READ %s, WRITE %s\n", n, off,
+			      read_ok ? "right" : "WRONG",
+			      write_ok ? "right" : "WRONG");
+		wrong += !read_ok + !write_ok;
 	}
+	assert_int_equal(wrong, 0);
 	assert_int_equal(odp_dereg(p, mr), 0);
 	free(ref);
 	munmap(buf, len);
+}
+
+/*
+ * Pages of [@p, @p + @len) the process maps exclusively (pagemap bit 56):
+ * private pages it wrote, not the shared zero page nor absent pages.
+ */
+static size_t exclusive_pages(void *p, size_t len)
+{
+	uint64_t e;
+	size_t i, n = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	assert_true(fd >= 0);
+	for (i = 0; i < len / PAGE; i++) {
+		off_t at = ((uintptr_t)p / PAGE + i) * sizeof(e);
+
+		assert_int_equal(pread(fd, &e, sizeof(e), at), sizeof(e));
+		n += (e >> 63 & 1) && (e >> 56 & 1);
+	}
+	close(fd);
+	return n;
+}
+
+/* Eight one-page RDMA WRITEs, into pages 0 to 7 of @buf. */
+static void write_first_8_pages(struct odp_pair *p, struct ibv_mr *mr,
+				uint8_t *buf)
+{
+	size_t i;
+
+	fill(p->scratch, PAGE, 0x5e);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, p->scratch,
+					  p->scratch_mr->lkey, PAGE,
+					  (uintptr_t)(buf + i * PAGE),
+					  mr->rkey),
+				 IBV_WC_SUCCESS);
+	for (i = 0; i < 8; i++)
+		assert_memory_equal(buf + i * PAGE, p->scratch, PAGE);
+}
+
+/*
+ * The device write-faults only what it writes (issue 14 item 5). Eight
+ * one-page WRITEs walk the first 8 pages of 64, the pattern whose faults
+ * grew a fault-ahead window of 1, 2, 4, 8 pages, all write-faulted: 15
+ * pages. Private memory showing the zero page gets 8 COW copies, not 15;
+ * a sparse shared file (memfd) gets 8 pages allocated, not 15. One WRITE
+ * of 16 pages still faults ahead inside its message: fewer faults than
+ * pages.
+ */
+static void write_faults_only_written(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * PAGE, i;
+	uint8_t *buf = map_anon_alone(len), *file;
+	volatile uint8_t sink = 0;
+	long long fh0, fh1;
+	struct ibv_mr *mr, *fmr;
+	struct stat st;
+	int fd;
+
+	for (i = 0; i < len; i += PAGE)
+		sink += buf[i];
+	assert_int_equal(exclusive_pages(buf, len), 0);
+	mr = reg_odp(p, buf, len);
+	write_first_8_pages(p, mr, buf);
+	print_message("# private: %zu pages copied\n", exclusive_pages(buf, len));
+	assert_int_equal(exclusive_pages(buf, len), 8);
+
+	fh0 = hw_counter(p, "page_faults_handled");
+	fill(p->scratch, 16 * PAGE, 0x5f);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, p->scratch,
+				  p->scratch_mr->lkey, 16 * PAGE,
+				  (uintptr_t)(buf + 16 * PAGE), mr->rkey),
+			 IBV_WC_SUCCESS);
+	assert_memory_equal(buf + 16 * PAGE, p->scratch, 16 * PAGE);
+	fh1 = hw_counter(p, "page_faults_handled");
+	print_message("# one 16-page WRITE: %lld faults, %zu pages copied\n",
+		      fh1 - fh0, exclusive_pages(buf, len));
+	assert_int_equal(exclusive_pages(buf, len), 8 + 16);
+	assert_true(fh0 >= 0 && fh1 > fh0 && fh1 - fh0 < 16);
+	assert_int_equal(odp_dereg(p, mr), 0);
+	unmap_alone(buf, len);
+
+	fd = memfd_create("odp-sparse", 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, len), 0);
+	file = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(file != MAP_FAILED);
+	fmr = reg_odp(p, file, len);
+	write_first_8_pages(p, fmr, file);
+	assert_int_equal(fstat(fd, &st), 0);
+	print_message("# sparse file: %lld pages allocated\n",
+		      (long long)st.st_blocks * 512 / (long long)PAGE);
+	assert_int_equal(st.st_blocks * 512, 8 * PAGE);
+	assert_int_equal(odp_dereg(p, fmr), 0);
+	munmap(file, len);
+	close(fd);
+	(void)sink;
 }
 
 /* Prefetch through libodp (advise_mr): synchronous and asynchronous,
@@ -1192,6 +1323,20 @@ static void implicit_bad_registrations(void **state)
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 }
 
+/* Is NAME one of the space-separated words of LIST (NULL: none)? */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		list += strspn(list, " ");
+		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
+			return true;
+		list += strcspn(list, " ");
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const bool explicit_mode, implicit_mode = true;
@@ -1219,6 +1364,7 @@ int main(int argc, char **argv)
 		T(atomics),
 		T(unmapped_range_errors),
 		T(offsets_in_page),
+		T(write_faults_only_written),
 		T(secretmem_refused),
 		T(secretmem_between_vmas),
 		T(counters),
@@ -1229,9 +1375,20 @@ int main(int argc, char **argv)
 #undef T
 	};
 
+	struct CMUnitTest chosen[sizeof(tests) / sizeof(tests[0])];
+	const char *exclude = getenv("ODP_CORE_EXCLUDE");
+	size_t i, n = 0;
+
+	/* ODP_CORE_EXCLUDE="a b": leave those tests out of the run (not
+	 * skipped: not selected), for a kernel they do not apply to (the
+	 * upstream reference run has no ODP counters)
+	 */
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!listed(exclude, tests[i].name))
+			chosen[n++] = tests[i];
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	if (only)
 		cmocka_set_test_filter(only);
-	return cmocka_run_group_tests_name(implicit ? "odp_core_implicit" :
-					   "odp_core", tests, NULL, NULL);
+	return _cmocka_run_group_tests(implicit ? "odp_core_implicit" :
+				       "odp_core", chosen, n, NULL, NULL);
 }

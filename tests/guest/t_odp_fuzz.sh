@@ -1,0 +1,30 @@
+#!/bin/bash
+# nodes: 1
+# The bad-input fuzzer (tests/progs/odp_fuzz.c, issue 15 item 7): random
+# ODP registrations of good and bad forms, deregistration, rereg,
+# advise_mr, RDMA WRITE/READ/atomics with random keys and SGEs, while the
+# memory under them is remapped, protected, advised away and forked, and
+# worker processes are killed mid-run. It fails on an error code the man
+# pages and mlx5 do not give, a failed deregistration, a missing
+# completion or a worker's crash; the harness fails the run on any kernel
+# report. RXE_ODP_FUZZ_SEED replays a run (the seed is printed first);
+# RXE_ODP_FUZZ_SECONDS sets its length (default 60).
+. "$(dirname "$0")/lib.sh"
+
+bin=$PROGS/odp_fuzz
+[ -x "$bin" ] || fail "odp_fuzz not built ($PROGS)"
+args=(-t "${RXE_ODP_FUZZ_SECONDS:-60}" -p 2)
+[ -z "${RXE_ODP_FUZZ_SEED:-}" ] || args+=(-s "$RXE_ODP_FUZZ_SEED")
+setup_zram_swap
+rc=0
+out=$("$bin" "${args[@]}" 2>&1) || rc=$?
+echo "$out"
+[ $rc -eq 0 ] || fail "odp_fuzz exit $rc (replay: RXE_ODP_FUZZ_SEED=$(awk '/^odp_fuzz: seed/ { print $3; exit }' <<<"$out" | tr -d ,))"
+summary=$(grep '^odp_fuzz: seed .* workers' <<<"$out") || fail "no summary line"
+# value NAME: a count of the summary line
+value() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$summary"; }
+for k in reg_ok bad_reg dereg rereg advise post wc_ok wc_err churn fork; do
+	[ "$(value $k)" -gt 0 ] || fail "the fuzzer did no '$k' (a run that exercises nothing passes nothing)"
+done
+[ "$(value FAILURES)" -eq 0 ] || fail "failures counted with exit 0"
+note "$(sed 's/^odp_fuzz: //' <<<"$summary")"

@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * odp_fuzz: bad and racing input against ODP, for a bounded time (issue 15
+ * item 7). Seeded, so that a run can be replayed.
+ *
+ *   odp_fuzz [-s SEED] [-t SECONDS] [-p PROCS]
+ *
+ * PROCS worker processes (default 2), each with a loopback RC QP pair on
+ * $RXE_ODP_DEV and an arena of memory, do at random, for SECONDS (default
+ * 60):
+ *
+ *   - ODP registrations: inside the arena (kept, up to MRS at a time, then
+ *     used by the traffic), and of bad forms (addresses past user space,
+ *     wrapping ranges, length 0, unknown access bits, the implicit form
+ *     with odd access): made and at once deregistered if they succeed
+ *   - deregistration, rereg (access, translation) of the kept MRs
+ *   - advise_mr with any advice, flags, SGE count, lkey and range
+ *   - RDMA WRITE, READ and atomics from qp[0] with a random local SGE
+ *     (pinned scratch, a kept MR, a bad lkey) at a random remote address
+ *     and rkey (a kept MR's, a bad one), of up to 64 KiB
+ *
+ * while a second thread churns the arena under them: anonymous and memfd
+ * remaps over parts of it, mprotect, madvise (DONTNEED, FREE, COLD,
+ * PAGEOUT), "unmapping" (PROT_NONE remaps, so that nothing else can take
+ * the hole), touches, and fork()s whose child touches pages and exits.
+ * The parent kills a worker with SIGKILL now and then (process exit with
+ * MRs, faults and traffic in flight) and starts a new one.
+ *
+ * Remote addresses and the SGEs of the traffic stay inside the arena and
+ * the scratch buffer, so that what the device writes never lands in the
+ * worker's own heap or stack through a valid key.
+ *
+ * A failure is: an error code that ibv_reg_mr(), ibv_advise_mr(),
+ * ibv_rereg_mr() and ibv_post_send() do not give for bad input (their man
+ * pages, mlx5), a deregistration that fails, a registration of kernel
+ * addresses that succeeds, an operation that gets no completion within 30 s, a
+ * worker that dies of anything but our SIGKILL. Each is printed as "FAIL:".
+ * Kernel reports are the harness's part (the guest log is scanned).
+ * Ends with one line of counts; exit status 0 when nothing failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rdma/ib_user_verbs.h>
+
+#include "odp.h"
+#include "odp_verbs.h"
+
+#define PAGE		4096UL
+#define ARENA_PAGES	256
+#define ARENA		(ARENA_PAGES * PAGE)
+#define MRS		8
+#define MAX_XFER	(64 * 1024)
+/* x86_64 user space ends below this with 4-level page tables */
+#define USER_END	0x00007ffffffff000ULL
+/* and always below this (the kernel's half) */
+#define KERNEL_HALF	0x8000000000000000ULL
+#define MAX_PROCS	8
+
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+enum count {
+	C_REG, C_REG_OK, C_BAD_REG, C_DEREG, C_REREG, C_REREG_OK, C_ADVISE,
+	C_ADVISE_OK, C_POST, C_WC_OK, C_WC_ERR, C_RESET, C_CHURN, C_FORK,
+	C_FAIL, C_NUM
+};
+
+static const char *const count_names[C_NUM] = {
+	"reg", "reg_ok", "bad_reg", "dereg", "rereg", "rereg_ok", "advise",
+	"advise_ok", "post", "wc_ok", "wc_err", "qp_reset", "churn", "fork",
+	"FAILURES",
+};
+
+/* Counts of one worker, in memory shared with the parent. */
+struct counts {
+	uint64_t c[C_NUM];
+};
+
+struct worker {
+	uint64_t rng;			/* the op thread's */
+	uint64_t churn_rng;		/* the churn thread's */
+	struct odp_pair pair;
+	uint8_t *arena;
+	struct ibv_mr *mr[MRS];
+	struct counts *counts;
+	volatile bool stop;
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	/* xorshift64* */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+	return n ? rnd(s) % n : 0;
+}
+
+static void count(struct worker *w, enum count c)
+{
+	__atomic_add_fetch(&w->counts->c[c], 1, __ATOMIC_RELAXED);
+}
+
+static void failure(struct worker *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void failure(struct worker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	count(w, C_FAIL);
+	va_start(ap, fmt);
+	printf("FAIL: [%d] ", (int)getpid());
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Is @err one of the @n codes of @allowed? */
+static bool errno_in(int err, const int *allowed, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (err == allowed[i])
+			return true;
+	return false;
+}
+
+#define ALLOWED(err, ...) \
+	errno_in(err, (const int[]){ __VA_ARGS__ }, \
+		 sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+
+/* ---- the churn thread ---------------------------------------------------- */
+
+static void churn_one(struct worker *w)
+{
+	uint64_t *r = &w->churn_rng;
+	size_t first = below(r, ARENA_PAGES), n = 1 + below(r, 32), i;
+	uint8_t *at = w->arena + first * PAGE;
+	volatile uint8_t sink = 0;
+	static const int advice[] = {
+		MADV_DONTNEED, MADV_FREE, MADV_COLD, MADV_PAGEOUT,
+	};
+	static const int prot[] = {
+		PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE,
+	};
+	void *p;
+	pid_t pid;
+	int fd;
+
+	if (first + n > ARENA_PAGES)
+		n = ARENA_PAGES - first;
+	count(w, C_CHURN);
+	switch (below(r, 8)) {
+	case 0:	/* a fresh anonymous mapping */
+		p = mmap(at, n * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (p == MAP_FAILED)
+			failure(w, "mmap MAP_FIXED anonymous: %s", strerror(errno));
+		break;
+	case 1:	/* a shared file (memfd) */
+		fd = memfd_create("odp-fuzz", 0);
+		if (fd < 0 || ftruncate(fd, n * PAGE) ||
+		    mmap(at, n * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+			failure(w, "memfd remap: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		break;
+	case 2:	/* "unmapped": nothing else may take the hole */
+		if (mmap(at, n * PAGE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		    MAP_FAILED)
+			failure(w, "PROT_NONE remap: %s", strerror(errno));
+		break;
+	case 3:
+		mprotect(at, n * PAGE, prot[below(r, 3)]);
+		break;
+	case 4:
+		madvise(at, n * PAGE, advice[below(r, 4)]);
+		break;
+	case 5:	/* fork: COW of the private pages; the child touches, exits */
+		count(w, C_FORK);
+		pid = fork();
+		if (pid == 0) {
+			/* a page not writable here faults: the child dies,
+			 * which is as good an exit as any
+			 */
+			at[0] = 1;
+			_exit(0);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		break;
+	default: /* touch what is readable */
+		for (i = 0; i < n; i++)
+			if (mprotect(at + i * PAGE, PAGE,
+				     PROT_READ | PROT_WRITE) == 0)
+				sink += at[i * PAGE]++;
+		break;
+	}
+	(void)sink;
+}
+
+static void *churn_thread(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!w->stop) {
+		churn_one(w);
+		usleep(below(&w->churn_rng, 2000));
+	}
+	return NULL;
+}
+
+/* ---- registrations ------------------------------------------------------- */
+
+static int random_access(uint64_t *r)
+{
+	static const int good[] = {
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC,
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ,
+		IBV_ACCESS_REMOTE_READ,
+		IBV_ACCESS_LOCAL_WRITE,
+		0,
+	};
+
+	if (below(r, 16) == 0)	/* any bits, unknown ones too */
+		return (int)rnd(r) | IBV_ACCESS_ON_DEMAND;
+	/* full access half the time: MRs the traffic can use */
+	return good[below(r, 2) ? 0 : below(r, 5)] | IBV_ACCESS_ON_DEMAND;
+}
+
+/* A registration of a bad form: made, checked, dropped. */
+static void bad_registration(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	uint64_t addr, len;
+	struct ibv_mr *mr;
+	int access = random_access(r);
+
+	switch (below(r, 5)) {
+	case 0:	/* past the end of user space */
+		addr = USER_END - below(r, 4) * PAGE;
+		len = (1 + below(r, 8)) * PAGE + PAGE * 4;
+		break;
+	case 1:	/* a kernel address */
+		addr = 0xffff888000000000ULL + below(r, 1 << 20) * PAGE;
+		len = PAGE;
+		break;
+	case 2:	/* wrapping */
+		addr = (uintptr_t)w->arena;
+		len = UINT64_MAX - below(r, 4096);
+		break;
+	case 3:	/* length 0 */
+		addr = (uintptr_t)w->arena + below(r, ARENA);
+		len = 0;
+		break;
+	default: /* the implicit form, any access */
+		addr = 0;
+		len = SIZE_MAX;
+		break;
+	}
+	count(w, C_BAD_REG);
+	errno = 0;
+	mr = ibv_reg_mr(w->pair.pd, (void *)(uintptr_t)addr, len, access);
+	if (!mr) {
+		if (!ALLOWED(errno, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP,
+			     EACCES, EPERM))
+			failure(w, "ibv_reg_mr(0x%" PRIx64 ", 0x%" PRIx64
+				", 0x%x): unexpected %s", addr, len, access,
+				strerror(errno));
+		return;
+	}
+	if (len != SIZE_MAX && (addr + len < addr || addr >= KERNEL_HALF))
+		failure(w, "ibv_reg_mr(0x%" PRIx64 ", 0x%" PRIx64
+			") of kernel addresses succeeded", addr, len);
+	if (ibv_dereg_mr(mr))
+		failure(w, "ibv_dereg_mr of a bad-form MR: %s", strerror(errno));
+}
+
+static void registration(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	size_t first = below(r, ARENA_PAGES), n = 1 + below(r, ARENA_PAGES);
+	unsigned int slot = below(r, MRS);
+	size_t off = below(r, 4) ? 0 : below(r, PAGE);
+	int access = random_access(r);
+
+	if (first + n > ARENA_PAGES)
+		n = ARENA_PAGES - first;
+	if (w->mr[slot])
+		return;
+	count(w, C_REG);
+	errno = 0;
+	w->mr[slot] = ibv_reg_mr(w->pair.pd, w->arena + first * PAGE + off,
+				 n * PAGE - off, access);
+	if (w->mr[slot])
+		count(w, C_REG_OK);
+	else if (!ALLOWED(errno, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP, EACCES,
+			  EPERM))
+		failure(w, "ibv_reg_mr(arena + %zu, %zu, 0x%x): unexpected %s",
+			first * PAGE + off, n * PAGE - off, access,
+			strerror(errno));
+}
+
+static void deregistration(struct worker *w)
+{
+	unsigned int slot = below(&w->rng, MRS);
+
+	if (!w->mr[slot])
+		return;
+	count(w, C_DEREG);
+	if (ibv_dereg_mr(w->mr[slot]))
+		failure(w, "ibv_dereg_mr: %s", strerror(errno));
+	w->mr[slot] = NULL;
+}
+
+/*
+ * rereg_mr straight to the kernel: rdma-core 44's rxe provider has no
+ * rereg_mr (ibv_rereg_mr() fails in the library), and the kernel's is
+ * what an unprivileged user can reach anyway. Returns 0 or an errno; on
+ * success the MR's keys (and range) are what the kernel says.
+ */
+static int raw_rereg(struct worker *w, struct ibv_mr *mr, uint32_t flags,
+		     void *addr, size_t len, int access)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_rereg_mr cmd;
+	} req;
+	struct ib_uverbs_rereg_mr_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.hdr.command = IB_USER_VERBS_CMD_REREG_MR;
+	req.hdr.in_words = sizeof(req) / 4;
+	req.hdr.out_words = sizeof(resp) / 4;
+	req.cmd.response = (uintptr_t)&resp;
+	req.cmd.mr_handle = mr->handle;
+	req.cmd.flags = flags;
+	req.cmd.start = (uintptr_t)addr;
+	req.cmd.length = len;
+	req.cmd.hca_va = (uintptr_t)addr;
+	req.cmd.pd_handle = w->pair.pd->handle;
+	req.cmd.access_flags = access;
+	if (write(mr->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
+		return errno;
+	mr->lkey = resp.lkey;
+	mr->rkey = resp.rkey;
+	if (flags & IBV_REREG_MR_CHANGE_TRANSLATION) {
+		mr->addr = addr;
+		mr->length = len;
+	}
+	return 0;
+}
+
+static void reregistration(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	unsigned int slot = below(r, MRS);
+	size_t first = below(r, ARENA_PAGES), n = 1 + below(r, 64);
+	int flags = 0, ret;
+
+	if (!w->mr[slot])
+		return;
+	if (first + n > ARENA_PAGES)
+		n = ARENA_PAGES - first;
+	if (below(r, 2))
+		flags |= IBV_REREG_MR_CHANGE_ACCESS;
+	if (below(r, 2))
+		flags |= IBV_REREG_MR_CHANGE_TRANSLATION;
+	if (!flags || below(r, 16) == 0)
+		flags = (int)below(r, 16);
+	count(w, C_REREG);
+	if (below(r, 2)) {
+		ret = raw_rereg(w, w->mr[slot], flags, w->arena + first * PAGE,
+				n * PAGE, random_access(r));
+		if (!ret)
+			count(w, C_REREG_OK);
+		else if (!ALLOWED(ret, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP,
+				  EACCES, EPERM))
+			failure(w, "rereg_mr (uverbs, flags 0x%x): unexpected %s",
+				flags, strerror(ret));
+		return;
+	}
+	errno = 0;
+	ret = ibv_rereg_mr(w->mr[slot], flags, w->pair.pd,
+			   w->arena + first * PAGE, n * PAGE,
+			   random_access(r));
+	if (!ret) {
+		count(w, C_REREG_OK);
+		return;
+	}
+	if (errno && !ALLOWED(errno, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP,
+			      EACCES, EPERM, ENOSYS))
+		failure(w, "ibv_rereg_mr(flags 0x%x): %d, unexpected %s", flags,
+			ret, strerror(errno));
+	/* whatever became of it, the MR must still go cleanly */
+	if (ret == IBV_REREG_MR_ERR_CMD_AND_DO_FORK_NEW ||
+	    ret == IBV_REREG_MR_ERR_DO_FORK_OLD) {
+		if (ibv_dereg_mr(w->mr[slot]))
+			failure(w, "ibv_dereg_mr after a failed rereg: %s",
+				strerror(errno));
+		w->mr[slot] = NULL;
+	}
+}
+
+/* A random lkey: a kept MR's, the scratch buffer's, or none at all. */
+static uint32_t random_lkey(struct worker *w)
+{
+	struct ibv_mr *mr = w->mr[below(&w->rng, MRS)];
+
+	if (mr && below(&w->rng, 4))
+		return mr->lkey;
+	return below(&w->rng, 2) ? w->pair.scratch_mr->lkey :
+				   (uint32_t)rnd(&w->rng);
+}
+
+static void advise(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	static const uint32_t flags[] = { 0, IBV_ADVISE_MR_FLAG_FLUSH, 2 };
+	struct ibv_sge sge[4];
+	uint32_t n = below(r, 5), i, advice = below(r, 5), fl;
+	int ret;
+
+	fl = flags[below(r, 3)];
+	for (i = 0; i < 4; i++) {
+		sge[i].lkey = random_lkey(w);
+		sge[i].addr = (uintptr_t)w->arena + below(r, ARENA + PAGE);
+		sge[i].length = below(r, 8) ? below(r, ARENA) : (uint32_t)rnd(r);
+	}
+	count(w, C_ADVISE);
+	ret = odp_advise_mr(w->pair.pd, advice, fl, sge, n);
+	if (!ret)
+		count(w, C_ADVISE_OK);
+	else if (!ALLOWED(ret, EOPNOTSUPP, ENOENT, EFAULT, EINVAL, ENOMEM))
+		failure(w, "advise_mr(advice %u, flags 0x%x, %u SGEs): "
+			"unexpected %s", advice, fl, n, strerror(ret));
+}
+
+/* ---- traffic ------------------------------------------------------------- */
+
+static void traffic(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	struct ibv_mr *rmr = w->mr[below(r, MRS)];
+	uint32_t rkey, lkey = random_lkey(w);
+	size_t len = below(r, 4) ? below(r, MAX_XFER) : below(r, 64);
+	uint64_t raddr = (uintptr_t)w->arena + below(r, ARENA), old = 0;
+	uint8_t *laddr;
+	int st, kind = below(r, 4);
+
+	rkey = rmr && below(r, 8) ? rmr->rkey : (uint32_t)rnd(r);
+	/* the local side: the scratch buffer or the arena, never elsewhere */
+	if (lkey == w->pair.scratch_mr->lkey || below(r, 2))
+		laddr = w->pair.scratch + below(r, ODP_SCRATCH - MAX_XFER);
+	else
+		laddr = w->arena + below(r, ARENA - MAX_XFER);
+	/*
+	 * Three in four: aimed inside a kept MR from the scratch buffer, so
+	 * that traffic mostly succeeds and races the churn, not only the
+	 * checks that refuse it
+	 */
+	if (rmr && below(r, 4)) {
+		rkey = rmr->rkey;
+		raddr = (uintptr_t)rmr->addr + below(r, rmr->length);
+		lkey = w->pair.scratch_mr->lkey;
+		laddr = w->pair.scratch + below(r, ODP_SCRATCH - MAX_XFER);
+	}
+	if (raddr + len > (uintptr_t)w->arena + ARENA)
+		len = (uintptr_t)w->arena + ARENA - raddr;
+	count(w, C_POST);
+	switch (kind) {
+	case 0:
+		st = odp_rdma(&w->pair, IBV_WR_RDMA_WRITE, laddr, lkey, len,
+			      raddr, rkey);
+		break;
+	case 1:
+		st = odp_rdma(&w->pair, IBV_WR_RDMA_READ, laddr, lkey, len,
+			      raddr, rkey);
+		break;
+	case 2:
+		st = odp_atomic(&w->pair, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				raddr & ~7ULL, rkey, 1, 0, &old);
+		break;
+	default:
+		st = odp_atomic(&w->pair, IBV_WR_ATOMIC_CMP_AND_SWP,
+				raddr & ~7ULL, rkey, old, 0, &old);
+		break;
+	}
+	if (st == IBV_WC_SUCCESS) {
+		count(w, C_WC_OK);
+		return;
+	}
+	if (st < 0) {
+		/* odp_rdma(): the post was refused, or no completion came */
+		failure(w, "op %d of %zu bytes (lkey 0x%x, rkey 0x%x): no "
+			"completion or refused post (%s)", kind, len, lkey,
+			rkey, strerror(errno));
+	} else {
+		count(w, C_WC_ERR);
+	}
+	count(w, C_RESET);
+	if (odp_pair_reset(&w->pair))
+		failure(w, "cannot reset the QP pair");
+}
+
+/* ---- a worker ------------------------------------------------------------ */
+
+static int worker_run(uint64_t seed, time_t end, struct counts *counts)
+{
+	struct worker w = { .rng = seed | 1, .churn_rng = (seed * 7) | 1,
+			    .counts = counts };
+	pthread_t churn;
+	unsigned int i;
+
+	if (odp_pair_open(&w.pair)) {
+		failure(&w, "cannot open the device and connect a QP pair");
+		return 1;
+	}
+	w.arena = mmap(NULL, ARENA, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w.arena == MAP_FAILED) {
+		failure(&w, "arena: %s", strerror(errno));
+		return 1;
+	}
+	if (pthread_create(&churn, NULL, churn_thread, &w)) {
+		failure(&w, "pthread_create");
+		return 1;
+	}
+	while (time(NULL) < end) {
+		switch (below(&w.rng, 16)) {
+		case 0: case 1: case 2:
+			registration(&w);
+			break;
+		case 3:
+			bad_registration(&w);
+			break;
+		case 4: case 5:
+			deregistration(&w);
+			break;
+		case 6:
+			reregistration(&w);
+			break;
+		case 7: case 8:
+			advise(&w);
+			break;
+		default:
+			traffic(&w);
+			break;
+		}
+	}
+	w.stop = true;
+	pthread_join(churn, NULL);
+	for (i = 0; i < MRS; i++)
+		if (w.mr[i] && ibv_dereg_mr(w.mr[i]))
+			failure(&w, "ibv_dereg_mr at the end: %s",
+				strerror(errno));
+	odp_pair_close(&w.pair);
+	return counts->c[C_FAIL] ? 1 : 0;
+}
+
+/* ---- the parent ---------------------------------------------------------- */
+
+struct run {
+	uint64_t seed;
+	int seconds, procs;
+	uint64_t rng;
+	struct counts *counts;		/* MAX_PROCS + 1: the last is ours */
+	pid_t pid[MAX_PROCS];
+	unsigned int started, kills, deaths;
+};
+
+static void start_worker(struct run *run, int i, time_t end)
+{
+	uint64_t seed = run->seed + 0x9e3779b97f4a7c15ULL * ++run->started;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(worker_run(seed, end, &run->counts[i]));
+	run->pid[i] = pid;
+}
+
+/* Reap worker @i; @killed: we sent it SIGKILL. */
+static void reap(struct run *run, int i, bool killed)
+{
+	int status;
+
+	if (waitpid(run->pid[i], &status, 0) < 0)
+		return;
+	run->pid[i] = 0;
+	if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	run->deaths++;
+	printf("FAIL: worker %d ended with %s %d\n", i,
+	       WIFSIGNALED(status) ? "signal" : "exit status",
+	       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+static int parse(int argc, char **argv, struct run *run)
+{
+	int c;
+
+	run->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	run->seconds = 60;
+	run->procs = 2;
+	while ((c = getopt(argc, argv, "s:t:p:")) != -1) {
+		switch (c) {
+		case 's': run->seed = strtoull(optarg, NULL, 0); break;
+		case 't': run->seconds = atoi(optarg); break;
+		case 'p': run->procs = atoi(optarg); break;
+		default: return -1;
+		}
+	}
+	if (optind != argc || run->seconds < 1 || run->procs < 1 ||
+	    run->procs > MAX_PROCS) {
+		fprintf(stderr, "usage: odp_fuzz [-s SEED] [-t SECONDS] "
+			"[-p PROCS (1-%d)]\n", MAX_PROCS);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct run run = { 0 };
+	struct counts total = { 0 };
+	time_t end;
+	int i, c;
+
+	if (parse(argc, argv, &run))
+		return 2;
+	run.rng = run.seed | 1;
+	run.counts = mmap(NULL, sizeof(struct counts) * (MAX_PROCS + 1),
+			  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			  -1, 0);
+	if (run.counts == MAP_FAILED) {
+		perror("odp_fuzz: mmap");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("odp_fuzz: seed 0x%" PRIx64 ", %d s, %d processes\n", run.seed,
+	       run.seconds, run.procs);
+	end = time(NULL) + run.seconds;
+	for (i = 0; i < run.procs; i++)
+		start_worker(&run, i, end);
+	/* now and then kill a worker mid-run and start another */
+	while (time(NULL) < end - 2) {
+		usleep(500000 + below(&run.rng, 2000000));
+		if (time(NULL) >= end - 2)
+			break;
+		i = below(&run.rng, run.procs);
+		if (below(&run.rng, 3))
+			continue;
+		kill(run.pid[i], SIGKILL);
+		reap(&run, i, true);
+		run.kills++;
+		start_worker(&run, i, end);
+	}
+	for (i = 0; i < run.procs; i++)
+		if (run.pid[i])
+			reap(&run, i, false);
+
+	for (i = 0; i < MAX_PROCS; i++)
+		for (c = 0; c < C_NUM; c++)
+			total.c[c] += run.counts[i].c[c];
+	printf("odp_fuzz: seed 0x%" PRIx64 ": %u workers, %u killed;",
+	       run.seed, run.started, run.kills);
+	for (c = 0; c < C_NUM; c++)
+		printf(" %s %" PRIu64, count_names[c], total.c[c]);
+	printf("\n");
+	return total.c[C_FAIL] || run.deaths ? 1 : 0;
+}
