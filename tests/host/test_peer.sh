@@ -17,7 +17,10 @@ for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; do
 check_status "a job's output and status come back" 3 '^node2 yes$' \
 	"$peer" bash -c 'echo node2 $FROM_JOB_ENV; exit 3'
 
-id=$("$peer" --bg sleep 300)
+# sleeps of a length of their own, so that pgrep finds this test's only
+# (a run beside another once saw the other's 'sleep 300' and failed)
+nap=300.$$
+id=$("$peer" --bg sleep "$nap")
 sleep 0.5
 t0=$(date +%s)
 check "--kill of a running job is accepted" "$peer" --kill "$id"
@@ -26,7 +29,7 @@ check "and within seconds, not the job's 300" [ $(($(date +%s) - t0)) -lt 30 ]
 
 # The job says when its trap is set: a TERM sent before that would kill
 # it at once (what CI saw once on a loaded machine: 143, not 137).
-id=$("$peer" --bg bash -c "trap '' TERM; touch '$tmp/trapped'; exec sleep 300")
+id=$("$peer" --bg bash -c "trap '' TERM; touch '$tmp/trapped'; exec sleep $nap")
 for _ in $(seq 300); do [ -e "$tmp/trapped" ] && break; sleep 0.1; done
 check_status "a job that ignores SIGTERM is killed 5 s later" 137 '' \
 	bash -c "'$peer' --kill '$id' && '$peer' --wait '$id'"
@@ -39,6 +42,6 @@ gone() {
 	done
 	return 1
 }
-check "with what it started (its own session)" gone 'sleep 300'
+check "with what it started (its own session)" gone "sleep $nap"
 check_status "--kill of an unknown job is an error" 2 'no such job' "$peer" --kill nosuchjob
 done_testing
