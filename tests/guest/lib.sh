@@ -83,6 +83,25 @@ ext4_on_loop() {
 		mount -o loop "$1/img" "$1/mnt" || { echo "FAIL: no ext4 on a loop device"; return 1; }
 }
 
+# file_target_on SETUP SIZE CHECK ARG...: the target side of the storage
+# target tests. SETUP DIR mounts a fresh file system at DIR/mnt
+# (ext4_on_loop, ...); a file of SIZE there; CHECK FILE (':' for none)
+# must pass before examples/odp_file_target serves the file with ARG...
+# Its status, after the mount is gone.
+file_target_on() {
+	local setup=$1 size=$2 check=$3 dir rc=0
+	shift 3
+	dir=$(mktemp -d)
+	# (a setup may fail after its mount: never rm -r a mounted tree)
+	"$setup" "$dir" || { umount "$dir/mnt" 2>/dev/null; rm -rf "$dir"; return 1; }
+	truncate -s "$size" "$dir/mnt/data"
+	"$check" "$dir/mnt/data" || rc=1
+	[ $rc -ne 0 ] || "$UBUILD/odp_file_target" -d "$DEV" -g "$GIDX" "$@" "$dir/mnt/data" || rc=$?
+	umount "$dir/mnt" || rc=1
+	rm -rf "$dir"
+	return $rc
+}
+
 # The address a client uses to reach the server side.
 server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
 

@@ -14,24 +14,24 @@
 #   t_odp_dax.sh --target   the target's side (run by the test)
 . "$(dirname "$0")/lib.sh"
 
-bin=$RXE_ODP_ROOT/build/odp_file_target
+bin=$UBUILD/odp_file_target
 [ -x "$bin" ] || fail "odp_file_target not built"
 size=8M
 
-# dax_mount DIR: ext4 with DAX on /dev/pmem0 at DIR.
+# dax_mount DIR: ext4 with DAX on /dev/pmem0 at DIR/mnt.
 dax_mount() {
-	local _
+	local _ mnt=$1/mnt
 	modprobe -q nd_e820 2>/dev/null; modprobe -q nd_pmem 2>/dev/null; modprobe -q ext4 2>/dev/null
 	for _ in $(seq 100); do [ -b /dev/pmem0 ] && break; sleep 0.1; done
 	[ -b /dev/pmem0 ] || { echo "FAIL: no /dev/pmem0 (memmap= on the command line, nd_e820, nd_pmem)"; return 1; }
 	# DAX needs the filesystem's block size to be the page size: small
 	# filesystems get 1 KiB blocks by default
 	mkfs.ext4 -q -F -b 4096 /dev/pmem0 || { echo "FAIL: mkfs.ext4 /dev/pmem0"; return 1; }
-	mkdir -p "$1"
-	mount -o dax /dev/pmem0 "$1" || { echo "FAIL: ext4 -o dax on /dev/pmem0 refused"; return 1; }
-	awk -v d="$1" '$2 == d { print }' /proc/mounts
-	awk -v d="$1" '$2 == d && $4 ~ /(^|,)dax/ { found = 1 } END { exit !found }' /proc/mounts ||
-		{ echo "FAIL: $1 is not mounted with DAX"; return 1; }
+	mkdir -p "$mnt"
+	mount -o dax /dev/pmem0 "$mnt" || { echo "FAIL: ext4 -o dax on /dev/pmem0 refused"; return 1; }
+	awk -v d="$mnt" '$2 == d { print }' /proc/mounts
+	awk -v d="$mnt" '$2 == d && $4 ~ /(^|,)dax/ { found = 1 } END { exit !found }' /proc/mounts ||
+		{ echo "FAIL: $mnt is not mounted with DAX"; return 1; }
 }
 
 # pin_refused FILE: a pinned registration of FILE's mapping fails with
@@ -46,22 +46,10 @@ pin_refused() {
 	echo "ok: the DAX mapping cannot be pinned (EOPNOTSUPP)"
 }
 
-# target_side: the target on a file of the DAX filesystem; its status,
-# after the mount is gone.
-target_side() {
-	local dir rc=0
-	dir=$(mktemp -d)
-	dax_mount "$dir/mnt" || { rmdir "$dir/mnt" "$dir" 2>/dev/null; return 1; }
-	truncate -s "$size" "$dir/mnt/data"
-	pin_refused "$dir/mnt/data" || rc=1
-	[ $rc -ne 0 ] || "$bin" -d "$DEV" -g "$GIDX" --fill 0x3333 --check 0x4444 "$dir/mnt/data" || rc=$?
-	umount "$dir/mnt" || rc=1
-	rm -rf "$dir"
-	return $rc
-}
-
+# the target's side: the target on a file of the DAX filesystem, once a
+# pinned registration of it was refused
 if [ "${1:-}" = --target ]; then
-	target_side
+	file_target_on dax_mount "$size" pin_refused --fill 0x3333 --check 0x4444
 	exit
 fi
 

@@ -15,21 +15,9 @@ bin=$UBUILD/odp_file_target
 [ -x "$bin" ] || fail "odp_file_target not built"
 size=8M
 
-# target_side: ext4 on a loop device, the target on a file there; its
-# status, after the mount is gone.
-target_side() {
-	local dir rc=0
-	dir=$(mktemp -d)
-	ext4_on_loop "$dir" || return 1
-	truncate -s "$size" "$dir/mnt/data"
-	"$bin" -d "$DEV" -g "$GIDX" --fill 0x1111 --check 0x2222 "$dir/mnt/data" || rc=$?
-	umount "$dir/mnt" || rc=1
-	rm -rf "$dir"
-	return $rc
-}
-
+# the target's side: ext4 on a loop device, the target on a file there
 if [ "${1:-}" = --target ]; then
-	target_side
+	file_target_on ext4_on_loop "$size" : --fill 0x1111 --check 0x2222
 	exit
 fi
 

@@ -12,23 +12,12 @@
 #   t_odp_file_writeback.sh --target   the target's side (run by the test)
 . "$(dirname "$0")/lib.sh"
 
-bin=$RXE_ODP_ROOT/build/odp_file_target
+bin=$UBUILD/odp_file_target
 [ -x "$bin" ] || fail "odp_file_target not built"
 size=4M
 
-target_side() {
-	local dir rc=0
-	dir=$(mktemp -d)
-	ext4_on_loop "$dir" || return 1
-	truncate -s "$size" "$dir/mnt/data"
-	"$bin" -d "$DEV" -g "$GIDX" --fill 0x5550 --check 0x5553 "$dir/mnt/data" || rc=$?
-	umount "$dir/mnt" || rc=1
-	rm -rf "$dir"
-	return $rc
-}
-
 if [ "${1:-}" = --target ]; then
-	target_side
+	file_target_on ext4_on_loop "$size" : --fill 0x5550 --check 0x5553
 	exit
 fi
 

@@ -1177,33 +1177,13 @@ static void prefetch(void **state)
 	munmap(cold, len);
 }
 
-/*
- * rereg_mr with new access flags (IBV_REREG_MR_CHANGE_ACCESS), issued to
- * the kernel as the uverbs REREG_MR command: Debian 12's rxe provider has
- * no rereg_mr, so ibv_rereg_mr() never gets there. Returns 0 or an errno.
+/* rereg_mr with new access flags only (IBV_REREG_MR_CHANGE_ACCESS), issued
+ * to the kernel (odp_rereg_raw()). Returns 0 or an errno.
  */
 static int rereg_access(struct ibv_mr *mr, int access)
 {
-	struct {
-		struct ib_uverbs_cmd_hdr hdr;
-		struct ib_uverbs_rereg_mr cmd;
-	} req;
-	struct ib_uverbs_rereg_mr_resp resp;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	req.hdr.command = IB_USER_VERBS_CMD_REREG_MR;
-	req.hdr.in_words = sizeof(req) / 4;
-	req.hdr.out_words = sizeof(resp) / 4;
-	req.cmd.response = (uintptr_t)&resp;
-	req.cmd.mr_handle = mr->handle;
-	req.cmd.flags = IBV_REREG_MR_CHANGE_ACCESS;
-	req.cmd.access_flags = access;
-	if (write(mr->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
-		return errno;
-	mr->lkey = resp.lkey;
-	mr->rkey = resp.rkey;
-	return 0;
+	return odp_rereg_raw(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL, 0,
+			     access);
 }
 
 /* rereg_mr with new access rights on an ODP MR follows the kernel's rule

@@ -89,4 +89,14 @@ int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,
 int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
 		    size_t len);
 
+/*
+ * rereg_mr issued to the kernel as the uverbs REREG_MR command, with the
+ * IBV_REREG_MR_* @flags, @pd (for CHANGE_PD), @addr and @len (for
+ * CHANGE_TRANSLATION) and @access (for CHANGE_ACCESS): Debian 12's rxe
+ * provider has no rereg_mr, so ibv_rereg_mr() never gets there. Returns 0
+ * or an errno; on success @mr has the keys (and range) the kernel gave.
+ */
+int odp_rereg_raw(struct ibv_mr *mr, uint32_t flags, struct ibv_pd *pd,
+		  void *addr, size_t len, int access);
+
 #endif /* ODP_VERBS_H */

@@ -54,8 +54,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rdma/ib_user_verbs.h>
-
 #include "odp.h"
 #include "odp_verbs.h"
 
@@ -341,44 +339,6 @@ static void deregistration(struct worker *w)
 	w->mr[slot] = NULL;
 }
 
-/*
- * rereg_mr straight to the kernel: rdma-core 44's rxe provider has no
- * rereg_mr (ibv_rereg_mr() fails in the library), and the kernel's is
- * what an unprivileged user can reach anyway. Returns 0 or an errno; on
- * success the MR's keys (and range) are what the kernel says.
- */
-static int raw_rereg(struct worker *w, struct ibv_mr *mr, uint32_t flags,
-		     void *addr, size_t len, int access)
-{
-	struct {
-		struct ib_uverbs_cmd_hdr hdr;
-		struct ib_uverbs_rereg_mr cmd;
-	} req;
-	struct ib_uverbs_rereg_mr_resp resp;
-
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	req.hdr.command = IB_USER_VERBS_CMD_REREG_MR;
-	req.hdr.in_words = sizeof(req) / 4;
-	req.hdr.out_words = sizeof(resp) / 4;
-	req.cmd.response = (uintptr_t)&resp;
-	req.cmd.mr_handle = mr->handle;
-	req.cmd.flags = flags;
-	req.cmd.start = (uintptr_t)addr;
-	req.cmd.length = len;
-	req.cmd.hca_va = (uintptr_t)addr;
-	req.cmd.pd_handle = w->pair.pd->handle;
-	req.cmd.access_flags = access;
-	if (write(mr->context->cmd_fd, &req, sizeof(req)) != sizeof(req))
-		return errno;
-	mr->lkey = resp.lkey;
-	mr->rkey = resp.rkey;
-	if (flags & IBV_REREG_MR_CHANGE_TRANSLATION) {
-		mr->addr = addr;
-		mr->length = len;
-	}
-	return 0;
-}
 
 static void reregistration(struct worker *w)
 {
@@ -398,9 +358,14 @@ static void reregistration(struct worker *w)
 	if (!flags || below(r, 16) == 0)
 		flags = (int)below(r, 16);
 	count(w, C_REREG);
+	/*
+	 * half straight to the kernel: rdma-core 44's rxe provider has no
+	 * rereg_mr, and the kernel's is what any user can reach anyway
+	 */
 	if (below(r, 2)) {
-		ret = raw_rereg(w, w->mr[slot], flags, w->arena + first * PAGE,
-				n * PAGE, random_access(r));
+		ret = odp_rereg_raw(w->mr[slot], flags, w->pair.pd,
+				    w->arena + first * PAGE, n * PAGE,
+				    random_access(r));
 		if (!ret)
 			count(w, C_REREG_OK);
 		else if (!ALLOWED(ret, EINVAL, EFAULT, ENOMEM, EOPNOTSUPP,
@@ -593,7 +558,7 @@ struct run {
 	uint64_t seed;
 	int seconds, procs;
 	uint64_t rng;
-	struct counts *counts;		/* MAX_PROCS + 1: the last is ours */
+	struct counts *counts;		/* MAX_PROCS, shared: one per worker slot */
 	pid_t pid[MAX_PROCS];
 	unsigned int started, kills, deaths;
 };
@@ -662,7 +627,7 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &run))
 		return 2;
 	run.rng = run.seed | 1;
-	run.counts = mmap(NULL, sizeof(struct counts) * (MAX_PROCS + 1),
+	run.counts = mmap(NULL, sizeof(struct counts) * MAX_PROCS,
 			  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			  -1, 0);
 	if (run.counts == MAP_FAILED) {
