@@ -5,16 +5,24 @@
  * The module tests use it to have live verbs objects while they try to
  * unload the driver.
  *
- *   qp_hold [-d DEVICE]
+ *   qp_hold [-d DEVICE] [-p MIB]
+ *
+ * -p MIB also registers an ODP MR over MIB MiB of fresh anonymous memory
+ * and starts an asynchronous PREFETCH_WRITE of all of it (advise_mr
+ * without FLUSH, through libodp) before saying "ready": a process that is
+ * killed right after leaves a background prefetch behind.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
+
+#include "odp.h"
 
 struct holder {
 	struct ibv_context *ctx;
@@ -23,6 +31,9 @@ struct holder {
 	struct ibv_mr *mr;
 	struct ibv_qp *qp;
 	void *buf;
+	struct ibv_mr *odp_mr;	/* -p */
+	void *odp_buf;
+	size_t odp_len;
 };
 
 static struct ibv_context *open_device(const char *name)
@@ -82,8 +93,40 @@ static int create_objects(struct holder *h, const char *name)
 	return 0;
 }
 
+/* -p: an ODP MR of h->odp_len bytes and a background prefetch of it. */
+static int start_prefetch(struct holder *h)
+{
+	struct ibv_sge sge;
+	int err;
+
+	h->odp_buf = mmap(NULL, h->odp_len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (h->odp_buf == MAP_FAILED) {
+		h->odp_buf = NULL;
+		return perror("mmap"), -1;
+	}
+	h->odp_mr = ibv_reg_mr(h->pd, h->odp_buf, h->odp_len,
+			       IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE);
+	if (!h->odp_mr)
+		return perror("ibv_reg_mr(IBV_ACCESS_ON_DEMAND)"), -1;
+	sge.addr = (uintptr_t)h->odp_buf;
+	sge.length = h->odp_len;
+	sge.lkey = h->odp_mr->lkey;
+	err = odp_advise_mr(h->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE, 0,
+			    &sge, 1);
+	if (err) {
+		fprintf(stderr, "odp_advise_mr: %s\n", strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
 static void destroy_objects(struct holder *h)
 {
+	if (h->odp_mr)
+		ibv_dereg_mr(h->odp_mr);
+	if (h->odp_buf)
+		munmap(h->odp_buf, h->odp_len);
 	if (h->qp)
 		ibv_destroy_qp(h->qp);
 	if (h->mr)
@@ -104,17 +147,23 @@ int main(int argc, char **argv)
 	char c;
 	int opt, ret = 1;
 
-	while ((opt = getopt(argc, argv, "d:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:")) != -1) {
 		switch (opt) {
 		case 'd':
 			name = optarg;
 			break;
+		case 'p':
+			h.odp_len = strtoul(optarg, NULL, 0) << 20;
+			if (h.odp_len)
+				break;
+			/* fall through */
 		default:
-			fprintf(stderr, "usage: qp_hold [-d DEVICE]\n");
+			fprintf(stderr, "usage: qp_hold [-d DEVICE] [-p MIB]\n");
 			return 2;
 		}
 	}
-	if (create_objects(&h, name) == 0) {
+	if (create_objects(&h, name) == 0 &&
+	    (!h.odp_len || start_prefetch(&h) == 0)) {
 		printf("ready qpn %u\n", h.qp->qp_num);
 		fflush(stdout);
 		/* Hold until stdin closes (or a signal ends the process). */
