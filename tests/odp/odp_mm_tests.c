@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -443,6 +444,48 @@ static int drop_ipc_lock(void)
 }
 
 /*
+ * Issue 15 item 4, not yet understood: a WRITE of memcg_child() that got
+ * no completion within 30 s. Say what the device, the MR, the cgroup and
+ * the kernel threads were doing, then whether the completion comes later
+ * (slow) or not (stuck). Nothing goes to the kernel log: the harness
+ * would count a backtrace there as a kernel problem.
+ */
+static void stalled_write(struct odp_pair *p, struct ibv_mr *mr,
+			  const char *cg)
+{
+	struct odp_counters c = { 0 };
+	char cmd[1024];
+	struct ibv_wc wc;
+	long t0 = now_ms();
+	int n = 0;
+
+	if (!odp_query_mr_counters(mr, &c))
+		print_message("# stalled: MR faults %llu, invalidations %llu\n",
+			      (unsigned long long)c.page_faults,
+			      (unsigned long long)c.page_invalidations);
+	snprintf(cmd, sizeof(cmd),
+		 "cd /sys/class/infiniband/*/ports/1/hw_counters && grep -H . * | sed 's/^/# stalled: /';"
+		 " sed 's/^/# stalled: cgroup /' %s/memory.events %s/memory.current %s/memory.swap.current;"
+		 " for t in /proc/[0-9]*; do"
+		 "  case $(cat $t/comm 2>/dev/null) in kworker*|odp_mm_tests) ;; *) continue ;; esac;"
+		 "  st=$(awk '{ print $3 }' $t/stat 2>/dev/null); [ \"${st:-I}\" != I ] || continue;"
+		 "  echo \"# stalled: $(cat $t/comm) ${t#/proc/} $st\";"
+		 "  grep -vE 'ret_from_fork|kthread|worker_thread' $t/stack | sed 's/^/# stalled:   /';"
+		 " done", cg, cg, cg);
+	fflush(stdout);
+	if (system(cmd) != 0)
+		print_message("# stalled: the state dump failed\n");
+	while (now_ms() - t0 < 90 * 1000 && (n = ibv_poll_cq(p->cq[0], 1, &wc)) == 0)
+		poll(NULL, 0, 10);
+	if (n == 1)
+		print_message("# stalled: completed %ld ms later, status %s\n",
+			      now_ms() - t0, ibv_wc_status_str(wc.status));
+	else
+		print_message("# stalled: still no completion %ld ms later\n",
+			      now_ms() - t0);
+}
+
+/*
  * In a child: join the cgroup @cg, which may keep MEMCG_LIMIT resident,
  * as may RLIMIT_MEMLOCK; an ODP MR of MEMCG_MR is written whole and read
  * back whole by the device; the same MR pinned fails. 0 on success, else
@@ -480,9 +523,12 @@ static int memcg_child(const char *cg)
 	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
 		fill(p->scratch, ODP_SCRATCH, 0x3300 + off);
 		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
-		if (st != IBV_WC_SUCCESS)
+		if (st != IBV_WC_SUCCESS) {
 			print_message("# child: WRITE at MiB %zu: %s\n",
 				      off / MiB, ibv_wc_status_str(st));
+			if (st < 0)
+				stalled_write(p, mr, cg);
+		}
 		CHILD_CHECK(st == IBV_WC_SUCCESS);
 	}
 	snprintf(path, sizeof(path), "%s/memory.swap.current", cg);
