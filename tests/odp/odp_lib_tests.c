@@ -38,6 +38,7 @@
 #include <rdma/rdma_cma.h>
 
 #include "odp.h"
+#include "odp_mem.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
@@ -82,26 +83,6 @@ static struct odp_pair *need_odp(void **state)
 		skip();
 	}
 	return p;
-}
-
-static void *map_anon(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_true(p != MAP_FAILED);
-	return p;
-}
-
-static size_t resident_pages(void *p, size_t len)
-{
-	unsigned char vec[len / PAGE + 1];
-	size_t i, n = 0;
-
-	assert_int_equal(mincore(p, len, vec), 0);
-	for (i = 0; i < len / PAGE; i++)
-		n += vec[i] & 1;
-	return n;
 }
 
 static struct ibv_mr *reg(struct odp_pair *p, void *buf, size_t len,

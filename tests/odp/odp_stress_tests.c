@@ -86,14 +86,6 @@ static void tag_page(struct stress *s, unsigned int page, uint32_t gen)
 		w[i] = tag(page, gen);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One change to one page, bracketed by the page's sequence. */
 static void mutate(struct stress *s, unsigned int page, uint32_t gen,
 		   unsigned int kind)

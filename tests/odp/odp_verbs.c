@@ -227,7 +227,7 @@ int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps)
 	       (c->per_transport_caps.rc_odp_caps & rc_caps) == rc_caps;
 }
 
-static long now_ms(void)
+long now_ms(void)
 {
 	struct timespec ts;
 

@@ -40,6 +40,9 @@ struct odp_pair {
 	struct ibv_mr *scratch_mr;
 };
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long now_ms(void);
+
 /* Open the device ($RXE_ODP_DEV, else the first), connect the pair. */
 int odp_pair_open(struct odp_pair *p);
 void odp_pair_close(struct odp_pair *p);
