@@ -20,12 +20,15 @@
 # (daemons, mpirun's I/O forwarding) on the guests' subnet; the ranks'
 # data goes over rxe0 (UCX_* reach node 2's rank through -x).
 # MAX is 4 MiB there too, with UCX's RDMA READs (rendezvous GET) cut to
-# LINK_ENV's size and one outstanding at a time: qemu's UDP link between
-# the guests drops a burst of more than ~128 KiB (the receiving guest
-# does not drain it in time under TCG), and each loss costs RC a 1 s
-# retransmission timeout. Measured with UCX's defaults, pinned and ODP
-# alike: 0.1 s a round trip at 128 KiB, 2.5-3.5 s at 256 KiB, 48 s at
-# 4 MiB (212 s for one pinned run); the link, not ODP.
+# 64 KiB and one outstanding at a time (link_env): qemu's UDP link between
+# the guests loses bursts of more than ~128 KiB (the receiving guest does
+# not drain it in time under TCG), and each loss costs RC a 1 s
+# retransmission timeout. With UCX's defaults, pinned and ODP alike:
+# 0.1 s a round trip at 128 KiB, 2.5-3.5 s at 256 KiB, 48 s at 4 MiB (212 s
+# for one pinned mpi_pingpong -i 2): the link, not ODP. With link_env,
+# 5-12 s at 4 MiB. One round trip a size there (-i 1; each rank still
+# sends from and receives into one buffer, which UCX's registration cache
+# registers once), so that the four runs take ~3-4 minutes.
 . "$(dirname "$0")/lib.sh"
 
 prog=$PROGS/mpi_pingpong
@@ -34,6 +37,7 @@ command -v mpirun >/dev/null || fail "mpirun not installed (openmpi-bin)"
 
 max=4194304 nodes=1
 hosts=(node1 node1) link_env=() launch=(-np 2 --oversubscribe)
+runs=("-i 4" "-i 2 -r")
 if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
 	command -v rxe-odp-rsh >/dev/null || fail "rxe-odp-rsh not installed in the guest"
 	peer_gidx=$(rxe-odp-peer printenv RXE_ODP_GID_INDEX) || fail "cannot reach node 2"
@@ -45,6 +49,7 @@ if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
 	printf '%s slots=1\n' "$RXE_ODP_IP" "$RXE_ODP_PEER_IP" >"$hostfile"
 	nodes=2 hosts=(node1 node2)
 	link_env=(UCX_RC_VERBS_MAX_GET_ZCOPY=64k UCX_RC_VERBS_MAX_RD_ATOMIC=1)
+	runs=("-i 1" "-i 1 -r")
 	launch=(-np 2 --hostfile "$hostfile" --mca plm_rsh_agent rxe-odp-rsh
 		--mca oob_tcp_if_include "${RXE_ODP_IP%.*}.0/24")
 fi
@@ -73,7 +78,7 @@ faults() {
 for reg in pinned odp; do
 	env=()
 	[ $reg = odp ] && env=(UCX_IB_REG_METHODS=odp)
-	for args in "-i 4" "-i 2 -r"; do
+	for args in "${runs[@]}"; do
 		mapfile -t f0 < <(faults)
 		t0=$SECONDS
 		# shellcheck disable=SC2086
