@@ -51,6 +51,7 @@ setup_names() {
 		[ -n "$RXE_ODP_PEER_IP" ] && echo "$RXE_ODP_PEER_IP node$((3 - RXE_ODP_NODE))"
 	} >/etc/hosts
 	ln -sf "$RXE_ODP_ROOT/scripts/guest-peer.sh" /usr/local/bin/rxe-odp-peer
+	ln -sf "$RXE_ODP_ROOT/scripts/guest-rsh.sh" /usr/local/bin/rxe-odp-rsh
 }
 
 # The stock rdma_rxe must never load beside rdma_rxe_odp: both claim the

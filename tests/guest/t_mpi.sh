@@ -1,52 +1,109 @@
 #!/bin/bash
-# nodes: 1
+# nodes: 1 2
 # debug: no
-# Open MPI over UCX over rxe0, two ranks in this guest (mpirun -np 2,
-# pml ucx on rc_verbs with UD for its connection setup): tests/progs'
-# mpi_pingpong (ping-pong 8 B to 4 MiB, every byte checked, and an
+# Open MPI over UCX over rxe0 (pml ucx on rc_verbs with UD for its
+# connection setup), two ranks launched by mpirun: tests/progs'
+# mpi_pingpong (ping-pong 8 B to MAX, every byte checked, and an
 # allreduce, each sum checked), keeping its buffers and reallocating them
 # for every message (-r), with UCX's pinned registration cache and with
 # UCX_IB_REG_METHODS=odp (one implicit ODP MR, nothing pinned). Every rank
-# must print PASSED and mpirun must exit 0 (it does not when a rank dies,
-# even after its last message); the ODP runs must fault pages in and the
-# pinned ones must not (the device's page_faults counter).
+# must print PASSED from the node it was meant to run on, and mpirun must
+# exit 0 (it does not when a rank dies, even after its last message); the
+# ODP runs must fault pages in and the pinned ones must not (the device's
+# page_faults counter, on every node that has a rank).
+#
+# One guest: mpirun -np 2 there, MAX 4 MiB.
+# Two guests: one rank a guest. mpirun on node 1 starts node 2's orted
+# through Open MPI's rsh launcher with rxe-odp-rsh as its agent
+# (scripts/guest-rsh.sh: ssh's calling convention over rxe-odp-peer), a
+# hostfile of both addresses (slots=1 each) and Open MPI's own TCP
+# (daemons, mpirun's I/O forwarding) on the guests' subnet; the ranks'
+# data goes over rxe0 (UCX_* reach node 2's rank through -x).
+# MAX is 4 MiB there too, with UCX's RDMA READs (rendezvous GET) cut to
+# 64 KiB and one outstanding at a time (link_env): qemu's UDP link between
+# the guests loses bursts of more than ~128 KiB (the receiving guest does
+# not drain it in time under TCG), and each loss costs RC a 1 s
+# retransmission timeout. With UCX's defaults, pinned and ODP alike:
+# 0.1 s a round trip at 128 KiB, 2.5-3.5 s at 256 KiB, 48 s at 4 MiB (212 s
+# for one pinned mpi_pingpong -i 2): the link, not ODP. With link_env,
+# 5-12 s at 4 MiB. One round trip a size there (-i 1; each rank still
+# sends from and receives into one buffer, which UCX's registration cache
+# registers once), so that the four runs take ~3-4 minutes.
 . "$(dirname "$0")/lib.sh"
 
 prog=$PROGS/mpi_pingpong
 [ -x "$prog" ] || fail "mpi_pingpong not built ($PROGS; needs libopenmpi-dev)"
 command -v mpirun >/dev/null || fail "mpirun not installed (openmpi-bin)"
 
-# mpi RANKS ENV... -- ARGS...: mpirun with UCX on rxe0 only
+max=4194304 nodes=1
+hosts=(node1 node1) link_env=() launch=(-np 2 --oversubscribe)
+runs=("-i 4" "-i 2 -r")
+if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
+	command -v rxe-odp-rsh >/dev/null || fail "rxe-odp-rsh not installed in the guest"
+	peer_gidx=$(rxe-odp-peer printenv RXE_ODP_GID_INDEX) || fail "cannot reach node 2"
+	# (UCX_IB_GID_INDEX is node 1's, exported to both ranks)
+	[ "$peer_gidx" = "$GIDX" ] ||
+		fail "node 2's IPv4 GID index is $peer_gidx, node 1's $GIDX: one UCX_IB_GID_INDEX cannot serve both"
+	hostfile=$(mktemp)
+	trap 'rm -f "$hostfile"' EXIT
+	printf '%s slots=1\n' "$RXE_ODP_IP" "$RXE_ODP_PEER_IP" >"$hostfile"
+	nodes=2 hosts=(node1 node2)
+	link_env=(UCX_RC_VERBS_MAX_GET_ZCOPY=64k UCX_RC_VERBS_MAX_RD_ATOMIC=1)
+	runs=("-i 1" "-i 1 -r")
+	launch=(-np 2 --hostfile "$hostfile" --mca plm_rsh_agent rxe-odp-rsh
+		--mca oob_tcp_if_include "${RXE_ODP_IP%.*}.0/24")
+fi
+
+# mpi ENV... -- ARGS...: mpirun with UCX on rxe0 only
 mpi() {
-	local np=$1 x=() e
-	shift
-	for e in "${UCX_ENV[@]}" UCX_TLS=rc_verbs,ud_verbs,self; do x+=(-x "$e"); done
+	local x=() e
+	for e in "${UCX_ENV[@]}" UCX_TLS=rc_verbs,ud_verbs,self ${link_env[@]+"${link_env[@]}"}; do
+		x+=(-x "$e")
+	done
 	while [ "$1" != -- ]; do x+=(-x "$1"); shift; done
 	shift
-	timeout 600 mpirun --allow-run-as-root --oversubscribe -np "$np" \
+	timeout 600 mpirun --allow-run-as-root "${launch[@]}" \
 		--mca pml ucx --mca btl self --mca osc ^ucx --mca mpi_yield_when_idle 1 \
 		"${x[@]}" "$prog" "$@"
+}
+
+# faults: the page_faults counter of every node, space-separated
+faults() {
+	dev_counter page_faults
+	[ -z "${RXE_ODP_PEER_IP:-}" ] ||
+		rxe-odp-peer cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/page_faults" ||
+		fail "cannot read node 2's page_faults"
 }
 
 for reg in pinned odp; do
 	env=()
 	[ $reg = odp ] && env=(UCX_IB_REG_METHODS=odp)
-	for args in "-i 4" "-i 2 -r"; do
-		f0=$(dev_counter page_faults)
+	for args in "${runs[@]}"; do
+		mapfile -t f0 < <(faults)
+		t0=$SECONDS
 		# shellcheck disable=SC2086
-		out=$(mpi 2 ${env[@]+"${env[@]}"} -- $args 2>&1)
+		out=$(mpi ${env[@]+"${env[@]}"} -- -m $max $args 2>&1)
 		rc=$?
-		f1=$(dev_counter page_faults)
+		t=$((SECONDS - t0))
+		mapfile -t f1 < <(faults)
 		echo "$out" | grep -vE '^\[.*\] .*UCX +(DEBUG|INFO)'
-		echo "# $reg, mpi_pingpong $args: mpirun exit $rc, page faults $((f1 - f0))"
+		d=()
+		for i in "${!f0[@]}"; do d+=($((f1[i] - f0[i]))); done
+		echo "# $reg, mpi_pingpong $args: mpirun exit $rc in ${t}s, page faults by node: ${d[*]}"
+		[ ${#d[@]} -eq $nodes ] || fail "$reg, $args: page_faults not read on every node"
 		[ $rc -eq 0 ] || fail "$reg, $args: mpirun exit $rc"
-		[ "$(grep -c '^rank [01]: PASSED$' <<<"$out")" -eq 2 ] ||
-			fail "$reg, $args: not every rank printed PASSED"
-		grep -q 'pingpong  4194304 bytes' <<<"$out" || fail "$reg, $args: the 4 MiB ping-pong did not run"
-		if [ $reg = odp ]; then
-			[ $((f1 - f0)) -gt 0 ] || fail "$reg, $args: no page fault on an ODP run"
-		else
-			[ $((f1 - f0)) -eq 0 ] || fail "$reg, $args: page faults on a pinned run"
-		fi
+		for r in 0 1; do
+			grep -qx "rank $r: PASSED" <<<"$out" || fail "$reg, $args: rank $r did not print PASSED"
+			grep -qx "rank $r: on ${hosts[r]}" <<<"$out" || fail "$reg, $args: rank $r did not run on ${hosts[r]}"
+		done
+		grep -q "^pingpong $(printf '%8d' $max) bytes" <<<"$out" ||
+			fail "$reg, $args: the $max-byte ping-pong did not run"
+		for i in "${!d[@]}"; do
+			if [ $reg = odp ]; then
+				[ "${d[i]}" -gt 0 ] || fail "$reg, $args: no page fault on node $((i + 1)) on an ODP run"
+			else
+				[ "${d[i]}" -eq 0 ] || fail "$reg, $args: page faults on node $((i + 1)) on a pinned run"
+			fi
+		done
 	done
 done

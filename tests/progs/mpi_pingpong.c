@@ -11,8 +11,9 @@
  * keep its buffers would: no registration cache can help, each message is
  * new memory (what ODP is for).
  *
- * Each rank prints "rank N: PASSED" and exits 0, or says what was wrong
- * and aborts the job.
+ * Each rank first prints "rank N: on HOST" (MPI's processor name: where
+ * the launcher put it), at the end "rank N: PASSED" and exits 0, or says
+ * what was wrong and aborts the job.
  *
  *   mpi_pingpong [-i ITERS] [-m MAX] [-r]
  */
@@ -138,11 +139,13 @@ static void allreduce(int realloc_each)
 int main(int argc, char **argv)
 {
 	size_t max = 4 << 20;
-	int iters = 10, realloc_each = 0, opt;
+	int iters = 10, realloc_each = 0, opt, len;
+	char host[MPI_MAX_PROCESSOR_NAME];
 
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+	MPI_Get_processor_name(host, &len);
 	while ((opt = getopt(argc, argv, "i:m:r")) != -1) {
 		switch (opt) {
 		case 'i': iters = atoi(optarg); break;
@@ -161,6 +164,8 @@ int main(int argc, char **argv)
 		MPI_Finalize();
 		return 2;
 	}
+	printf("rank %d: on %s\n", rank, host);
+	fflush(stdout);
 	if (rank < 2)
 		pingpong(max, iters, realloc_each);
 	MPI_Barrier(MPI_COMM_WORLD);
