@@ -168,6 +168,9 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
 int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 			  size_t length, bool write, bool fault);
+int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
+		       size_t length, bool write,
+		       void (*fn)(void *kaddr, size_t n, void *arg), void *arg);
 
 /* ib_odp_umem.c */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
@@ -181,6 +184,9 @@ int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 		size_t length, bool to_mirror, unsigned long write_end);
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault);
+int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
+		 bool write, void (*fn)(void *kaddr, size_t n, void *arg),
+		 void *arg);
 
 /* ib_odp_notifier.c */
 extern const struct mmu_interval_notifier_ops ib_odp_notifier_ops;
