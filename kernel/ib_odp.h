@@ -64,7 +64,8 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  * @notifier:	mmu interval notifier over [@start, @start + @npages pages)
  * @lock:	serializes @entries against the invalidation callback. The
  *		data path holds it across each access to mirrored pages (one
- *		packet's copy, or one atomic), so an invalidation never
+ *		packet's copy, one atomic, or 16 pages of a visit such as a
+ *		persistent FLUSH: ib_odp_visit()), so an invalidation never
  *		returns while the device still reads or writes a page of its
  *		range, and waits for at most the accesses already holding or
  *		queued on it. A spinlock: nothing done under it sleeps, so a
