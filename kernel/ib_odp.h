@@ -64,7 +64,8 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  * @notifier:	mmu interval notifier over [@start, @start + @npages pages)
  * @lock:	serializes @entries against the invalidation callback. The
  *		data path holds it across each access to mirrored pages (one
- *		packet's copy, or one atomic), so an invalidation never
+ *		packet's copy, one atomic, or 16 pages of a visit such as a
+ *		persistent FLUSH: ib_odp_visit()), so an invalidation never
  *		returns while the device still reads or writes a page of its
  *		range, and waits for at most the accesses already holding or
  *		queued on it. A spinlock: nothing done under it sleeps, so a
@@ -168,6 +169,9 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
 int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 			  size_t length, bool write, bool fault);
+int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
+		       size_t length, bool write,
+		       void (*fn)(void *kaddr, size_t n, void *arg), void *arg);
 
 /* ib_odp_umem.c */
 int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
@@ -181,6 +185,9 @@ int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 		size_t length, bool to_mirror, unsigned long write_end);
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault);
+int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
+		 bool write, void (*fn)(void *kaddr, size_t n, void *arg),
+		 void *arg);
 
 /* ib_odp_notifier.c */
 extern const struct mmu_interval_notifier_ops ib_odp_notifier_ops;

@@ -367,6 +367,42 @@ int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 	return odp_space_for_each(s, addr, length, odp_prefetch_piece, &p);
 }
 
+struct odp_visit_arg {
+	bool write;
+	void (*fn)(void *kaddr, size_t n, void *arg);
+	void *arg;
+};
+
+static int odp_visit_piece(struct ib_odp_mirror *m, unsigned long addr,
+			   size_t n, void *arg)
+{
+	struct odp_visit_arg *v = arg;
+
+	return ib_odp_visit(m, addr, n, v->write, v->fn, v->arg);
+}
+
+/**
+ * ib_odp_space_visit() - ib_odp_visit() over a space
+ * @s:		the space
+ * @addr:	user address
+ * @length:	bytes, > 0
+ * @write:	@fn writes the pages
+ * @fn:		as ib_odp_visit() takes it
+ * @arg:	passed to @fn
+ *
+ * A space being torn down stops the visit at its next chunk (-EFAULT).
+ *
+ * Return: 0 or an error of ib_odp_visit() / ib_odp_space_mirror().
+ */
+int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
+		       size_t length, bool write,
+		       void (*fn)(void *kaddr, size_t n, void *arg), void *arg)
+{
+	struct odp_visit_arg v = { .write = write, .fn = fn, .arg = arg };
+
+	return odp_space_for_each(s, addr, length, odp_visit_piece, &v);
+}
+
 /**
  * ib_odp_space_lock() - map a small range and lock its mirror
  * @s:		the space

@@ -24,6 +24,7 @@
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -41,6 +42,11 @@ const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
 #define IB_ODP_FAULT_CHUNK	256UL
 /* How long one access may keep losing races against invalidations. */
 #define IB_ODP_FAULT_TIMEOUT_MS	10000
+/*
+ * Pages ib_odp_visit() holds the mirror lock over at most: a visit may
+ * span a whole region, and an invalidation waits for the pages it holds.
+ */
+#define IB_ODP_VISIT_PAGES	16UL
 
 static unsigned long *odp_entry(struct ib_odp_mirror *m, unsigned long addr)
 {
@@ -460,6 +466,55 @@ void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write)
 	if (write)
 		*e |= IB_ODP_DIRTY;
 	return page_address(odp_entry_page(*e)) + offset_in_page(addr);
+}
+
+/**
+ * ib_odp_visit() - run a function over the pages of an ODP range, locked
+ * @m:		the mirror
+ * @addr:	user address in the region
+ * @length:	bytes, > 0
+ * @write:	@fn writes the pages (they are faulted in writable and dirty)
+ * @fn:		called with the kernel address and length of each piece of
+ *		the range that lies in one page, in order, with m->lock held:
+ *		it must not sleep
+ * @arg:	passed to @fn
+ *
+ * For an operation that may cover a whole region (a FLUSH of an MR): the
+ * range is faulted in and locked IB_ODP_VISIT_PAGES pages at a time, so an
+ * invalidation waits for a few pages at most, never for the whole range,
+ * and no page is touched after its invalidation returned. May sleep.
+ *
+ * Return: 0, or an error of ib_odp_map_and_lock(); @fn may then have run
+ * over a first part of the range.
+ */
+int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
+		 bool write, void (*fn)(void *kaddr, size_t n, void *arg),
+		 void *arg)
+{
+	unsigned long batch_end;
+	size_t n, in_batch;
+	int ret;
+
+	while (length) {
+		batch_end = (addr & PAGE_MASK) +
+			    (IB_ODP_VISIT_PAGES << PAGE_SHIFT);
+		in_batch = min_t(size_t, length, batch_end - addr);
+		ret = ib_odp_map_and_lock(m, addr, in_batch, write,
+					  addr + in_batch);
+		if (ret)
+			return ret;
+		while (in_batch) {
+			n = min_t(size_t, in_batch,
+				  PAGE_SIZE - offset_in_page(addr));
+			fn(ib_odp_kaddr(m, addr, write), n, arg);
+			addr += n;
+			length -= n;
+			in_batch -= n;
+		}
+		ib_odp_unlock(m);
+		cond_resched();
+	}
+	return 0;
 }
 
 /**

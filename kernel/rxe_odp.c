@@ -11,6 +11,7 @@
  * completer), which run in process context (6.1: patch 0002; 6.12: rxe's
  * own workqueue), so faulting may sleep.
  */
+#include <linux/libnvdimm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -174,6 +175,27 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 				 length, dir == RXE_TO_MR_OBJ, extent);
 }
 
+/*
+ * Check that the 8 bytes at @iova are in the MR, fault in the first
+ * @length of them for writing and lock their mirror (@length 8 when
+ * aligned; 1 to lock the operand's first page alone). Return: the kernel
+ * address of @iova, or NULL.
+ */
+static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
+				 void **lock)
+{
+	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
+	struct ib_odp_mirror *m;
+
+	if (mr_check_range(mr, iova, sizeof(u64)))
+		return NULL;
+	m = ib_odp_space_lock(mr->odp, uaddr, length, true);
+	if (IS_ERR(m))
+		return NULL;
+	*lock = m;
+	return ib_odp_kaddr(m, uaddr, true);
+}
+
 /**
  * rxe_odp_mr_lock_u64() - map the 8 bytes of an atomic and lock them
  * @mr:		the MR
@@ -185,16 +207,7 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
  */
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 {
-	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
-	struct ib_odp_mirror *m;
-
-	if (mr_check_range(mr, iova, sizeof(u64)))
-		return NULL;
-	m = ib_odp_space_lock(mr->odp, uaddr, sizeof(u64), true);
-	if (IS_ERR(m))
-		return NULL;
-	*lock = m;
-	return ib_odp_kaddr(m, uaddr, true);
+	return rxe_odp_lock_operand(mr, iova, sizeof(u64), lock);
 }
 
 /**
@@ -206,25 +219,31 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
  * @lock:	set to what rxe_odp_mr_unlock() takes
  *
  * The operand's page is faulted in for writing and held against
- * invalidation until rxe_odp_mr_unlock(). Its alignment is that of the
- * user address, where the operation takes place.
+ * invalidation until rxe_odp_mr_unlock(). The checks come in the order
+ * rxe makes them for a pinned MR (range, page, alignment), which is also
+ * upstream rxe's order for an ODP MR: an operand outside the MR or not
+ * mapped is an access error even when misaligned. Its alignment is that
+ * of the user address, where the operation takes place; an aligned
+ * operand lies in the page of its first byte, which is all that is
+ * locked (a misaligned one may cross into another chunk's mirror).
  *
- * Return: 0, -EINVAL when not 8-byte aligned (the caller's misaligned
- * atomic error), -EFAULT when outside the MR or not mapped or not writable
- * (its remote access error, as a pinned MR gives them).
+ * Return: 0, -EFAULT when outside the MR or not mapped or not writable
+ * (the caller's remote access error, as a pinned MR gives them), -EINVAL
+ * when not 8-byte aligned (its misaligned atomic error); no lock is held
+ * on error.
  */
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock)
 {
-	u64 *va;
+	u64 *va = rxe_odp_lock_operand(mr, iova, 1, lock);
 
-	/* misaligned but inside the MR; outside it is -EFAULT below */
-	if ((rxe_odp_uaddr(mr, iova) & (sizeof(u64) - 1)) &&
-	    !mr_check_range(mr, iova, sizeof(u64)))
-		return -EINVAL;
-	va = rxe_odp_mr_lock_u64(mr, iova, lock);
 	if (!va)
 		return -EFAULT;
+	if (!IS_ALIGNED((unsigned long)va, sizeof(u64))) {
+		rxe_odp_mr_unlock(*lock);
+		*lock = NULL;
+		return -EINVAL;
+	}
 	*page = virt_to_page(va);
 	*offset = offset_in_page(va);
 	return 0;
@@ -235,6 +254,39 @@ void rxe_odp_mr_unlock(void *lock)
 {
 	if (lock)
 		ib_odp_unlock(lock);
+}
+
+/* Write one page's piece of a persistent FLUSH back from the CPU cache. */
+static void rxe_odp_wb_piece(void *kaddr, size_t n, void *arg)
+{
+	arch_wb_cache_pmem(kaddr, n);
+}
+
+/**
+ * rxe_odp_flush_pmem_iova() - rxe_flush_pmem_iova() for an ODP MR
+ * @mr:		the MR
+ * @iova:	first byte of the FLUSH's range
+ * @length:	bytes, > 0
+ *
+ * A FLUSH of the persistence placement type makes what the MR holds in
+ * the range persistent: its pages are faulted in (for reading: a flush
+ * writes nothing, so nothing is made dirty or copied on write) and their
+ * cache lines written back (arch_wb_cache_pmem(), as rxe does for a
+ * pinned MR), a few pages at a time with the mirror locked over them
+ * (ib_odp_space_visit()), so no page is touched after its invalidation
+ * returned. As upstream rxe does for its ODP MRs, and unlike a pinned MR,
+ * whose pages rxe checks to be persistent memory at registration, the
+ * pages are not checked: an ODP MR's pages come and go after it.
+ *
+ * Return: 0, or -EFAULT when the range is outside the MR or not mapped
+ * (the caller's remote access error), -EBUSY, -ENOMEM.
+ */
+int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, unsigned int length)
+{
+	if (mr_check_range(mr, iova, length))
+		return -EFAULT;
+	return ib_odp_space_visit(mr->odp, rxe_odp_uaddr(mr, iova), length,
+				  false, rxe_odp_wb_piece, NULL);
 }
 
 /* Prefetch one SGE's range of an ODP MR. */

@@ -7,7 +7,18 @@
 #ifndef RXE_ODP_H
 #define RXE_ODP_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
+
+/*
+ * rc_odp_caps bits for FLUSH and ATOMIC WRITE on ODP MRs: the values of
+ * IB_ODP_SUPPORT_FLUSH and IB_ODP_SUPPORT_ATOMIC_WRITE in Linux 6.16's
+ * ib_verbs.h (IB_UVERBS_ODP_SUPPORT_* in its uapi, IBV_ODP_SUPPORT_* in
+ * rdma-core's verbs.h), which 6.12's lacks; uverbs passes the word
+ * through. Reported where the rxe being patched has both operations.
+ */
+#define RXE_ODP_SUPPORT_FLUSH		BIT(6)
+#define RXE_ODP_SUPPORT_ATOMIC_WRITE	BIT(7)
 
 enum ib_uverbs_advise_mr_advice;
 struct ib_device_attr;
@@ -32,6 +43,7 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock);
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock);
 void rxe_odp_mr_unlock(void *lock);
+int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, unsigned int length);
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int rxe_odp_advise_mr(struct ib_pd *ibpd,
 		      enum ib_uverbs_advise_mr_advice advice, u32 flags,

@@ -20,8 +20,8 @@ setup_hugepages
 # copies through), after which rxe's worker is dead and the rest of the
 # boot means nothing (README, known-upstream-bugs).
 if [ "${RXE_ODP_UPSTREAM:-0}" = 1 ]; then
-	export ODP_CORE_EXCLUDE="counters prefetch write_faults_only_written secretmem_refused secretmem_between_vmas"
-	note "upstream run: not selected: counters prefetch write_faults_only_written (no ODP counters upstream)," \
+	export ODP_CORE_EXCLUDE="counters prefetch write_faults_only_written atomic_write_odp flush_odp secretmem_refused secretmem_between_vmas"
+	note "upstream run: not selected: counters prefetch write_faults_only_written atomic_write_odp flush_odp (no ODP counters upstream)," \
 		"secretmem_refused secretmem_between_vmas (they oops upstream's kernel)"
 fi
 "$PROGS/odp_core_tests"

@@ -1289,6 +1289,193 @@ static void bad_registrations(void **state)
 	assert_int_equal(odp_dereg(p, mr), 0);
 }
 
+/*
+ * rc_odp_caps bits for ATOMIC WRITE and FLUSH on ODP MRs (rdma-core 45's
+ * IBV_ODP_SUPPORT_ATOMIC_WRITE and IBV_ODP_SUPPORT_FLUSH, which Debian
+ * 12's rdma-core 44 does not name): 6.12's rxe reports them, 6.1's rxe
+ * has neither operation.
+ */
+#define RC_ATOMIC_WRITE (1u << 7)
+#define RC_FLUSH (1u << 6)
+
+/* Give the pair QPs with these extended send operations, or skip. */
+static void need_qp_ex_ops(struct odp_pair *p, uint64_t ops,
+			   unsigned int qp_access)
+{
+	if (odp_pair_use_qp_ex_ops(p, ops, qp_access)) {
+		print_message("# SKIP: no QP with send ops %#llx: %s\n",
+			      (unsigned long long)ops, strerror(errno));
+		skip();
+	}
+}
+
+/* An operation that failed leaves the QPs in error: make new ones. */
+static int reset_after(struct odp_pair *p, int status)
+{
+	if (status != IBV_WC_SUCCESS)
+		assert_int_equal(odp_pair_reset(p), 0);
+	return status;
+}
+
+/* ATOMIC WRITE into an ODP MR: into a page not yet faulted in (a write
+ * fault, counted), again after MADV_DONTNEED dropped the page (the value
+ * lands in the new page; the CPU read the zero page in between, so the
+ * device's write fault breaks that COW), each time exactly 8 bytes and
+ * nothing around them. A misaligned target is an invalid request that
+ * writes nothing (as on a pinned MR), a target not mapped an access error.
+ */
+static void atomic_write_odp(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_ATOMIC_WRITE);
+	const uint64_t v1 = 0x0123456789abcdefULL, v2 = 0xfedcba9876543210ULL;
+	size_t len = 16 * PAGE;
+	uint8_t *buf = map_anon_alone(len);
+	uint64_t *w = (uint64_t *)buf;
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	long long f0, f1, i0, i1;
+
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_ATOMIC_WRITE, 0);
+	f0 = hw_counter(p, "page_faults");
+	assert_true(f0 >= 0);
+	assert_int_equal(odp_atomic_write(p, (uintptr_t)&w[9], mr->rkey, v1),
+			 IBV_WC_SUCCESS);
+	assert_true(w[9] == v1);
+	assert_true(all_zero(buf, 9 * 8) &&
+		    all_zero(buf + 10 * 8, len - 10 * 8));
+	f1 = hw_counter(p, "page_faults");
+	print_message("# ATOMIC WRITE into an untouched page: page_faults +%lld\n",
+		      f1 - f0);
+	assert_true(f1 > f0);
+
+	i0 = hw_counter(p, "page_invalidations");
+	assert_int_equal(madvise(buf, len, MADV_DONTNEED), 0);
+	i1 = hw_counter(p, "page_invalidations");
+	print_message("# MADV_DONTNEED: page_invalidations +%lld\n", i1 - i0);
+	assert_true(i1 > i0);
+	assert_true(w[9] == 0);
+	assert_int_equal(odp_atomic_write(p, (uintptr_t)&w[9], mr->rkey, v2),
+			 IBV_WC_SUCCESS);
+	assert_true(w[9] == v2);
+	assert_true(all_zero(buf, 9 * 8) &&
+		    all_zero(buf + 10 * 8, len - 10 * 8));
+	assert_true(hw_counter(p, "page_faults") > f1);
+
+	/* misaligned, in a page not faulted in yet: nothing written */
+	assert_int_equal(reset_after(p, odp_atomic_write(p, (uintptr_t)buf +
+							 PAGE + 4, mr->rkey,
+							 v1)),
+			 IBV_WC_REM_INV_REQ_ERR);
+	assert_true(all_zero(buf + PAGE, PAGE));
+
+	/* a page of the MR that is not mapped */
+	assert_int_equal(munmap(buf + 2 * PAGE, PAGE), 0);
+	assert_int_equal(reset_after(p, odp_atomic_write(p, (uintptr_t)buf +
+							 2 * PAGE + 8,
+							 mr->rkey, v1)),
+			 IBV_WC_REM_ACCESS_ERR);
+
+	/* and the QPs made anew still write */
+	assert_int_equal(odp_atomic_write(p, (uintptr_t)(buf + 3 * PAGE),
+					  mr->rkey, v1), IBV_WC_SUCCESS);
+	assert_true(w[3 * PAGE / 8] == v1 && w[9] == v2);
+	assert_int_equal(odp_dereg(p, mr), 0);
+	unmap_alone(buf, len);
+}
+
+#ifdef ODP_HAVE_IBV_FLUSH
+#define FLUSH_ACCESS (ODP_ACCESS | IBV_ACCESS_FLUSH_GLOBAL | \
+		      IBV_ACCESS_FLUSH_PERSISTENT)
+
+/* FLUSH of @len bytes at @addr of @mr: its status (QPs reset on error). */
+static int flush_status(struct odp_pair *p, struct ibv_mr *mr, void *addr,
+			size_t len, uint8_t type, uint8_t level)
+{
+	return reset_after(p, odp_flush(p, (uintptr_t)addr, mr->rkey, len,
+					type, level));
+}
+
+/* RDMA FLUSH on an ODP MR (registered with both placement types, as an
+ * MR of its own, or an implicit one): global visibility touches no page
+ * (no fault, and it completes over a range not mapped); persistence
+ * faults the range in, for reading only (the memory stays zero pages),
+ * completes, and after MADV_DONTNEED faults it in again; it keeps what
+ * the device wrote before; a range not mapped is an access error; the
+ * whole MR (IBV_FLUSH_MR) works for an explicit MR.
+ */
+static void flush_odp(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_FLUSH | RC_RW);
+	bool implicit = ((struct core_state *)*state)->implicit;
+	size_t len = 16 * PAGE;
+	uint8_t *buf = map_anon_alone(len);
+	struct ibv_mr *mr;
+	long long f0, f1, i0;
+
+	mr = implicit ? ibv_reg_mr(p->pd, NULL, SIZE_MAX, FLUSH_ACCESS) :
+			ibv_reg_mr(p->pd, buf, len, FLUSH_ACCESS);
+	if (!mr)
+		print_message("# ibv_reg_mr(ODP, FLUSH_GLOBAL | FLUSH_PERSISTENT): %s\n",
+			      strerror(errno));
+	assert_non_null(mr);
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_FLUSH | IBV_QP_EX_WITH_RDMA_WRITE,
+		       IBV_ACCESS_FLUSH_GLOBAL | IBV_ACCESS_FLUSH_PERSISTENT);
+
+	f0 = hw_counter(p, "page_faults");
+	assert_true(f0 >= 0);
+	assert_int_equal(flush_status(p, mr, buf, len, IBV_FLUSH_GLOBAL,
+				      IBV_FLUSH_RANGE), IBV_WC_SUCCESS);
+	assert_int_equal(hw_counter(p, "page_faults"), f0);
+
+	assert_int_equal(flush_status(p, mr, buf + PAGE, 4 * PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE),
+			 IBV_WC_SUCCESS);
+	f1 = hw_counter(p, "page_faults");
+	print_message("# persistent FLUSH of 4 untouched pages: page_faults +%lld\n",
+		      f1 - f0);
+	assert_true(f1 - f0 >= 4 && f1 - f0 <= 16);
+	assert_true(all_zero(buf, len));
+
+	fill(p->scratch, PAGE, 0x5f);
+	assert_int_equal(odp_remote_write(p, mr, buf + 8 * PAGE, PAGE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(flush_status(p, mr, buf + 8 * PAGE, PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(buf + 8 * PAGE, PAGE, 0x5f));
+
+	i0 = hw_counter(p, "page_invalidations");
+	assert_int_equal(madvise(buf, len, MADV_DONTNEED), 0);
+	assert_true(hw_counter(p, "page_invalidations") > i0);
+	f1 = hw_counter(p, "page_faults");
+	assert_int_equal(flush_status(p, mr, buf + PAGE, 4 * PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE),
+			 IBV_WC_SUCCESS);
+	assert_true(hw_counter(p, "page_faults") > f1);
+
+	if (!implicit)
+		assert_int_equal(flush_status(p, mr, buf, len,
+					      IBV_FLUSH_PERSISTENT,
+					      IBV_FLUSH_MR), IBV_WC_SUCCESS);
+
+	assert_int_equal(munmap(buf + 12 * PAGE, PAGE), 0);
+	assert_int_equal(flush_status(p, mr, buf + 12 * PAGE, PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(flush_status(p, mr, buf + 12 * PAGE, PAGE,
+				      IBV_FLUSH_GLOBAL, IBV_FLUSH_RANGE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	unmap_alone(buf, len);
+}
+#else
+static void flush_odp(void **state)
+{
+	need_odp(state, RC_FLUSH | RC_RW);
+	print_message("# SKIP: this libibverbs has no FLUSH (ibv_wr_flush(): rdma-core 45 on)\n");
+	skip();
+}
+#endif
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -1358,6 +1545,8 @@ int main(int argc, char **argv)
 		T(counters),
 		T(prefetch),
 		T(rereg_access_rights),
+		T(atomic_write_odp),
+		T(flush_odp),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 #undef T

@@ -48,7 +48,8 @@ static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq,
 		.qp_type = IBV_QPT_RC, .cap = a.cap, .pd = p->pd,
 		.comp_mask = IBV_QP_INIT_ATTR_PD |
 			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
-		.send_ops_flags = IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD |
+		.send_ops_flags = p->qp_ex_ops ? p->qp_ex_ops :
+				  IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD |
 				  IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP,
 	};
 
@@ -57,14 +58,15 @@ static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq,
 	return ibv_create_qp(p->pd, &a);
 }
 
-static int to_init(struct ibv_qp *qp)
+static int to_init(struct odp_pair *p, struct ibv_qp *qp)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
 		.port_num = 1,
 		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
 				   IBV_ACCESS_REMOTE_READ |
-				   IBV_ACCESS_REMOTE_ATOMIC,
+				   IBV_ACCESS_REMOTE_ATOMIC |
+				   p->qp_access_extra,
 	};
 
 	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
@@ -110,7 +112,7 @@ static int connect_pair(struct odp_pair *p)
 
 	for (i = 0; i < 2; i++) {
 		p->qp[i] = make_qp(p, p->cq[i], i == 1 ? p->srq : NULL);
-		if (!p->qp[i] || to_init(p->qp[i]))
+		if (!p->qp[i] || to_init(p, p->qp[i]))
 			return -1;
 	}
 	if (to_rtr_rts(p, p->qp[0], p->qp[1]->qp_num) ||
@@ -219,6 +221,15 @@ int odp_pair_use_qp_ex(struct odp_pair *p)
 	return odp_pair_reset(p);
 }
 
+int odp_pair_use_qp_ex_ops(struct odp_pair *p, uint64_t ops,
+			   unsigned int qp_access)
+{
+	p->use_qp_ex = 1;
+	p->qp_ex_ops = ops;
+	p->qp_access_extra = qp_access;
+	return odp_pair_reset(p);
+}
+
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps)
 {
 	const struct ibv_odp_caps *c = &p->attr.odp_caps;
@@ -316,6 +327,38 @@ int odp_atomic_ex(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 	memcpy(old, p->scratch, 8);
 	return st;
 }
+
+int odp_atomic_write(struct odp_pair *p, uint64_t raddr, uint32_t rkey,
+		     uint64_t value)
+{
+	struct ibv_qp_ex *qx = ibv_qp_to_qp_ex(p->qp[0]);
+
+	if (!qx)
+		return -1;
+	ibv_wr_start(qx);
+	qx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_atomic_write(qx, rkey, raddr, &value);
+	if (ibv_wr_complete(qx))
+		return -1;
+	return wait_one(p->cq[0]);
+}
+
+#ifdef ODP_HAVE_IBV_FLUSH
+int odp_flush(struct odp_pair *p, uint64_t raddr, uint32_t rkey, size_t len,
+	      uint8_t type, uint8_t level)
+{
+	struct ibv_qp_ex *qx = ibv_qp_to_qp_ex(p->qp[0]);
+
+	if (!qx)
+		return -1;
+	ibv_wr_start(qx);
+	qx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_flush(qx, rkey, raddr, len, type, level);
+	if (ibv_wr_complete(qx))
+		return -1;
+	return wait_one(p->cq[0]);
+}
+#endif
 
 int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 		  uint32_t dkey, size_t len)

@@ -35,6 +35,11 @@ struct odp_pair {
 	struct ibv_srq *srq;
 	/* set by odp_pair_use_qp_ex(): the QPs have the ibv_wr_*() API */
 	int use_qp_ex;
+	/* set by odp_pair_use_qp_ex_ops(): their send_ops_flags (0: the
+	 * atomics) and access flags besides remote READ, WRITE and atomic
+	 */
+	uint64_t qp_ex_ops;
+	unsigned int qp_access_extra;
 	/* pinned, for the requester's side of an operation */
 	uint8_t *scratch;
 	struct ibv_mr *scratch_mr;
@@ -52,6 +57,14 @@ int odp_pair_reset(struct odp_pair *p);
 int odp_pair_use_srq(struct odp_pair *p);
 /* Make both QPs again with the extended send API (ibv_qp_ex, atomics). */
 int odp_pair_use_qp_ex(struct odp_pair *p);
+/*
+ * odp_pair_use_qp_ex() with these IBV_QP_EX_WITH_* send operations, and
+ * these IBV_ACCESS_* flags on the QPs too (FLUSH: the responder's QP must
+ * allow the placement type). Returns 0, or -1 with errno (EOPNOTSUPP,
+ * EINVAL: the provider or the kernel has not the operation).
+ */
+int odp_pair_use_qp_ex_ops(struct odp_pair *p, uint64_t ops,
+			   unsigned int qp_access);
 /* Does the device report explicit ODP for RC with these caps? */
 int odp_pair_has_odp(const struct odp_pair *p, uint32_t rc_caps);
 
@@ -75,6 +88,21 @@ int odp_atomic(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 int odp_atomic_ex(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
 		  uint32_t rkey, uint64_t compare_add, uint64_t swap,
 		  uint64_t *old);
+/*
+ * ATOMIC WRITE of the 8 bytes @value to @raddr (ibv_wr_atomic_write(),
+ * after odp_pair_use_qp_ex_ops() with IBV_QP_EX_WITH_ATOMIC_WRITE).
+ */
+int odp_atomic_write(struct odp_pair *p, uint64_t raddr, uint32_t rkey,
+		     uint64_t value);
+#ifdef ODP_HAVE_IBV_FLUSH
+/*
+ * FLUSH of @len bytes at @raddr, placement @type (IBV_FLUSH_GLOBAL,
+ * IBV_FLUSH_PERSISTENT), selectivity @level (IBV_FLUSH_RANGE, _MR), after
+ * odp_pair_use_qp_ex_ops() with IBV_QP_EX_WITH_FLUSH.
+ */
+int odp_flush(struct odp_pair *p, uint64_t raddr, uint32_t rkey, size_t len,
+	      uint8_t type, uint8_t level);
+#endif
 /* qp[0] SENDs @len bytes at @src (lkey @skey) into a RECV at @dst on qp[1]. */
 int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 		  uint32_t dkey, size_t len);
