@@ -55,11 +55,17 @@ run_one() {
 	local f=$1 name log rc mark problems reason subs
 	name=$(basename "$f" .sh)
 	log=$logdir/$name.log
-	mark=$(dmesg | wc -l)
-	echo "# $name" >/dev/kmsg
+	# The test's part of the kernel log starts at a line of our own (a
+	# count of lines would not do: once the ring buffer is full, old
+	# lines go as new ones come). If the test logged so much that the
+	# line is gone, all that is left is the test's.
+	mark="# $name $$.$RANDOM"
+	echo "$mark" >/dev/kmsg
 	timeout -k 5 "$timeout" bash "$f" >"$log" 2>&1
 	rc=$?
-	problems=$(dmesg | tail -n +"$((mark + 1))" | "$RXE_ODP_ROOT/scripts/scanlog.sh" -)
+	problems=$(dmesg | awk -v m="$mark" '{ all[NR] = $0 } !f && index($0, m) { f = 1 } f
+		END { if (!f) for (i = 1; i <= NR; i++) print all[i] }' |
+		"$RXE_ODP_ROOT/scripts/scanlog.sh" -)
 	case $? in
 	0) ;;
 	1)
