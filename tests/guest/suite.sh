@@ -130,16 +130,31 @@ upstream_bug() {
 	return 0
 }
 
+# The tests in the order they run: by name, but t_odp_mm first, on a
+# guest nothing else has run in yet. Its memcg test stalls (issue 15 item
+# 4, tests/guest/known-bugs) only after other tests have run in the same
+# guest, and then the guest's CPUs crawl: soft lockups and RCU stalls in
+# the kernel log, which fail the run (three full runs of three in a row,
+# one of them CI's; in a fresh guest it passed every time, 15 times).
+# Until that is understood, the test runs where it is known to work; the
+# issue says what is known of the rest.
+mapfile -t tests < <(
+	echo "$here/t_odp_mm.sh"
+	for f in "$here"/t_*.sh; do
+		[ "$f" = "$here/t_odp_mm.sh" ] || echo "$f"
+	done
+)
+
 patterns=("$@")
 if [ $list = yes ]; then
-	for f in "$here"/t_*.sh; do
+	for f in "${tests[@]}"; do
 		selected "$f" && basename "$f" .sh
 	done
 	exit 0
 fi
 mkdir -p "$logdir"
 failed=0
-for f in "$here"/t_*.sh; do
+for f in "${tests[@]}"; do
 	selected "$f" || continue
 	run_one "$f" || failed=1
 done
