@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -472,11 +471,10 @@ static void stalled_write(struct odp_pair *p, struct ibv_mr *mr,
 	struct odp_counters c = { 0 };
 	char path[300], comm[64];
 	struct dirent *d;
-	struct ibv_wc wc;
 	long t0 = now_ms();
 	unsigned int i;
-	int n = 0;
 	char state;
+	int st;
 	DIR *proc;
 	FILE *f;
 
@@ -521,12 +519,10 @@ static void stalled_write(struct odp_pair *p, struct ibv_mr *mr,
 	}
 	if (proc)
 		closedir(proc);
-	while (now_ms() - t0 < 90 * 1000 &&
-	       (n = ibv_poll_cq(p->cq[0], 1, &wc)) == 0)
-		poll(NULL, 0, 10);
-	if (n == 1)
+	st = odp_wait_cq(p->cq[0], 90 * 1000 - (now_ms() - t0));
+	if (st >= 0)
 		print_message("# stalled: completed %ld ms later, status %s\n",
-			      now_ms() - t0, ibv_wc_status_str(wc.status));
+			      now_ms() - t0, ibv_wc_status_str(st));
 	else
 		print_message("# stalled: still no completion %ld ms later\n",
 			      now_ms() - t0);

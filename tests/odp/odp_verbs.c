@@ -246,10 +246,9 @@ long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for one completion on cq; its status, or -1 on timeout. */
-static int wait_one(struct ibv_cq *cq)
+int odp_wait_cq(struct ibv_cq *cq, long ms)
 {
-	long deadline = now_ms() + ODP_WAIT_MS;
+	long deadline = now_ms() + ms;
 	struct ibv_wc wc;
 	int n;
 
@@ -261,8 +260,18 @@ static int wait_one(struct ibv_cq *cq)
 			return wc.status;
 		poll(NULL, 0, 1);
 	}
-	fprintf(stderr, "no completion within %d ms\n", ODP_WAIT_MS);
 	return -1;
+}
+
+/* odp_wait_cq() for ODP_WAIT_MS, saying so on stderr if it times out. */
+static int wait_one(struct ibv_cq *cq)
+{
+	long t0 = now_ms();
+	int st = odp_wait_cq(cq, ODP_WAIT_MS);
+
+	if (st < 0 && now_ms() - t0 >= ODP_WAIT_MS)
+		fprintf(stderr, "no completion within %d ms\n", ODP_WAIT_MS);
+	return st;
 }
 
 int odp_rdma(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,

@@ -47,6 +47,11 @@ struct odp_pair {
 
 /* CLOCK_MONOTONIC in milliseconds. */
 long now_ms(void);
+/*
+ * Wait up to @ms for one completion on @cq, polling every millisecond:
+ * its status, or -1 on timeout or a polling error.
+ */
+int odp_wait_cq(struct ibv_cq *cq, long ms);
 
 /* Open the device ($RXE_ODP_DEV, else the first), connect the pair. */
 int odp_pair_open(struct odp_pair *p);
