@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,4 +110,18 @@ long long vmstat(const char *name)
 		print_message("# /proc/vmstat has no %s\n", name);
 	assert_true(found >= 0);
 	return found;
+}
+
+int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		err = n < 0 ? errno : EIO;
+	close(fd);
+	return err;
 }

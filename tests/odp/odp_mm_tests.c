@@ -143,21 +143,6 @@ static void need_swap(void)
 	assert_true(swap_active());
 }
 
-/* Write @val to the file @path; 0 or an errno value. */
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	if (n != (ssize_t)strlen(val))
-		err = n < 0 ? errno : EIO;
-	close(fd);
-	return err;
-}
-
 /* The first number in the file @path (its first line, after a @key). */
 static long long read_value(const char *path, const char *key)
 {

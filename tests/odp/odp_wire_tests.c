@@ -35,6 +35,7 @@
 
 #include <cmocka.h>
 
+#include "odp_mem.h"
 #include "rc_conn.h"
 
 #define PAGE 4096UL
@@ -89,16 +90,6 @@ static bool pattern_holds(const uint8_t *buf, size_t len, uint64_t seed)
 			return false;
 		}
 	}
-	return true;
-}
-
-static bool all_zero(const uint8_t *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i])
-			return false;
 	return true;
 }
 
@@ -234,15 +225,6 @@ static void reconnect(struct side *s)
 	assert_int_equal(side_connect(s), 0);
 	assert_int_equal(rc_recv_all(s->sock, &st, sizeof(st)), 0);
 	assert_int_equal(st, 0);
-}
-
-static uint8_t *map_anon(size_t len)
-{
-	uint8_t *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_true(p != MAP_FAILED);
-	return p;
 }
 
 static struct ibv_mr *reg_odp(struct side *s, void *buf, size_t len)
@@ -417,25 +399,19 @@ static void wire_pageout(void **state)
 	struct side *s = *state;
 	uint8_t *buf = map_anon(LEN), *seen = malloc(LEN);
 	struct ibv_mr *mr = reg_odp(s, buf, LEN);
-	unsigned char vec[LEN / PAGE];
-	size_t i, resident = 0;
-	int fd;
+	size_t resident;
+	int err;
 
 	check_both_ways(s, mr, buf, 0x61, 0x62);
 	/* The device's faults ran on an rxe worker, maybe on the other CPU,
 	 * whose batch of pages not yet on the LRU page-out cannot take (16
 	 * pages may all be there): compaction drains every CPU's batch first.
 	 */
-	fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			print_message("# compact_memory: %s\n", strerror(errno));
-		close(fd);
-	}
+	err = write_file("/proc/sys/vm/compact_memory", "1");
+	if (err)
+		print_message("# compact_memory: %s\n", strerror(err));
 	assert_int_equal(madvise(buf, LEN, MADV_PAGEOUT), 0);
-	assert_int_equal(mincore(buf, LEN, vec), 0);
-	for (i = 0; i < LEN / PAGE; i++)
-		resident += vec[i] & 1;
+	resident = resident_pages(buf, LEN);
 	print_message("# %zu of %lu pages resident after MADV_PAGEOUT\n",
 		      resident, LEN / PAGE);
 	assert_true(resident < LEN / PAGE);	/* swap is there: t_odp_wire.sh */
