@@ -139,7 +139,7 @@ upstream_bug() {
 # Until that is understood, the test runs where it is known to work; the
 # issue says what is known of the rest.
 mapfile -t tests < <(
-	echo "$here/t_odp_mm.sh"
+	[ ! -e "$here/t_odp_mm.sh" ] || echo "$here/t_odp_mm.sh"
 	for f in "$here"/t_*.sh; do
 		[ "$f" = "$here/t_odp_mm.sh" ] || echo "$f"
 	done
