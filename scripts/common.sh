@@ -97,11 +97,13 @@ need_kernel_pkgs() {
 	check_kernel_versions "$(guest_kver)"
 }
 
-# The kernel release the guest boots: the one linux-image-amd64 points at.
+# guest_kver [ROOT]: the kernel release the guest boots: the one
+# linux-image-amd64 points at (of this machine, or of the root filesystem
+# ROOT that scripts/distro-root.sh made).
 guest_kver() {
 	local dep
-	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) ||
-		die "linux-image-amd64 is not installed"
+	dep=$(dpkg-query --admindir="${1:-}/var/lib/dpkg" -W -f='${Depends}' linux-image-amd64 2>/dev/null) ||
+		die "linux-image-amd64 is not installed${1:+ in $1}"
 	dep=${dep%% *}
 	echo "${dep#linux-image-}"
 }

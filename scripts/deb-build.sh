@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Build the Debian packages (debian/): rxe-odp-dkms, libodp0, libodp-dev.
 #
-#   scripts/deb-build.sh [--out DIR] [--no-lintian]
+#   scripts/deb-build.sh [--out DIR] [--root ROOT] [--no-lintian]
 #
 # Builds in a copy of the tree under DIR (default build/deb), so the
 # checkout stays clean and dpkg-buildpackage's output (which it writes to
 # the parent of the source tree) lands in DIR. Runs lintian on the result:
 # an error (E:) fails the build. Prints the paths of the .deb files.
+# --root: build on another Debian release, in a throwaway copy of ROOT
+# (made by scripts/distro-root.sh, which installs the build dependencies
+# there): with its compiler, debhelper and libibverbs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-out=$BUILD/deb lintian=yes
+out=$BUILD/deb lintian=yes root=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--out) [ $# -ge 2 ] || die "deb-build.sh: --out needs a directory"; out=$2; shift 2 ;;
+	--out | --root) [ $# -ge 2 ] || die "deb-build.sh: $1 needs a directory" ;;&
+	--out) out=$2; shift 2 ;;
+	--root) root=$2; shift 2 ;;
 	--no-lintian) lintian=no; shift ;;
 	*) die "deb-build.sh: unknown argument '$1'" ;;
 	esac
@@ -31,9 +36,22 @@ tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude='./obj-*' \
 	--exclude=./debian/tmp --exclude=./debian/.debhelper --exclude=./.cache \
 	-cf - . | tar -C "$src" -xf -
 
-log "building the Debian packages ($version) in $src"
-(cd "$src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1 ||
-	{ tail -40 "$out/build.log" >&2; die "dpkg-buildpackage failed (log: $out/build.log)"; }
+if [ -z "$root" ]; then
+	log "building the Debian packages ($version) in $src"
+	(cd "$src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1 ||
+		{ tail -40 "$out/build.log" >&2; die "dpkg-buildpackage failed (log: $out/build.log)"; }
+else
+	[ -e "$root/.complete" ] || die "deb-build.sh: --root: '$root' is not a complete root (scripts/distro-root.sh)"
+	log "building the Debian packages ($version) in a throwaway copy of $root"
+	# dpkg-buildpackage writes beside the source (/tmp/in): copied out.
+	# shellcheck disable=SC2016
+	"$ROOT/scripts/throwaway-root.sh" --base "$root" --in "$src" --out "$out" -- sh -c '
+		cd /tmp/in && dpkg-buildpackage -b -us -uc >/tmp/out/build.log 2>&1
+		rc=$?
+		cp /tmp/*.deb /tmp/*.changes /tmp/*.buildinfo /tmp/out/ 2>/dev/null
+		exit $rc' ||
+		{ tail -40 "$out/build.log" >&2; die "dpkg-buildpackage in $root failed (log: $out/build.log)"; }
+fi
 changes=$out/rxe-odp_${version}_$(dpkg --print-architecture).changes
 [ -f "$changes" ] || die "dpkg-buildpackage made no $changes"
 

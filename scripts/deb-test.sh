@@ -7,18 +7,24 @@
 # check that nothing is left; and a DKMS build refused by the version
 # check. This machine is left exactly as it was. TAP output.
 #
-#   scripts/deb-test.sh [--out DIR] -- GUEST_ARGS...
+#   scripts/deb-test.sh [--out DIR] [--root ROOT] -- GUEST_ARGS...
 #
+# --root: all of it on another Debian release instead of this machine:
+# the packages built, installed, purged in throwaway copies of ROOT (made
+# by scripts/distro-root.sh with its kernel, headers, linux-source and
+# DKMS), for ROOT's kernel.
 # GUEST_ARGS: scripts/guest.sh's --kernel/--initrd (as ./rxe-odp builds
-# them); the guest boots with --module none. Without GUEST_ARGS the guest
-# part is skipped.
+# them; with --root, ROOT's kernel and --root ROOT); the guest boots with
+# --module none. Without GUEST_ARGS the guest part is skipped.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-out=$BUILD/deb
+out=$BUILD/deb root=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--out) out=$2; shift 2 ;;
+	--out | --root) [ $# -ge 2 ] || die "deb-test.sh: $1 needs a directory" ;;&
+	--out) out=$(realpath -m "$2"); shift 2 ;;
+	--root) root=$(realpath "$2"); shift 2 ;;
 	--) shift; break ;;
 	*) die "deb-test.sh: unknown argument '$1'" ;;
 	esac
@@ -34,21 +40,33 @@ tap_of() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2 (exit $1)"; fi; }
 
 step() { log "package test: $*"; }
 
+where="this machine"
+[ -z "$root" ] || where="$(cut -d' ' -f1 "$root/.complete") ($root)"
 rc=0
-step "building the packages (dpkg-buildpackage, lintian)"
-"$ROOT/scripts/deb-build.sh" --out "$out" >"$BUILD/deb-build.out" || rc=$?
-tap_of $rc "packages build (dpkg-buildpackage -b), lintian reports no error"
+step "building the packages on $where (dpkg-buildpackage, lintian)"
+"$ROOT/scripts/deb-build.sh" --out "$out" ${root:+--root "$root"} >"$out.build.out" || rc=$?
+tap_of $rc "packages build on $where (dpkg-buildpackage -b), lintian reports no error"
 [ $rc = 0 ] || exit 1
-sed 's/^/# /' "$BUILD/deb-build.out"
+sed 's/^/# /' "$out.build.out"
 
 # The packages say what they need.
 deps=$(dpkg-deb -f "$out"/rxe-odp-dkms_*.deb Depends)
 echo "# rxe-odp-dkms Depends: $deps"
 miss=""
-for d in dkms linux-source-6.1 linux-headers- rdma-core; do grep -q "$d" <<<"$deps" || miss+=" $d"; done
-if [ -z "$miss" ]; then ok "rxe-odp-dkms depends on dkms, linux-source-6.1, linux-headers, rdma-core"; else not_ok "rxe-odp-dkms lacks dependencies:$miss"; fi
+for d in dkms "linux-source-6.1 | linux-source-6.12" linux-headers- rdma-core; do grep -qF "$d" <<<"$deps" || miss+=" $d"; done
+if [ -z "$miss" ]; then ok "rxe-odp-dkms depends on dkms, linux-source-6.1 or -6.12, linux-headers, rdma-core"; else not_ok "rxe-odp-dkms lacks dependencies:$miss"; fi
 
-trr() { "$ROOT/scripts/throwaway-root.sh" "$@"; }
+# What the throwaway roots get in /tmp/in: the packages, and the tests
+# with the scripts they source (ROOT has no copy of this repository).
+in=$out/in
+rm -rf "$in"
+mkdir -p "$in/t/tests" "$in/t/scripts"
+cp "$out"/*.deb "$in/"
+cp -r "$ROOT/tests/deb" "$in/t/tests/"
+cp "$ROOT/scripts/common.sh" "$ROOT/scripts/rxe-gid.sh" "$in/t/scripts/"
+T=/tmp/in/t/tests/deb
+
+trr() { "$ROOT/scripts/throwaway-root.sh" ${root:+--base "$root"} "$@"; }
 rc=0
 trr --report "$out/probe.report" -- true || rc=$?
 if [ $rc = 77 ]; then
@@ -59,15 +77,16 @@ fi
 
 state=$out/installed.tar
 rc=0
-step "installing in a throwaway root (DKMS builds the module there: minutes)"
-trr --in "$out" --keep "$state" -- "$ROOT/tests/deb/install.sh" || rc=$?
-tap_of $rc "install in a throwaway root (tests/deb/install.sh)"
+step "installing in a throwaway copy of $where (DKMS builds the module there: minutes)"
+trr --in "$in" --keep "$state" -- "$T/install.sh" || rc=$?
+tap_of $rc "install in a throwaway copy of $where (tests/deb/install.sh)"
 [ $rc = 0 ] || exit 1
+cp "$state" "$state.deleted" "$in/"
 
 rc=0
-step "purging in a throwaway root"
-trr --report "$out/purge.report" -- "$ROOT/tests/deb/replay.sh" "$state" || rc=$?
-tap_of $rc "purge in a throwaway root (tests/deb/replay.sh)"
+step "purging in a throwaway copy of $where"
+trr --in "$in" --report "$out/purge.report" -- "$T/replay.sh" /tmp/in/installed.tar || rc=$?
+tap_of $rc "purge in a throwaway copy of $where (tests/deb/replay.sh)"
 # Whatever install and purge changed of the machine, seen from the
 # overlay: only package bookkeeping (dpkg's database and log, caches,
 # dkms's signing key) may differ.
@@ -77,13 +96,13 @@ bad=$(grep -v '^. same ' "$out/purge.report" | while read -r type what path; do
 done)
 [ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
 grep -v '^. same ' "$out/purge.report" | sed 's/^/# after purge: /'
-[ -z "$bad" ] && ok "after install and purge the root differs from this machine only in package bookkeeping" ||
+[ -z "$bad" ] && ok "after install and purge the root differs from $where only in package bookkeeping" ||
 	not_ok "install and purge left changes behind"
 
 rc=0
-step "a DKMS build with mismatched versions (throwaway root)"
-trr --in "$out" -- "$ROOT/tests/deb/guard.sh" || rc=$?
-tap_of $rc "a DKMS build with mismatched linux-source-6.1 stops with the version check (tests/deb/guard.sh)"
+step "a DKMS build with mismatched versions (throwaway copy of $where)"
+trr --in "$in" -- "$T/guard.sh" || rc=$?
+tap_of $rc "a DKMS build with a mismatched linux-source stops with the version check (tests/deb/guard.sh)"
 
 if [ ${#guest_args[@]} -eq 0 ]; then
 	SKIP_WHY="no guest arguments"

@@ -33,6 +33,18 @@ PKGS_RUN="rdma-core ibverbs-providers ibverbs-utils rdmacm-utils python3-pyverbs
 # What building our userspace (CMakeLists.txt without the module) needs.
 PKGS_BUILD="gcc libc6-dev make cmake pkg-config libibverbs-dev librdmacm-dev libcmocka-dev
 	libfuse3-dev groff-base"
+# Debian 13's own kernel (the newest of trixie and trixie-security, as a
+# Debian 13 machine has it), its headers and Soft-RoCE sources, DKMS, and
+# what building our Debian packages needs: the package test
+# (scripts/deb-test.sh --root) builds, installs and boots them in a
+# throwaway copy of this root. Unstable's kernel is 7.x: no series of ours.
+case $suite in
+trixie)
+	PKGS_PACKAGE="linux-image-amd64 linux-headers-amd64 linux-source-6.12 dkms patch xz-utils
+		debhelper dh-dkms dpkg-dev"
+	SECURITY="deb ${RXE_ODP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} trixie-security main" ;;
+*) PKGS_PACKAGE="" SECURITY="" ;;
+esac
 
 [ "$(id -u)" = 0 ] || die "distro-root.sh: debootstrap needs root"
 command -v debootstrap >/dev/null || die "debootstrap missing (apt-get install debootstrap)"
@@ -70,6 +82,7 @@ rm -f "$tmp.log"
 # Valid-Until is not checked: the archive may be a frozen mirror (this
 # machine's deb.debian.org serves unstable's Release of weeks ago, which
 # says it expired after a week); the signatures still are.
+[ -z "$SECURITY" ] || echo "$SECURITY" >>"$tmp/etc/apt/sources.list"
 printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod 755 "$tmp/usr/sbin/policy-rc.d"
 mount -t proc proc "$tmp/proc"
@@ -77,7 +90,7 @@ mount -t proc proc "$tmp/proc"
 progress "apt-get install ($suite)" "$tmp/var/log/rxe-odp-install.log" \
 	chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 \
 	sh -c 'apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q --no-install-recommends "$@"' - \
-	$PKGS_RUN $PKGS_BUILD ||
+	$PKGS_RUN $PKGS_BUILD $PKGS_PACKAGE ||
 	{ tail -30 "$tmp/var/log/rxe-odp-install.log" >&2; die "apt-get install in the $suite root failed"; }
 umount "$tmp/proc"
 chroot "$tmp" apt-get clean

@@ -4,9 +4,15 @@
 # Whatever the command installs, builds or removes lands in the tmpfs and
 # is gone when it ends; the machine is left exactly as it was.
 #
-#   scripts/throwaway-root.sh [--in DIR] [--keep TAR] [--report FILE] -- CMD [ARG...]
+#   scripts/throwaway-root.sh [--base DIR] [--in DIR] [--out DIR] [--keep TAR]
+#                             [--report FILE] -- CMD [ARG...]
 #
+# --base DIR     a copy of the root filesystem DIR (another Debian release,
+#                made by scripts/distro-root.sh) instead of this machine's
+#                /; DIR is left as it was, and --report compares with it
 # --in DIR       copied to /tmp/in inside the throwaway root first
+# --out DIR      this machine's DIR, writable at /tmp/out inside: what the
+#                command leaves there outlives the throwaway root
 # --keep TAR     after CMD, what it left in the root (the overlay's upper
 #                layer) as a tar, and TAR.deleted listing the machine's
 #                files it removed: tests/deb/lib.sh's apply_state replays
@@ -21,10 +27,12 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-in="" report="" keep=""
+base=/ in="" out="" report="" keep=""
 while [ $# -gt 0 ]; do
 	case $1 in
+	--base) base=$(realpath "$2"); shift 2 ;;
 	--in) in=$(realpath "$2"); shift 2 ;;
+	--out) out=$(realpath "$2"); shift 2 ;;
 	--report) report=$(realpath -m "$2"); shift 2 ;;
 	--keep) keep=$(realpath -m "$2"); shift 2 ;;
 	--) shift; break ;;
@@ -42,11 +50,11 @@ trap 'rmdir "$top" 2>/dev/null || true' EXIT
 # shellcheck disable=SC2016
 inner='
 set -eu
-top=$1 in=$2 report=$3 keep=$4
-shift 4
+top=$1 base=$2 in=$3 out=$4 report=$5 keep=$6
+shift 6
 mount -t tmpfs -o mode=0755 rxe-odp-root "$top" || exit 77
 mkdir "$top/upper" "$top/work" "$top/root"
-mount -t overlay rxe-odp-root -o lowerdir=/,upperdir="$top/upper",workdir="$top/work" "$top/root" ||
+mount -t overlay rxe-odp-root -o lowerdir="$base",upperdir="$top/upper",workdir="$top/work" "$top/root" ||
 	exit 77
 r=$top/root
 mount --rbind /dev "$r/dev"
@@ -54,11 +62,13 @@ mount -t proc proc "$r/proc"
 mount -t sysfs sysfs "$r/sys"
 mount -t tmpfs tmpfs "$r/run"
 if [ -n "$in" ]; then mkdir -p "$r/tmp/in"; cp -a "$in/." "$r/tmp/in/"; fi
+if [ -n "$out" ]; then mkdir -p "$r/tmp/out"; mount --bind "$out" "$r/tmp/out"; fi
 rc=0
 chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	LANG=C.UTF-8 "$@" || rc=$?
 umount -R "$r/dev" "$r/proc" "$r/sys" "$r/run" 2>/dev/null || true
-rm -rf "$top/upper/tmp/in"
+[ -z "$out" ] || umount "$r/tmp/out"
+rm -rf "$top/upper/tmp/in" "$top/upper/tmp/out"
 if [ -n "$keep" ]; then
 	(cd "$top/upper" && find . -mindepth 1 -type c -printf "%P\n" | sort) >"$keep.deleted"
 	tar -C "$top/upper" --exclude-from="$keep.deleted" -cf "$keep" .
@@ -67,13 +77,13 @@ if [ -n "$report" ]; then
 	(cd "$top/upper" && find . -mindepth 1 -printf "%y %P\n") | sort -k2 | while read -r type path; do
 		if [ "$type" = c ] && [ "$(stat -c %t:%T "$top/upper/$path")" = 0:0 ]; then
 			state=deleted
-		elif [ ! -e "/$path" ] && [ ! -L "/$path" ]; then
+		elif [ ! -e "$base/$path" ] && [ ! -L "$base/$path" ]; then
 			state=new
-		elif [ "$type" = d ] && [ -d "/$path" ]; then
+		elif [ "$type" = d ] && [ -d "$base/$path" ]; then
 			state=same
-		elif [ "$type" = l ] && [ "$(readlink "$top/upper/$path")" = "$(readlink "/$path")" ]; then
+		elif [ "$type" = l ] && [ "$(readlink "$top/upper/$path")" = "$(readlink "$base/$path")" ]; then
 			state=same
-		elif [ "$type" = f ] && cmp -s "$top/upper/$path" "/$path"; then
+		elif [ "$type" = f ] && cmp -s "$top/upper/$path" "$base/$path"; then
 			state=same
 		else
 			state=changed
@@ -83,4 +93,4 @@ if [ -n "$report" ]; then
 fi
 exit $rc
 '
-unshare -m --propagation private bash -c "$inner" inner "$top" "$in" "$report" "$keep" "$@"
+unshare -m --propagation private bash -c "$inner" inner "$top" "$base" "$in" "$out" "$report" "$keep" "$@"

@@ -1,21 +1,24 @@
 #!/bin/bash
-# In a throwaway root: linux-source-6.1 from another Debian upload than
-# the kernel headers (as after a point release that updated only one of
-# them). Installing rxe-odp-dkms must stop with the version check's message
-# and leave no module behind; purging must then leave nothing.
+# In a throwaway root: linux-source-SERIES (the kernel's: 6.1 or 6.12) from
+# another Debian upload than the kernel headers (as after a point release
+# that updated only one of them). Installing rxe-odp-dkms must stop with the
+# version check's message and leave no module behind; purging must then
+# leave nothing.
 . "$(dirname "$0")/lib.sh"
 cd /tmp/in || exit 1
+series=$(kernel_series "$KVER")
+src=linux-source-$series
 hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$KVER")
-fake=6.1.999-1
-# dpkg's own record of linux-source-6.1 says another version.
-sed -i "/^Package: linux-source-6.1\$/,/^\$/ s/^Version: .*/Version: $fake/" /var/lib/dpkg/status
-check "linux-source-6.1 now reads as $fake" [ "$(dpkg-query -W -f='${Version}' linux-source-6.1)" = $fake ]
+fake=$series.999-1
+# dpkg's own record of linux-source-SERIES says another version.
+sed -i "/^Package: $src\$/,/^\$/ s/^Version: .*/Version: $fake/" /var/lib/dpkg/status
+check "$src now reads as $fake" [ "$(dpkg-query -W -f='${Version}' "$src")" = "$fake" ]
 out=$(dpkg -i rxe-odp-dkms_*.deb 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 check "dpkg -i rxe-odp-dkms fails (exit $rc)" [ $rc != 0 ]
 check "with the version check's message naming both versions" \
-	grep -q "kernel package versions differ: linux-source-6.1 $fake, linux-headers-$KVER $hdr" <<<"$out"
+	grep -q "kernel package versions differ: $src $fake, linux-headers-$KVER $hdr" <<<"$out"
 check "and what to do" grep -q "dkms autoinstall -k $KVER" <<<"$out"
 check "no rdma_rxe_odp module was installed" \
 	bash -c "[ -z \"\$(find /lib/modules -name 'rdma_rxe_odp.ko*')\" ] && ! grep -q rdma_rxe_odp /lib/modules/$KVER/modules.dep"

@@ -63,5 +63,30 @@ else
 	check "the kept state holds the made file and lists the removed one" \
 		bash -c "tar -tf '$tmp/keep.tar' | grep -qx './${mark#/}' && grep -qx '${victim#/}' '$tmp/keep.tar.deleted'"
 	check "the command's status is passed on" bash -c "! '$tr' -- false"
+	# --base: a copy of another root (here a busybox one) instead of /;
+	# --out: a directory of this machine the command writes to.
+	bb=$(command -v busybox || true)
+	if [ -z "$bb" ] || ldd "$bb" >/dev/null 2>&1; then
+		skip "throwaway root over another root (--base, --out)" "no static busybox here (busybox-static)"
+	else
+		base=$tmp/base
+		mkdir -p "$base/bin" "$base/usr/bin" "$base/etc" "$base/dev" "$base/proc" "$base/sys" "$base/run" "$base/tmp"
+		cp "$bb" "$base/bin/busybox"
+		ln -s /bin/busybox "$base/bin/sh"
+		ln -s /bin/busybox "$base/usr/bin/env"
+		echo base >"$base/etc/only-in-base"
+		echo old >"$base/etc/changed"
+		mkdir -p "$tmp/out"
+		check "--base: the command runs in a copy of that root and --out is writable in it" \
+			"$tr" --base "$base" --out "$tmp/out" --report "$tmp/breport" -- \
+			sh -c "/bin/busybox grep -qx base /etc/only-in-base && [ ! -e $ROOT/rxe-odp ] &&
+				echo new >/etc/changed && echo made >/etc/made && echo out >/tmp/out/x"
+		check "--base: the root is left as it was" \
+			bash -c "[ ! -e '$base/etc/made' ] && [ \"\$(cat '$base/etc/changed')\" = old ]"
+		check "--out: what the command wrote there is kept" bash -c "[ \"\$(cat '$tmp/out/x')\" = out ]"
+		check "--base: the report compares with that root, not with this machine's /" \
+			bash -c "grep -qx 'f new etc/made' '$tmp/breport' && grep -qx 'f changed etc/changed' '$tmp/breport' &&
+				! grep -q 'tmp/out' '$tmp/breport'"
+	fi
 fi
 done_testing
