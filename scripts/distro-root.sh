@@ -37,13 +37,14 @@ PKGS_BUILD="gcc libc6-dev make cmake pkg-config libibverbs-dev librdmacm-dev lib
 # Debian 13 machine has it), its headers and Soft-RoCE sources, DKMS, and
 # what building our Debian packages needs: the package test
 # (scripts/deb-test.sh --root) builds, installs and boots them in a
-# throwaway copy of this root. Unstable's kernel is 7.x: no series of ours.
+# throwaway copy of this root. UCX and Open MPI, for the MPI tests on
+# Debian 13's userspace. Unstable's kernel is 7.x: no series of ours.
 case $suite in
 trixie)
-	PKGS_PACKAGE="linux-image-amd64 linux-headers-amd64 linux-source-6.12 dkms patch xz-utils
-		debhelper dh-dkms dpkg-dev"
+	PKGS_SUITE="linux-image-amd64 linux-headers-amd64 linux-source-6.12 dkms patch xz-utils
+		debhelper dh-dkms dpkg-dev ucx-utils libucx0 openmpi-bin libopenmpi-dev"
 	SECURITY="deb ${RXE_ODP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} trixie-security main" ;;
-*) PKGS_PACKAGE="" SECURITY="" ;;
+*) PKGS_SUITE="" SECURITY="" ;;
 esac
 
 [ "$(id -u)" = 0 ] || die "distro-root.sh: debootstrap needs root"
@@ -82,7 +83,10 @@ rm -f "$tmp.log"
 # Valid-Until is not checked: the archive may be a frozen mirror (this
 # machine's deb.debian.org serves unstable's Release of weeks ago, which
 # says it expired after a week); the signatures still are.
-[ -z "$SECURITY" ] || echo "$SECURITY" >>"$tmp/etc/apt/sources.list"
+if [ -n "$SECURITY" ]; then
+	mkdir -p "$tmp/etc/apt/sources.list.d"
+	echo "$SECURITY" >"$tmp/etc/apt/sources.list.d/$suite-security.list"
+fi
 printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
 chmod 755 "$tmp/usr/sbin/policy-rc.d"
 mount -t proc proc "$tmp/proc"
@@ -90,7 +94,7 @@ mount -t proc proc "$tmp/proc"
 progress "apt-get install ($suite)" "$tmp/var/log/rxe-odp-install.log" \
 	chroot "$tmp" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 \
 	sh -c 'apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q --no-install-recommends "$@"' - \
-	$PKGS_RUN $PKGS_BUILD $PKGS_PACKAGE ||
+	$PKGS_RUN $PKGS_BUILD $PKGS_SUITE ||
 	{ tail -30 "$tmp/var/log/rxe-odp-install.log" >&2; die "apt-get install in the $suite root failed"; }
 umount "$tmp/proc"
 chroot "$tmp" apt-get clean
