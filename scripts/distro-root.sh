@@ -42,7 +42,7 @@ PKGS_BUILD="gcc libc6-dev make cmake pkg-config libibverbs-dev librdmacm-dev lib
 case $suite in
 trixie)
 	PKGS_SUITE="linux-image-amd64 linux-headers-amd64 linux-source-6.12 dkms patch xz-utils
-		debhelper dh-dkms dpkg-dev ucx-utils libucx0 openmpi-bin libopenmpi-dev"
+		build-essential debhelper dh-dkms dpkg-dev ucx-utils libucx0 openmpi-bin libopenmpi-dev"
 	SECURITY="deb ${RXE_ODP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} trixie-security main" ;;
 *) PKGS_SUITE="" SECURITY="" ;;
 esac
