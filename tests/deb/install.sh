@@ -14,8 +14,9 @@ check "the packages are installed" [ "$(dpkg-query -W -f='${db:Status-Abbrev}\n'
 status=$(dkms status rxe-odp 2>&1)
 echo "# dkms status: $status"
 check "dkms built and installed rxe-odp for $KVER" grep -q "rxe-odp/.*, $KVER, .*: installed" <<<"$status"
-ko=/lib/modules/$KVER/updates/dkms/rdma_rxe_odp.ko
-check "rdma_rxe_odp.ko is in $ko" [ -f "$ko" ]
+# (compressed as the kernel's own modules are: .ko.xz on Debian 13)
+ko=$(ls /lib/modules/"$KVER"/updates/dkms/rdma_rxe_odp.ko* 2>/dev/null | head -n 1)
+check "rdma_rxe_odp.ko is in /lib/modules/$KVER/updates/dkms (${ko##*/})" [ -f "${ko:-/nonexistent}" ]
 check "it carries the rxe link type (alias rdma-link-rxe)" grep -qx 'rdma-link-rxe' <(modinfo -k "$KVER" -F alias "$ko")
 check "depmod knows it" grep -q 'updates/dkms/rdma_rxe_odp.ko' "/lib/modules/$KVER/modules.dep"
 plan=$(modprobe -S "$KVER" --dry-run --show-depends rdma-link-rxe 2>&1)
