@@ -117,6 +117,7 @@ static void usage(void)
 	       "  -d DEV          device (default: first)\n"
 	       "  -g IDX          GID index (default 1)\n"
 	       "  -p PORT         TCP port for the exchange (default 18610)\n"
+	       "  -h, --help      this help\n"
 	       "target:\n"
 	       "  --fill SEED     write the pattern of SEED into FILE before registering\n"
 	       "  --check SEED    once the client is done, FILE on disk (O_DIRECT) must\n"
@@ -144,6 +145,7 @@ static int parse_seed(const char *s, uint64_t *seed)
 	return errno || *end || end == s ? -1 : 0;
 }
 
+/* 0: run; 1: --help printed the usage; -1: bad options (usage printed) */
 static int parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_FILL = 256, O_CHECK, O_READ, O_WRITE, O_PIN, O_ROUNDS, O_NO_PERSIST };
@@ -175,6 +177,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_PIN: o->pin = true; break;
 		case O_ROUNDS: o->rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case O_NO_PERSIST: o->no_persist = true; break;
+		case 'h': usage(); return 1;
 		default: usage(); return -1;
 		}
 	}
@@ -517,8 +520,9 @@ int main(int argc, char **argv)
 	struct ctx c = { .sock = -1 };
 	int ret;
 
-	if (parse(argc, argv, &c.o))
-		return 2;
+	ret = parse(argc, argv, &c.o);
+	if (ret)
+		return ret > 0 ? 0 : 2;	/* -h: usage, and done */
 	if (setup(&c)) {
 		teardown(&c);
 		return 1;

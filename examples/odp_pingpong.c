@@ -67,17 +67,24 @@ static void usage(void)
 	       "  -b MIB     ODP buffer size (default 1024)\n"
 	       "  -m N       MADV_DONTNEED the touched pages every N iterations (0: never; default 100)\n"
 	       "  -i         one implicit ODP MR over the whole address space\n"
-	       "  -P         prefetch the touched range before the run (libodp)\n",
+	       "  -P         prefetch the touched range before the run (libodp)\n"
+	       "  -h         this help\n",
 	       SLOT);
 }
 
+/* 0: run; 1: -h printed the usage; -1: bad options (usage printed) */
 static int parse(int argc, char **argv, struct opts *o)
 {
 	int c;
 
 	*o = (struct opts){ .gid_index = 1, .port = 18600, .iters = 1000,
 			    .drop_every = 100, .size = 4096, .buf_mib = 1024 };
-	while ((c = getopt(argc, argv, "d:g:p:s:n:b:m:iPh")) != -1) {
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "d:g:p:s:n:b:m:iPh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
 		case 'g': o->gid_index = atoi(optarg); break;
@@ -88,6 +95,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'm': o->drop_every = atoi(optarg); break;
 		case 'i': o->implicit = true; break;
 		case 'P': o->prefetch = true; break;
+		case 'h': usage(); return 1;
 		default: usage(); return -1;
 		}
 	}
@@ -253,13 +261,16 @@ int main(int argc, char **argv)
 	struct pp p = { .sock = -1 };
 	struct rc_wire me, peer;
 	struct odp_counters before, after, mrc;
-	int mr_err;
+	int mr_err, ret;
 	struct timeval t0, t1;
 	double usec;
 	char ok = 1, peer_ok = 0;
 	int iter;
 
-	if (parse(argc, argv, &p.o) || open_dev(&p) || setup(&p))
+	ret = parse(argc, argv, &p.o);
+	if (ret)
+		return ret > 0 ? 0 : 1;	/* -h: usage, and done */
+	if (open_dev(&p) || setup(&p))
 		return 1;
 	rc_wire_of(&me, p.qp, &p.gid);
 	p.sock = rc_exchange("odp_pingpong", p.o.server, p.o.port, &me, &peer,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the Debian packages (debian/): rxe-odp-dkms, libodp0, libodp-dev.
+# Build the Debian packages (debian/): rxe-odp-dkms, libodp0, libodp-dev, rxe-odp-examples.
 #
 #   scripts/deb-build.sh [--out DIR] [--root ROOT] [--no-lintian]
 #

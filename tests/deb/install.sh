@@ -4,13 +4,13 @@
 # makes it the rxe driver, libodp-dev links.
 . "$(dirname "$0")/lib.sh"
 cd /tmp/in || exit 1
-debs=(rxe-odp-dkms_*.deb libodp0_*.deb libodp-dev_*.deb)
+debs=(rxe-odp-dkms_*.deb libodp0_*.deb libodp-dev_*.deb rxe-odp-examples_*.deb)
 t0=$(date +%s)
 out=$(dpkg -i "${debs[@]}" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 check "dpkg -i ${debs[*]} (exit $rc, $(($(date +%s) - t0)) s)" [ $rc = 0 ]
-check "the packages are installed" [ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS | grep -c '^ii')" = 3 ]
+check "the packages are installed" [ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS | grep -c '^ii')" = "$NPKGS" ]
 status=$(dkms status rxe-odp 2>&1)
 echo "# dkms status: $status"
 check "dkms built and installed rxe-odp for $KVER" grep -q "rxe-odp/.*, $KVER, .*: installed" <<<"$status"
@@ -35,4 +35,12 @@ check "libodp-dev has the man pages, libodp0 the preload and its page" \
 	bash -c 'ls /usr/share/man/man3/libodp.3* /usr/share/man/man3/odp_query_mr_counters.3* /usr/share/man/man7/libodp-advise.7* >/dev/null &&
 		[ -f /usr/lib/x86_64-linux-gnu/libodp-advise.so ] && [ -f /usr/lib/x86_64-linux-gnu/pkgconfig/libodp.pc ]'
 rm -rf "$tmp"
+check "rxe-odp-examples: odp_pingpong and odp_file_target run (--help, exit 0) on libodp0's library" \
+	bash -c 'odp_pingpong --help | grep -q "^usage: odp_pingpong" && odp_file_target --help | grep -q "^usage: odp_file_target" &&
+		ldd /usr/bin/odp_pingpong | grep -qE "libodp.so.0 => (/usr)?/lib/x86_64-linux-gnu/libodp.so.0"'
+check "and a bad option is refused (exit 1 and 2)" \
+	bash -c 'odp_pingpong -s 0 >/dev/null 2>&1; [ $? = 1 ] || exit 1; odp_file_target >/dev/null 2>&1; [ $? = 2 ]'
+check "their man pages and sources are installed" \
+	bash -c 'ls /usr/share/man/man1/odp_pingpong.1* /usr/share/man/man1/odp_file_target.1* \
+		/usr/share/doc/rxe-odp-examples/examples/odp_pingpong.c >/dev/null'
 done_testing

@@ -8,7 +8,8 @@ set -u
 # The kernel the package must build for: the one linux-image-amd64 points
 # at, as for the guests (Debian point releases move it).
 KVER=${KVER:-$(guest_kver)}
-PKGS="rxe-odp-dkms libodp0 libodp-dev"
+PKGS="rxe-odp-dkms libodp0 libodp-dev rxe-odp-examples"
+NPKGS=4
 _failed=0
 export DEBIAN_FRONTEND=noninteractive
 
@@ -36,7 +37,9 @@ ours() {
 	ls -d /usr/src/rxe-odp-* /var/lib/dkms/rxe-odp /lib/modprobe.d/rxe-odp-dkms.conf \
 		/etc/modprobe.d/rxe-odp-dkms.conf /lib/modules/*/updates/dkms/rdma_rxe_odp.ko* \
 		/usr/lib/*/libodp.so* /usr/lib/*/libodp-advise.so /usr/include/rxe-odp /usr/share/doc/rxe-odp-dkms \
-		/usr/share/doc/libodp0 /usr/share/doc/libodp-dev 2>/dev/null
+		/usr/share/doc/libodp0 /usr/share/doc/libodp-dev /usr/share/doc/rxe-odp-examples \
+		/usr/bin/odp_pingpong /usr/bin/odp_file_target /usr/share/man/man1/odp_pingpong.1* \
+		/usr/share/man/man1/odp_file_target.1* 2>/dev/null
 	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PKGS 2>/dev/null | grep -v '^un' || true
 }
 

@@ -55,7 +55,7 @@ while read -r p; do
 done < <(tar -tf "$tar") >"$before"
 check "the installed state applies" apply_state "$tar"
 check "dpkg lists the packages as installed" \
-	[ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii')" = 3 ]
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii')" = "$NPKGS" ]
 
 if [ $guest = yes ]; then
 	ko=$(ls /lib/modules/"$(uname -r)"/updates/dkms/rdma_rxe_odp.ko* 2>/dev/null | head -n 1)
@@ -74,6 +74,19 @@ if [ $guest = yes ]; then
 	echo "$out" | sed 's/^/# /'
 	check "ibv_rc_pingpong -c -o (ODP memory, buffers checked) runs on it, both sides 100 iterations" \
 		grep -qx 'rc_pingpong: ok' <<<"$out"
+	# the packaged example: every byte checked, pages dropped every 20
+	# iterations, so the device must fault them back in
+	out=$(
+		export RXE_ODP_GID_INDEX=${GIDX:-1} RXE_ODP_ROOT=${RXE_ODP_ROOT:-/}
+		. "$(dirname "$0")/../guest/lib.sh"
+		args=(-d rxe0 -g "${GIDX:-1}" -n 100 -m 20 -b 64)
+		client_server /usr/bin/odp_pingpong "${args[@]}" -- /usr/bin/odp_pingpong "${args[@]}" "$(server_ip)" 2>&1
+	)
+	echo "$out" | sed 's/^/# /'
+	faults=$(sed '/^--- server/q' <<<"$out" | awk '/^this device during the run:/ {
+		for (i = 1; i < NF; i++) if ($i == "page_faults") print $(i + 1) }')
+	check "the packaged odp_pingpong runs on it: 100 iterations checked, the device faulted pages in (${faults:-no} page_faults)" \
+		bash -c '[ "$(grep -c "^100 iters of 4096 bytes" <<<"$1")" = 2 ] && [ "${2:-0}" -gt 0 ]' _ "$out" "$faults"
 	check "rdma link delete rxe0" rdma link delete rxe0
 	check "modprobe -r rdma_rxe unloads rdma_rxe_odp" bash -c 'modprobe -r rdma_rxe && [ ! -d /sys/module/rdma_rxe_odp ]'
 fi
