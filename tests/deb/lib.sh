@@ -46,11 +46,11 @@ ours() {
 # purge_clean PKG...: dpkg --purge PKG...; it must succeed and leave
 # nothing of rxe-odp behind (see ours).
 purge_clean() {
-	local out rc left
+	local out rc left t0=$SECONDS
 	out=$(dpkg --purge "$@" 2>&1)
 	rc=$?
 	echo "$out" | sed 's/^/# /'
-	check "dpkg --purge $* (exit $rc)" [ $rc = 0 ]
+	check "dpkg --purge $* (exit $rc, $((SECONDS - t0)) s)" [ $rc = 0 ]
 	left=$(ours)
 	[ -z "$left" ] || echo "$left" | sed 's/^/# left: /'
 	check "nothing of rxe-odp is left (sources, DKMS tree, module, modprobe configuration, library, dpkg)" [ -z "$left" ]
