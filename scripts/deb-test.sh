@@ -113,7 +113,7 @@ else
 	# (this guest took 14 minutes on this 2-core machine while other
 	# guests ran, and 900 s ran out during its purge)
 	nice -n 10 "$ROOT/scripts/guest.sh" "${guest_args[@]}" --module none --timeout 1800 \
-		--rundir "$BUILD/runs/test-deb" -- "$ROOT/tests/deb/replay.sh" --guest "$state" || rc=$?
+		--rundir "$BUILD/runs/test-$(basename "$out")" -- "$ROOT/tests/deb/replay.sh" --guest "$state" || rc=$?
 	tap_of $rc "guest booted without our module, on the installed package: rdma link add, ODP traffic, purge (tests/deb/replay.sh --guest)"
 fi
 exit $failed

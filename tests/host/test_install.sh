@@ -12,8 +12,8 @@ b=$tmp/build dest=$tmp/dest
 quiet() { "$@" >"$tmp/log" 2>&1 || { sed 's/^/#   /' "$tmp/log" | tail -n 20; return 1; }; }
 check "configure with prefix /usr" \
 	quiet cmake -S "$ROOT" -B "$b" -DCMAKE_INSTALL_PREFIX=/usr -Wno-dev
-check "build libodp and libodp-advise.so" \
-	quiet cmake --build "$b" --target odp odp-advise
+check "build libodp, libodp-advise.so and the examples" \
+	quiet cmake --build "$b" --target odp odp-advise odp_pingpong odp_file_target
 check "cmake --install with DESTDIR" \
 	quiet env DESTDIR="$dest" cmake --install "$b"
 
@@ -25,7 +25,8 @@ for f in "$libdir/libodp.so.0.1" "$libdir/libodp.so.0" "$libdir/libodp.so" \
 	/usr/share/man/man3/odp_transport_caps.3 \
 	/usr/share/man/man3/odp_query_dev_counters.3 \
 	/usr/share/man/man3/odp_query_mr_counters.3 \
-	/usr/share/man/man7/libodp-advise.7; do
+	/usr/share/man/man7/libodp-advise.7 /usr/bin/odp_pingpong /usr/bin/odp_file_target \
+	/usr/share/man/man1/odp_pingpong.1 /usr/share/man/man1/odp_file_target.1; do
 	check "installed $f" test -e "$dest$f"
 done
 check "libodp.so.0 is the soname" \
@@ -39,7 +40,8 @@ check "the preload needs nothing but libc" \
 check "a program that opens no device runs under the preload" \
 	env LD_PRELOAD="$dest$libdir/libodp-advise.so" /bin/true
 check "the man pages format without warnings (groff)" \
-	bash -c "for m in '$dest'/usr/share/man/man3/libodp.3 '$dest'/usr/share/man/man7/libodp-advise.7; do
+	bash -c "for m in '$dest'/usr/share/man/man3/libodp.3 '$dest'/usr/share/man/man7/libodp-advise.7 \
+		'$dest'/usr/share/man/man1/odp_pingpong.1 '$dest'/usr/share/man/man1/odp_file_target.1; do
 		[ -z \"\$(groff -man -ww -z \"\$m\" 2>&1)\" ] || exit 1; done"
 
 cat >"$tmp/use.c" <<'EOF2'
