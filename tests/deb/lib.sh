@@ -9,6 +9,8 @@ set -u
 # at, as for the guests (Debian point releases move it).
 KVER=${KVER:-$(guest_kver)}
 PKGS="rxe-odp-dkms libodp0 libodp-dev rxe-odp-examples"
+# (for install.sh and replay.sh, which source this)
+# shellcheck disable=SC2034
 NPKGS=4
 _failed=0
 export DEBIAN_FRONTEND=noninteractive
