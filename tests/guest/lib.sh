@@ -200,6 +200,20 @@ client_server() {
 # run instead of hanging it.
 UCX_ENV=(UCX_NET_DEVICES="$DEV:1" UCX_IB_GID_INDEX="$GIDX" UCX_WARN_UNUSED_ENV_VARS=n)
 
+# ucx_perftest_opts: options every ucx_perftest run needs here, into
+# UCX_PERFTEST_OPTS (once). A ucx_perftest built with MPI (Debian 13's
+# UCX 1.18; its -h lists -P) calls MPI_Init whenever its stdin is not a
+# terminal and then expects to be one of two MPI ranks ("This test should
+# be run with exactly 2 processes in p2p case (actual: 1)"): -P 0 makes it
+# exchange its addresses over its own socket, as one built without MPI
+# (Debian 12's 1.13, which has no -P) always does.
+ucx_perftest_opts() {
+	[ -z "${UCX_PERFTEST_OPTS+set}" ] || return 0
+	UCX_PERFTEST_OPTS=()
+	ucx_perftest -h 2>&1 </dev/null | grep -q -- '-P <0|1>' && UCX_PERFTEST_OPTS=(-P 0)
+	return 0
+}
+
 # ucx_perftest_pair ENV... -- ARGS...: ucx_perftest's server and client
 # (the client against server_ip), each under env with ENV and UCX_ENV,
 # each limited to 3 minutes; both must exit 0. Prints both outputs.
@@ -207,8 +221,38 @@ ucx_perftest_pair() {
 	local env=() port=$((13337 + RANDOM % 1000))
 	while [ "$1" != -- ]; do env+=("$1"); shift; done
 	shift
-	local cmd=(timeout 180 env "${UCX_ENV[@]}" ${env[@]+"${env[@]}"} ucx_perftest -p "$port" "$@")
+	ucx_perftest_opts
+	local cmd=(timeout 180 env "${UCX_ENV[@]}" ${env[@]+"${env[@]}"} ucx_perftest
+		${UCX_PERFTEST_OPTS[@]+"${UCX_PERFTEST_OPTS[@]}"} -p "$port" "$@")
 	client_server "${cmd[@]}" -- "${cmd[@]}" "$(server_ip)"
+}
+
+# ucx_odp_setup: how this UCX registers memory on demand (issue 13), from
+# what its ucx_info reports; sets UCX_ODP_MODE and UCX_ODP (the variables
+# of an ODP run), or returns 1 for a UCX that has neither way:
+#   implicit  ucx_info -c lists UCX_IB_REG_METHODS (UCX 1.13; gone by
+#             1.16): with =odp, one implicit ODP MR over the whole
+#             address space ("using odp global key" at debug level), no
+#             registration cache, nothing pinned.
+#   explicit  $DEV's memory domain registers host memory non-blocking
+#             (ucx_info -d: "memory types: host (...reg_nonblock...)",
+#             UCX 1.18: the device reports ODP and host is in
+#             UCX_IB_ODP_MEM_TYPES, its default): with
+#             UCX_REG_NONBLOCK_MEM_TYPES=host, UCP registers every user
+#             buffer of host memory non-blocking, which the IB memory
+#             domain does with an explicit ODP MR of that buffer
+#             (IBV_ACCESS_ON_DEMAND), kept in UCP's registration cache;
+#             UCX's own bounce buffers stay pinned. UCX_IB_ODP_MEM_TYPES
+#             is set too, so that the run does not rest on a default.
+ucx_odp_setup() {
+	if ucx_info -c | grep -q '^UCX_IB_REG_METHODS='; then
+		UCX_ODP_MODE=implicit UCX_ODP=(UCX_IB_REG_METHODS=odp)
+	elif ucx_info -d | sed -n "/^# Memory domain: $DEV\$/,/Transport:/p" |
+		grep -q '^# *memory types:.*host ([^)]*reg_nonblock'; then
+		UCX_ODP_MODE=explicit UCX_ODP=(UCX_REG_NONBLOCK_MEM_TYPES=host UCX_IB_ODP_MEM_TYPES=host)
+	else
+		return 1
+	fi
 }
 
 # dev_counter NAME: the device's hw counter NAME (page_faults, ...).

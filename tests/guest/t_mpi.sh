@@ -34,6 +34,8 @@
 prog=$PROGS/mpi_pingpong
 [ -x "$prog" ] || fail "mpi_pingpong not built ($PROGS; needs libopenmpi-dev)"
 command -v mpirun >/dev/null || fail "mpirun not installed (openmpi-bin)"
+ucx_odp_setup || fail "$(ucx_info -v | head -n1): neither UCX_IB_REG_METHODS nor non-blocking registration on $DEV (ucx_info -c, -d)"
+note "$(mpirun --version 2>&1 | head -n1); UCX's ODP: $UCX_ODP_MODE (${UCX_ODP[*]})"
 
 max=4194304 nodes=1
 hosts=(node1 node1) link_env=() launch=(-np 2 --oversubscribe)
@@ -77,7 +79,7 @@ faults() {
 
 for reg in pinned odp; do
 	env=()
-	[ $reg = odp ] && env=(UCX_IB_REG_METHODS=odp)
+	[ $reg = odp ] && env=("${UCX_ODP[@]}")
 	for args in "${runs[@]}"; do
 		mapfile -t f0 < <(faults)
 		t0=$SECONDS

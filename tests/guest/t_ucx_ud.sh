@@ -12,6 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v ucx_perftest >/dev/null || fail "ucx_perftest not installed (ucx-utils)"
+ucx_perftest_opts
 
 # summary OUTPUT: ucx_perftest's "Final:" row (the client prints it).
 final() { grep -m1 'Final:' <<<"$1"; }
