@@ -10,7 +10,7 @@ out=$(dpkg -i "${debs[@]}" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# /'
 check "dpkg -i ${debs[*]} (exit $rc, $(($(date +%s) - t0)) s)" [ $rc = 0 ]
-check "the packages are installed" [ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS | grep -c '^ii')" = "$NPKGS" ]
+check "the packages are installed" all_installed
 status=$(dkms status rxe-odp 2>&1)
 echo "# dkms status: $status"
 check "dkms built and installed rxe-odp for $KVER" grep -q "rxe-odp/.*, $KVER, .*: installed" <<<"$status"

@@ -9,9 +9,6 @@ set -u
 # at, as for the guests (Debian point releases move it).
 KVER=${KVER:-$(guest_kver)}
 PKGS="rxe-odp-dkms libodp0 libodp-dev rxe-odp-examples"
-# (for install.sh and replay.sh, which source this)
-# shellcheck disable=SC2034
-NPKGS=4
 _failed=0
 export DEBIAN_FRONTEND=noninteractive
 
@@ -43,6 +40,12 @@ ours() {
 		/usr/bin/odp_pingpong /usr/bin/odp_file_target /usr/share/man/man1/odp_pingpong.1* \
 		/usr/share/man/man1/odp_file_target.1* 2>/dev/null
 	dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PKGS 2>/dev/null | grep -v '^un' || true
+}
+
+# all_installed: dpkg lists every package of PKGS as installed.
+all_installed() {
+	# shellcheck disable=SC2086
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii')" = "$(wc -w <<<"$PKGS")" ]
 }
 
 # purge_clean PKG...: dpkg --purge PKG...; it must succeed and leave

@@ -28,6 +28,22 @@ loaded() {
 	done
 }
 
+# with_guest_lib CMD...: CMD with the guest tests' helpers
+# (tests/guest/lib.sh: rc_pingpong, client_server, field) on rxe0.
+with_guest_lib() (
+	export RXE_ODP_GID_INDEX=${GIDX:-1} RXE_ODP_ROOT=${RXE_ODP_ROOT:-/}
+	# shellcheck source=../guest/lib.sh
+	. "$(dirname "$0")/../guest/lib.sh"
+	"$@"
+)
+
+# packaged_pingpong: the packaged odp_pingpong, client and server on
+# rxe0 (under with_guest_lib)
+packaged_pingpong() {
+	local args=(-d rxe0 -g "${GIDX:-1}" -n 100 -m 20 -b 64)
+	client_server /usr/bin/odp_pingpong "${args[@]}" -- /usr/bin/odp_pingpong "${args[@]}" "$(server_ip)"
+}
+
 link_up() {
 	rdma link add rxe0 type rxe netdev eth0 || return 1
 	GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP")
@@ -54,8 +70,7 @@ while read -r p; do
 	fi
 done < <(tar -tf "$tar") >"$before"
 check "the installed state applies" apply_state "$tar"
-check "dpkg lists the packages as installed" \
-	[ "$(dpkg-query -W -f='${db:Status-Abbrev}\n' $PKGS 2>/dev/null | grep -c '^ii')" = "$NPKGS" ]
+check "dpkg lists the packages as installed" all_installed
 
 if [ $guest = yes ]; then
 	ko=$(ls /lib/modules/"$(uname -r)"/updates/dkms/rdma_rxe_odp.ko* 2>/dev/null | head -n 1)
@@ -66,25 +81,16 @@ if [ $guest = yes ]; then
 	caps=$(ibv_devinfo -v -d rxe0 2>&1)
 	echo "$caps" | grep -iA8 'odp' | sed 's/^/# /'
 	check "ibv_devinfo -v shows ODP on rxe0" grep -q ODP_SUPPORT <<<"$caps"
-	out=$(
-		export RXE_ODP_GID_INDEX=${GIDX:-1} RXE_ODP_ROOT=${RXE_ODP_ROOT:-/}
-		. "$(dirname "$0")/../guest/lib.sh"
-		rc_pingpong 100 -s 4096 -o 2>&1 && echo "rc_pingpong: ok"
-	)
+	out=$(with_guest_lib rc_pingpong 100 -s 4096 -o 2>&1 && echo "rc_pingpong: ok")
 	echo "$out" | sed 's/^/# /'
 	check "ibv_rc_pingpong -c -o (ODP memory, buffers checked) runs on it, both sides 100 iterations" \
 		grep -qx 'rc_pingpong: ok' <<<"$out"
 	# the packaged example: every byte checked, pages dropped every 20
 	# iterations, so the device must fault them back in
-	out=$(
-		export RXE_ODP_GID_INDEX=${GIDX:-1} RXE_ODP_ROOT=${RXE_ODP_ROOT:-/}
-		. "$(dirname "$0")/../guest/lib.sh"
-		args=(-d rxe0 -g "${GIDX:-1}" -n 100 -m 20 -b 64)
-		client_server /usr/bin/odp_pingpong "${args[@]}" -- /usr/bin/odp_pingpong "${args[@]}" "$(server_ip)" 2>&1
-	)
+	out=$(with_guest_lib packaged_pingpong 2>&1)
 	echo "$out" | sed 's/^/# /'
-	faults=$(sed '/^--- server/q' <<<"$out" | awk '/^this device during the run:/ {
-		for (i = 1; i < NF; i++) if ($i == "page_faults") print $(i + 1) }')
+	# (the client's line: it comes before the server's)
+	faults=$(with_guest_lib field page_faults "$(grep -m1 '^this device during the run:' <<<"$out")")
 	check "the packaged odp_pingpong runs on it: 100 iterations checked, the device faulted pages in (${faults:-no} page_faults)" \
 		bash -c '[ "$(grep -c "^100 iters of 4096 bytes" <<<"$1")" = 2 ] && [ "${2:-0}" -gt 0 ]' _ "$out" "$faults"
 	check "rdma link delete rxe0" rdma link delete rxe0

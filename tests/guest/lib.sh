@@ -255,5 +255,9 @@ ucx_odp_setup() {
 	fi
 }
 
+# field NAME OUTPUT: the number after NAME in a counters line (as
+# odp_pingpong prints them: "... page_faults N page_invalidations N ...")
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }
+
 # dev_counter NAME: the device's hw counter NAME (page_faults, ...).
 dev_counter() { cat "/sys/class/infiniband/$DEV/ports/1/hw_counters/$1"; }

@@ -9,9 +9,6 @@
 bin=$UBUILD/odp_pingpong
 [ -x "$bin" ] || fail "odp_pingpong not built"
 
-# field NAME OUTPUT: the number after NAME in the counters line
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }
-
 for mode in "" "-i" "-P" "-i -P"; do
 	# shellcheck disable=SC2206
 	args=(-d "$DEV" -g "$GIDX" -n 200 -m 40 $mode)
