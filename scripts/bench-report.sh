@@ -17,13 +17,23 @@ command -v gnuplot >/dev/null && have_gnuplot=yes
 
 info() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1/info.txt" 2>/dev/null; }
 
+# awk: the median of a space-separated list ("-" for none)
+AWK_MEDIAN='
+	function median(list,   n, a, i, j, t) {
+		n = split(list, a, " ")
+		if (n == 0) return "-"
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}'
+
 # perf_summary NODEDIR: one line per tool and size from perftest.tsv:
 # tool size pinned odp ratio pinned_p99 odp_p99 valid/total spread
 # (medians of the valid repetitions; ratio is ODP's speed relative to
 # pinned: for bandwidth odp/pinned, for latency pinned/odp; spread: the
 # noise, largest over smallest pinned figure of the repetitions).
 perf_summary() {
-	awk '
+	awk "$AWK_MEDIAN"'
 	function spread(list,   n, a, i, lo, hi) {
 		n = split(list, a, " ")
 		if (n < 2) return "-"
@@ -31,14 +41,7 @@ perf_summary() {
 		for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i] + 0; if (a[i] + 0 > hi) hi = a[i] + 0 }
 		return lo > 0 ? sprintf("%.2f", hi / lo) : "-"
 	}
-	function median(list,   n, a, i, j, t) {
-		n = split(list, a, " ")
-		if (n == 0) return "-"
-		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	/^#/ { next }
+	/^#/ || ($3 != "pinned" && $3 != "odp") { next }
 	{
 		k = $1 " " $2
 		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
@@ -57,6 +60,32 @@ perf_summary() {
 			printf "%s %s %s %s %s %s %s %d/%d %s\n", kk[1], kk[2], a, b, r,
 				median(p[k, "pinned"]), median(p[k, "odp"]), ok[k], tot[k],
 				spread(v[k, "pinned"])
+		}
+	}' "$1/perftest.tsv"
+}
+
+# stock_summary NODEDIR: for a run with --stock-pinned, one line per tool
+# and size: tool size ours stock ratio spread (ours: the median of ours'
+# pinned runs before and after the stock ones; ratio: ours' speed relative
+# to the stock driver's; spread: largest over smallest of ours' pinned
+# figures, the noise). Nothing for a run without stock rows.
+stock_summary() {
+	awk "$AWK_MEDIAN"'
+	/^#/ || $5 == "-" { next }
+	$3 == "stock" { k = $1 " " $2; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		st[k] = st[k] " " $5 }
+	$3 == "pinned" || $3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5
+		if (!(k in lo) || $5 + 0 < lo[k]) lo[k] = $5 + 0
+		if (!(k in hi) || $5 + 0 > hi[k]) hi[k] = $5 + 0 }
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			split(k, kk, " ")
+			a = median(ours[k]); b = median(st[k]); r = "-"
+			if (a != "-" && b != "-" && a > 0 && b > 0)
+				r = sprintf("%.3f", kk[1] ~ /_lat$/ ? b / a : a / b)
+			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r,
+				(lo[k] > 0 ? sprintf("%.2f", hi[k] / lo[k]) : "-")
 		}
 	}' "$1/perftest.tsv"
 }
@@ -119,6 +148,19 @@ perf_section() {
 	echo "smallest pinned figure of the repetitions, pinned against itself: a ratio within that of 1 is noise,"
 	echo "and a ratio below 0.95 by less than that is marked 'within noise')"
 	echo
+	if [ -s "$nd/stock-summary.txt" ]; then
+		echo "#### Pinned: ours against the kernel's own rdma_rxe ($node)"
+		echo
+		echo "Same boot, module swapped: ours pinned, the stock driver pinned, ours pinned again."
+		echo "Ratio: ours' speed relative to the stock driver's (latency: stock/ours). Target: 0.95 or better."
+		echo
+		echo "| tool | size (B) | ours pinned | stock pinned | ratio | target | noise |"
+		echo "| --- | ---: | ---: | ---: | ---: | --- | ---: |"
+		while read -r tool size a b r sp; do
+			echo "| $tool | $size | $a | $b | $r | $(perf_verdict "$r" "$sp") | $sp |"
+		done <"$nd/stock-summary.txt"
+		echo
+	fi
 	local tool bw="" ra="" lat=""
 	for tool in ib_write_bw ib_read_bw ib_send_bw ib_write_lat; do
 		echo "$sum" | awk -v t=$tool '$1 == t { print $2, $3, $4, $5 }' >"$nd/$tool.dat"
@@ -236,7 +278,9 @@ bench_plots() {
 first=$(for n in 1node 2node; do [ -f "$dir/$n/info.txt" ] && echo "$dir/$n" && break; done)
 [ -n "$first" ] || { echo "bench-report.sh: no 1node/ or 2node/ results in $dir" >&2; exit 1; }
 for n in 1node 2node; do
-	[ -f "$dir/$n/perftest.tsv" ] && perf_summary "$dir/$n" >"$dir/$n/perftest-summary.txt"
+	[ -f "$dir/$n/perftest.tsv" ] || continue
+	perf_summary "$dir/$n" >"$dir/$n/perftest-summary.txt"
+	stock_summary "$dir/$n" >"$dir/$n/stock-summary.txt"
 done
 bench_plots
 {
@@ -262,6 +306,12 @@ bench_plots
 				k++; l = l (l ? ", " : "") $1 " " $2 " B " $5 }
 			END { if (all) printf "| 1 steady state | cells below 0.95 beyond their noise (%s) | %d of %d | 0 | %s |\n",
 				n (l ? ": " l : ""), k, all, k ? "**not met**" : "met" }' "$dir/$n/perftest-summary.txt"
+	done
+	for n in 1node 2node; do
+		[ -s "$dir/$n/stock-summary.txt" ] || continue
+		sort -g -k5 "$dir/$n/stock-summary.txt" | awk -v n=$n '$5 != "-" { printf "%s %s %s %s %s\n", $5, $1, $2, n, $6; exit }'
+	done | sort -g | head -1 | while read -r v t sz n sp; do
+		echo "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock ($t, $sz B, $n; noise $sp) | $v | >= 0.95 | $(perf_verdict "$v" "$sp") |"
 	done
 	if [ -f "$dir/1node/ratios.tsv" ]; then
 		r=$dir/1node

@@ -26,6 +26,10 @@ check_status "run --distro on 6.1" 2 'runs on 6.12, not 6.1' "$cli" run --distro
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
+check_status "bench --upstream with a kernel" 2 "bench --upstream: its kernels" "$cli" bench --upstream --kernel 6.12
+check_status "bench --upstream --nodes 2" 2 "bench --upstream: its kernels" "$cli" bench --upstream --nodes 2
+check_status "bench --upstream --stock-pinned" 2 "bench --upstream: its kernels" "$cli" bench --upstream --stock-pinned
+check_status "run --upstream with --distro" 2 "--upstream boots Debian's newest 7.x" "$cli" run --upstream --distro trixie -- true
 check_status "guest.sh without an initramfs" 1 'no initramfs' "$ROOT/scripts/guest.sh" -- true
 check_status "guest.sh with a missing module" 1 "no module" \
 	"$ROOT/scripts/guest.sh" --initrd "$FIX/debian-6.1-boot.log" --module /nonexistent.ko -- true
