@@ -153,6 +153,9 @@ bench_ratios() {
 		awk -v n="$n" '$5 != "-" { all++; if ($5 >= 0.95) ok++ }
 			END { printf "| %s: ODP/pinned >= 0.95 | %d of %d cells |\n", n, ok, all }' \
 			"$dir/$n/1node/perftest-summary.txt"
+		[ -s "$dir/$n/1node/perftest-hangs.txt" ] &&
+			awk -v n="$n" '{ l = l (l ? ", " : "") $1 " " $2 " B " $3 }
+				END { printf "| %s: runs that hung | **%d**: %s |\n", n, NR, l }' "$dir/$n/1node/perftest-hangs.txt"
 		[ -s "$dir/$n/1node/stock-summary.txt" ] &&
 			awk -v n="$n" '$5 != "-" { all++; if ($5 >= 0.95) ok++ }
 				END { printf "| %s: ours pinned / stock pinned >= 0.95 | %d of %d cells |\n", n, ok, all }' \

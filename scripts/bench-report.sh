@@ -148,6 +148,11 @@ perf_section() {
 	echo "smallest pinned figure of the repetitions, pinned against itself: a ratio within that of 1 is noise,"
 	echo "and a ratio below 0.95 by less than that is marked 'within noise')"
 	echo
+	if [ -s "$nd/perftest-hangs.txt" ]; then
+		echo "**Runs that hung** (no answer within the run limit in one guest, not tried again):"
+		echo "$(awk '{ printf "%s%s %s B %s", s, $1, $2, $3; s = ", " }' "$nd/perftest-hangs.txt")."
+		echo
+	fi
 	if [ -s "$nd/stock-summary.txt" ]; then
 		echo "#### Pinned: ours against the kernel's own rdma_rxe ($node)"
 		echo

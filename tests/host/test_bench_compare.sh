@@ -30,6 +30,7 @@ ib_read_bw 4096 10 9 0.900 - - 6/6 1.05
 ib_send_bw 4096 10 8 0.800 - - 6/6 1.02
 T
 printf 'ib_write_bw 4096 11 10 1.100 1.10\n' >"$d/6.1/1node/stock-summary.txt"
+printf 'ib_write_lat 4096 odp\nib_write_lat 65536 odp\n' >"$d/upstream/1node/perftest-hangs.txt"
 printf 'cold/warm_min\t0.700\t>=0.5\n' >"$d/6.1/1node/ratios.tsv"
 printf 'cold/warm_min\t0.600\t>=0.5\nmirror_bytes_per_page\t16.0\t<=16 (6.1: 16)\n' >"$d/upstream/1node/ratios.tsv"
 
@@ -48,6 +49,7 @@ check "tally, 6.12" has "| 6.12 against upstream, ODP/pinned per cell | 1 at lea
 check "cells at the 0.95 target" has "| upstream: ODP/pinned >= 0.95 | 1 of 3 cells |"
 check "ours against stock, only where measured" has "| 6.1: ours pinned / stock pinned >= 0.95 | 1 of 1 cells |"
 check "no stock row for a kernel without stock runs" bash -c '! grep -q "6.12: ours pinned" "$1"' - "$md"
+check "runs that hung, listed" has "| upstream: runs that hung | **2**: ib_write_lat 4096 B odp, ib_write_lat 65536 B odp |"
 check "odp_bench ratios side by side with their target" has "| cold/warm_min | 0.700 | - | 0.600 | >=0.5 |"
 check "a target with spaces" has "| mirror_bytes_per_page | - | - | 16.0 | <=16 (6.1: 16) |"
 done_testing

@@ -42,6 +42,7 @@ cat >"$d/2node/perftest.tsv" <<'T'
 ib_read_bw 64 pinned 1 2 -
 ib_read_bw 64 odp 1 2 -
 T
+printf 'ib_write_lat 64 odp\n' >"$d/1node/perftest-hangs.txt"
 printf 'cold/warm_min\t0.400\t>=0.5\ninval_p99_wait/packet_time\t0.500\t<=1\n' >"$d/1node/ratios.tsv"
 printf '# op msg pinned\nwrite 4096 12.5\n' >"$d/1node/cold.tsv"
 printf '== cold: title ==\n# op msg pinned\n# a note\nwrite 4096 12.5\n' >"$d/1node/odp_bench.txt"
@@ -70,5 +71,6 @@ check "ours against stock, worst in the targets table" \
 	has "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock (ib_write_bw, 4096 B, 1node; noise 1.30) | 0.885 | >= 0.95 | within noise |"
 check "no ours-against-stock table without stock runs" \
 	bash -c '[ "$(grep -c "ours against the kernel" "$1")" = 1 ]' - "$md"
+check "runs that hung, listed" has "ib_write_lat 64 B odp."
 check "plots (gnuplot)" test -s "$d/perftest-bw-1node.png"
 done_testing
