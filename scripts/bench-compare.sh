@@ -171,7 +171,7 @@ bench_ratios() {
 	echo
 	echo "## Pinned: ours against the stock rdma_rxe of the same kernel"
 	echo
-	echo "Same boot, module swapped: ours, stock, ours again (ratio: ours/stock; ib_write_lat: stock/ours)."
+	echo "Same boot, ours and stock alternating in each cell, module swapped (ratio: ours/stock; ib_write_lat: stock/ours)."
 	echo
 	side_by_side stock
 	echo

@@ -66,15 +66,16 @@ perf_summary() {
 
 # stock_summary NODEDIR: for a run with --stock-pinned, one line per tool
 # and size: tool size ours stock ratio spread (ours: the median of ours'
-# pinned runs before and after the stock ones; ratio: ours' speed relative
-# to the stock driver's; spread: largest over smallest of ours' pinned
-# figures, the noise). Nothing for a run without stock rows.
+# pinned runs alternating with the stock ones, rows "pinned2"; ratio:
+# ours' speed relative to the stock driver's; spread: largest over
+# smallest of those figures of ours, the noise). Nothing for a run
+# without stock rows.
 stock_summary() {
 	awk "$AWK_MEDIAN"'
 	/^#/ || $5 == "-" { next }
 	$3 == "stock" { k = $1 " " $2; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
 		st[k] = st[k] " " $5 }
-	$3 == "pinned" || $3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5
+	$3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5
 		if (!(k in lo) || $5 + 0 < lo[k]) lo[k] = $5 + 0
 		if (!(k in hi) || $5 + 0 > hi[k]) hi[k] = $5 + 0 }
 	END {
@@ -156,7 +157,7 @@ perf_section() {
 	if [ -s "$nd/stock-summary.txt" ]; then
 		echo "#### Pinned: ours against the kernel's own rdma_rxe ($node)"
 		echo
-		echo "Same boot, module swapped: ours pinned, the stock driver pinned, ours pinned again."
+		echo "Same boot: ours pinned and the stock driver pinned alternating (ABBA) in each cell, the module swapped."
 		echo "Ratio: ours' speed relative to the stock driver's (latency: stock/ours). Target: 0.95 or better."
 		echo
 		echo "| tool | size (B) | ours pinned | stock pinned | ratio | target | noise |"
