@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the rxe-odp debug kernel (KASAN, lockdep, ...) from Debian's
-# linux-source-6.1 tarball.
+# linux-source-6.1 or linux-source-6.12 tarball.
 #
 # usage: scripts/debug-kernel.sh OUTDIR
 #
@@ -9,22 +9,28 @@
 #   OUTDIR/src       the configured and built tree; out-of-tree modules build
 #                    with `make -C OUTDIR/src M=/path/to/module modules`
 #
-# The configuration is `make tinyconfig` + kernel/debug/debug.config.  After
-# merging, every option of the fragment is checked: Kconfig silently drops
-# options whose dependencies are unmet, and that is reported as an error.
+# The configuration is `make tinyconfig` + kernel/debug/debug.config +
+# kernel/debug/debug-SERIES.config, SERIES being the tarball's (6.1 for
+# linux-source-6.1.tar.xz; the tree's Makefile must agree).  Every option
+# of the fragments must be a symbol of the tree's Kconfig, and after merging
+# every one is checked: Kconfig silently drops options whose dependencies
+# are unmet, and that is reported as an error.
 #
-# A stamp (hash of the fragment, the tarball's size/mtime and this script)
+# A stamp (hash of the fragments, the tarball's size/mtime and this script)
 # makes a second run with nothing changed return at once.
 #
-# Environment: KERNEL_TARBALL (default /usr/src/linux-source-6.1.tar.xz),
+# Environment: KERNEL_TARBALL (default /usr/src/linux-source-6.1.tar.xz; any
+#              path whose name is linux-source-SERIES.tar.xz),
 #              JOBS (default: number of CPUs).
 set -euo pipefail
 
 SCRIPT=$(realpath "${BASH_SOURCE[0]}")
 REPO=$(dirname "$(dirname "$SCRIPT")")
-FRAGMENT="$REPO/kernel/debug/debug.config"
 TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 JOBS=${JOBS:-$(nproc)}
+# the kernel series, from the tarball's name: it picks the second fragment
+SERIES=$(basename "$TARBALL" | sed -n 's/^linux-source-\([0-9][0-9]*\.[0-9][0-9]*\)\.tar\.xz$/\1/p')
+FRAGMENTS=("$REPO/kernel/debug/debug.config" "$REPO/kernel/debug/debug-$SERIES.config")
 
 log() { printf 'debug-kernel: %s\n' "$*" >&2; }
 die() { printf 'debug-kernel: error: %s\n' "$*" >&2; exit 1; }
@@ -43,8 +49,12 @@ check_tools() {
     [[ -e /usr/include/libelf.h ]] || missing+=("libelf-dev (libelf.h)")
     ((${#missing[@]} == 0)) ||
         die "missing build tools: ${missing[*]} (apt-get install build-essential bc flex bison libelf-dev libssl-dev)"
-    [[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-6.1)"
-    [[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
+    [[ -n $SERIES ]] || die "$TARBALL: not a linux-source-SERIES.tar.xz (like linux-source-6.1.tar.xz)"
+    [[ -r $TARBALL ]] || die "kernel source $TARBALL not found (apt-get install linux-source-$SERIES)"
+    local f
+    for f in "${FRAGMENTS[@]}"; do
+        [[ -r $f ]] || die "config fragment ${f#"$REPO"/} not found (no debug kernel for Linux $SERIES)"
+    done
 }
 
 # Identity of the tarball: cheap to compute, changes when Debian updates it.
@@ -52,7 +62,7 @@ tarball_id() { stat -c '%s %Y' "$TARBALL"; }
 
 # Hash of everything that determines the result.
 build_hash() {
-    { cat "$FRAGMENT"; tarball_id; cat "$SCRIPT"; } | sha256sum | cut -d' ' -f1
+    { cat "${FRAGMENTS[@]}"; tarball_id; cat "$SCRIPT"; } | sha256sum | cut -d' ' -f1
 }
 
 # True when a previous run produced bzImage for the same inputs.
@@ -75,6 +85,9 @@ extract_source() {
         die "extracting $TARBALL failed"
     [[ -f $src.tmp/Makefile && -d $src.tmp/kernel ]] ||
         die "$TARBALL does not look like a kernel source tree"
+    local version
+    version=$(sed -n -e 's/^VERSION = //p' -e 's/^PATCHLEVEL = //p' "$src.tmp/Makefile" | paste -sd.)
+    [[ $version == "$SERIES" ]] || die "$TARBALL holds Linux $version, not $SERIES as its name says"
     echo "$TARBALL $(tarball_id)" >"$src.tmp/.extracted-from"
     mv "$src.tmp" "$src"
 }
@@ -99,28 +112,44 @@ kmake() {
     fi
 }
 
-# tinyconfig + fragment, then olddefconfig to resolve dependencies.
+# The fragments' names, relative to the repository.
+fragment_names() { local f; for f in "${FRAGMENTS[@]}"; do printf '%s ' "${f#"$REPO"/}"; done; }
+
+# tinyconfig + fragments, then olddefconfig to resolve dependencies.
 configure() {
     local src="$OUTDIR/src"
-    log "configuring: tinyconfig + ${FRAGMENT#"$REPO"/}"
+    log "configuring: tinyconfig + $(fragment_names)"
     kmake "$OUTDIR/config.log" tinyconfig
-    (cd "$src" && scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") \
+    (cd "$src" && scripts/kconfig/merge_config.sh -m .config "${FRAGMENTS[@]}") \
         >>"$OUTDIR/config.log" 2>&1 || die "merge_config.sh failed; see $OUTDIR/config.log"
     kmake "$OUTDIR/olddefconfig.log" olddefconfig
 }
 
-# Print "CONFIG_X<TAB>wanted" for each option of the fragment;
+# Print "CONFIG_X<TAB>wanted" for each option of the fragments;
 # wanted is the value, or "n" for "# CONFIG_X is not set".
 fragment_options() {
     sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1\t\2/p' \
-        -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1\tn/p' "$FRAGMENT"
+        -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1\tn/p' "${FRAGMENTS[@]}"
 }
 
-# A fragment that sets an option twice is ambiguous (the last one wins).
+# An option set twice (in one fragment or in both) is ambiguous (the last
+# one wins).
 check_duplicates() {
     local dups
     dups=$(fragment_options | cut -f1 | sort | uniq -d | tr '\n' ' ')
-    [[ -z $dups ]] || die "options set more than once in ${FRAGMENT#"$REPO"/}: $dups"
+    [[ -z $dups ]] || die "options set more than once in $(fragment_names): $dups"
+}
+
+# Every option of the fragments must be a Kconfig symbol of this tree: a
+# "# CONFIG_X is not set" of a symbol the kernel does not have (renamed or
+# removed in another series) would pass the check below without meaning
+# anything.
+check_symbols() {
+    local unknown
+    unknown=$(comm -23 <(fragment_options | cut -f1 | sed 's/^CONFIG_//' | sort -u) \
+        <(find "$OUTDIR/src" -name 'Kconfig*' -exec sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/\2/p' {} + | sort -u) |
+        tr '\n' ' ')
+    [[ -z $unknown ]] || die "not in Linux $SERIES's Kconfig (options of $(fragment_names)): $unknown"
 }
 
 # Value of an option in the final .config ("n" when unset or absent).
@@ -142,7 +171,7 @@ verify_config() {
         fi
     done < <(fragment_options)
     ((bad == 0)) ||
-        die "$bad option(s) of ${FRAGMENT#"$REPO"/} did not survive olddefconfig (unmet dependencies?)"
+        die "$bad option(s) of $(fragment_names)did not survive olddefconfig (unmet dependencies?)"
     log "all $(fragment_options | wc -l) fragment options verified"
 }
 
@@ -175,6 +204,7 @@ main() {
     fi
     rm -f "$STAMP"
     extract_source
+    check_symbols
     configure
     verify_config
     build

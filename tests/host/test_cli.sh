@@ -16,13 +16,38 @@ check_status "test --filter without a pattern" 2 'needs a pattern' "$cli" test -
 check_status "test --kernel of an unknown series" 2 "--kernel takes 6.1 or 6.12, not '7.0'" "$cli" test --kernel 7.0
 check_status "test --kernel without a value" 2 'needs 6.1 or 6.12' "$cli" test --kernel
 check_status "run --kernel of an unknown series" 2 "not '5.10'" "$cli" run --kernel 5.10 -- true
-check_status "run --kernel 6.12 with the (6.1) debug kernel" 2 'not with --kernel 6.12' \
-	"$cli" run --kernel 6.12 --debug-kernel -- true
+# --debug-kernel --kernel 6.12 is 6.12's debug kernel: parsed (the stray
+# argument is refused only after the options were taken)
+check_status "build --debug-kernel --kernel 6.12 is accepted" 2 "build: unexpected 'now'" \
+	"$cli" build --debug-kernel --kernel 6.12 now
 check_status "test --distro of an unknown release" 2 "--distro takes trixie or sid, not 'buster'" "$cli" test --distro buster
 check_status "test --distro without a value" 2 'needs trixie or sid' "$cli" test --distro
 check_status "run --distro with the (6.1) debug kernel" 2 'not with --debug-kernel' \
 	"$cli" run --distro trixie --debug-kernel -- true
+check_status "run --distro with 6.12's debug kernel" 2 'not with --debug-kernel' \
+	"$cli" run --distro trixie --debug-kernel --kernel 6.12 -- true
 check_status "run --distro on 6.1" 2 'runs on 6.12, not 6.1' "$cli" run --distro trixie --kernel 6.1 -- true
+
+# Which stages a test command line selects (RXE_ODP_PLAN_ONLY: listed,
+# nothing run). The default run is what CI runs inside its 90 minutes:
+# 6.1's debug kernel, not 6.12's, which --all adds.
+plan() { RXE_ODP_PLAN_ONLY=1 "$cli" test "$@" | sed -n 's/^stage: //p' | tr '\n' '|'; }
+has() { [[ $1 == *"$2"* ]]; }
+hasnt() { [[ $1 != *"$2"* ]]; }
+dbg612='build (debug kernel 6.12)|suite, 1 node (debug 6.12)|suite, 2 nodes (debug 6.12)|'
+dbg61='build (debug kernel)|suite, 1 node (debug)|suite, 2 nodes (debug)|'
+p=$(plan)
+check "the default test run has 6.1's debug kernel" has "$p" "$dbg61"
+check "the default test run has 6.12's stock suites" has "$p" "suite, 1 node (6.12)"
+check "the default test run (CI) has not 6.12's debug kernel" hasnt "$p" "debug 6.12"
+p=$(plan --all)
+check "test --all adds 6.12's debug kernel, one guest and two" has "$p" "$dbg612"
+check "test --all keeps 6.1's debug kernel" has "$p" "$dbg61"
+check "test --debug-kernel --kernel 6.12 is 6.12's debug kernel only" \
+	test "$(plan --debug-kernel --kernel 6.12)" = "install|host tests|$dbg612"
+check "test --debug-kernel is 6.1's debug kernel only" test "$(plan --debug-kernel)" = "install|host tests|$dbg61"
+check "test --all --no-debug-kernel has no debug kernel" hasnt "$(plan --all --no-debug-kernel)" debug
+check "test --all --kernel 6.1 has no 6.12 suite" hasnt "$(plan --all --kernel 6.1)" 6.12
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
