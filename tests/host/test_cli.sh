@@ -51,6 +51,8 @@ check "test --all --kernel 6.1 has no 6.12 suite" hasnt "$(plan --all --kernel 6
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
+check_status "bench's own options before the boot options" 2 "--nodes takes 1 or 2, not '3'" \
+	"$cli" bench --quick --stock-pinned --nodes 3
 check_status "bench --upstream with a kernel" 2 "bench --upstream: its kernels" "$cli" bench --upstream --kernel 6.12
 check_status "bench --upstream --nodes 2" 2 "bench --upstream: its kernels" "$cli" bench --upstream --nodes 2
 check_status "bench --upstream --stock-pinned" 2 "bench --upstream: its kernels" "$cli" bench --upstream --stock-pinned
