@@ -24,12 +24,14 @@ die() { echo "rxe-odp-peer: $*" >&2; exit 2; }
 
 # stop_job ID: TERM the job's command and whatever it started (its own
 # session), KILL them 5 s later if still there. Returns 1 while the job
-# has not started yet (ask again later).
+# has not started yet (ask again later): no pid yet, or a pid whose
+# session setsid has not made yet (taking that for "already gone" once
+# left a job running its whole 300 s).
 stop_job() {
 	local pid
 	[ -e "$BUS/$1.status" ] && return 0
 	pid=$(cat "$BUS/$1.pid" 2>/dev/null) || return 1
-	kill -TERM -- "-$pid" 2>/dev/null || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || { [ -e "$BUS/$1.status" ]; return; }
 	(
 		sleep 5
 		kill -KILL -- "-$pid" 2>/dev/null

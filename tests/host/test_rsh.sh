@@ -36,8 +36,9 @@ check_status "no command is a usage error" 255 'usage' "$rsh" node2
 nap=300.$$
 "$rsh" node2 sleep "$nap" >/dev/null 2>&1 &
 agent=$!
-for _ in $(seq 100); do pgrep -f "sleep $nap" >/dev/null && break; sleep 0.1; done
-running() { pgrep -f "sleep $nap" >/dev/null; }
+# "^sleep": the command itself, not the agent, whose arguments name it too
+for _ in $(seq 100); do pgrep -f "^sleep $nap" >/dev/null && break; sleep 0.1; done
+running() { pgrep -f "^sleep $nap" >/dev/null; }
 check "the command is running on node 2" running
 t0=$(date +%s)
 kill -TERM "$agent"
