@@ -41,21 +41,27 @@ cells() {
 	return 0
 }
 
-# side_by_side [stock]: a Markdown table, one row per tool and size, one
-# column per kernel ("ratio (noise)"), and for ODP/pinned a last column:
-# how each of ours compares with the reference. "within noise": the
-# shortfall is inside the larger of the two cells' noise.
-side_by_side() {
-	cells "$@" | awk -v names="${names[*]}" -v ref="$ref" -v stock="${1:-}" '
-	BEGIN { nn = split(names, nm, " ") }
-	{ k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-	  r[$1, k] = $4; z[$1, k] = $5 }
+# awk: cmp(A, noise of A, B, noise of B): "yes" when ratio A is at least
+# B, "within noise" when its shortfall is inside the larger of the two
+# noises, "**no**" otherwise, "-" when either is missing
+AWK_CMP='
 	function cmp(a, na, b, nb,   m) {
 		if (a == "-" || b == "-" || a == "" || b == "") return "-"
 		if (a + 0 >= b + 0) return "yes"
 		m = (na != "-" && na + 0 > nb + 0) ? na : nb
 		return (m != "-" && a * m >= b) ? "within noise" : "**no**"
 	}
+'
+
+# side_by_side [stock]: a Markdown table, one row per tool and size, one
+# column per kernel ("ratio (noise)"), and for ODP/pinned a last column:
+# how each of ours compares with the reference. "within noise": the
+# shortfall is inside the larger of the two cells' noise.
+side_by_side() {
+	cells "$@" | awk -v names="${names[*]}" -v ref="$ref" -v stock="${1:-}" "$AWK_CMP"'
+	BEGIN { nn = split(names, nm, " ") }
+	{ k = $2 " " $3; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+	  r[$1, k] = $4; z[$1, k] = $5 }
 	END {
 		h = "| tool | size (B) |"; s = "| --- | ---: |"
 		for (i = 1; i <= nn; i++) {
@@ -82,20 +88,17 @@ side_by_side() {
 # tally: for each of ours, how many cells are at least the reference's,
 # within noise of it, or below it
 tally() {
-	cells | awk -v names="${names[*]}" -v ref="$ref" '
+	cells | awk -v names="${names[*]}" -v ref="$ref" "$AWK_CMP"'
 	BEGIN { nn = split(names, nm, " ") }
 	{ r[$1, $2 " " $3] = $4; z[$1, $2 " " $3] = $5; keys[$2 " " $3] = 1 }
 	END {
 		for (i = 1; i < nn; i++) {
 			y = w = no = 0
 			for (k in keys) {
-				a = r[nm[i], k]; b = r[ref, k]
-				if (a == "" || b == "" || a == "-" || b == "-") continue
-				na = z[nm[i], k]; nb = z[ref, k]
-				m = (na != "-" && na + 0 > nb + 0) ? na : nb
-				if (a + 0 >= b + 0) y++
-				else if (m != "-" && a * m >= b) w++
-				else no++
+				v = cmp(r[nm[i], k], z[nm[i], k], r[ref, k], z[ref, k])
+				if (v == "yes") y++
+				else if (v == "within noise") w++
+				else if (v != "-") no++
 			}
 			printf "| %s against %s, ODP/pinned per cell | %d at least as good, %d within noise, %d below |\n", nm[i], ref, y, w, no
 		}

@@ -17,8 +17,16 @@ command -v gnuplot >/dev/null && have_gnuplot=yes
 
 info() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1/info.txt" 2>/dev/null; }
 
-# awk: the median of a space-separated list ("-" for none)
-AWK_MEDIAN='
+# awk: the median of a space-separated list ("-" for none), and its
+# spread, largest over smallest ("-" for fewer than two figures)
+AWK_STATS='
+	function spread(list,   n, a, i, lo, hi) {
+		n = split(list, a, " ")
+		if (n < 2) return "-"
+		lo = hi = a[1] + 0
+		for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i] + 0; if (a[i] + 0 > hi) hi = a[i] + 0 }
+		return lo > 0 ? sprintf("%.2f", hi / lo) : "-"
+	}
 	function median(list,   n, a, i, j, t) {
 		n = split(list, a, " ")
 		if (n == 0) return "-"
@@ -33,14 +41,7 @@ AWK_MEDIAN='
 # pinned: for bandwidth odp/pinned, for latency pinned/odp; spread: the
 # noise, largest over smallest pinned figure of the repetitions).
 perf_summary() {
-	awk "$AWK_MEDIAN"'
-	function spread(list,   n, a, i, lo, hi) {
-		n = split(list, a, " ")
-		if (n < 2) return "-"
-		lo = hi = a[1] + 0
-		for (i = 2; i <= n; i++) { if (a[i] + 0 < lo) lo = a[i] + 0; if (a[i] + 0 > hi) hi = a[i] + 0 }
-		return lo > 0 ? sprintf("%.2f", hi / lo) : "-"
-	}
+	awk "$AWK_STATS"'
 	/^#/ || ($3 != "pinned" && $3 != "odp") { next }
 	{
 		k = $1 " " $2
@@ -71,13 +72,11 @@ perf_summary() {
 # smallest of those figures of ours, the noise). Nothing for a run
 # without stock rows.
 stock_summary() {
-	awk "$AWK_MEDIAN"'
+	awk "$AWK_STATS"'
 	/^#/ || $5 == "-" { next }
 	$3 == "stock" { k = $1 " " $2; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
 		st[k] = st[k] " " $5 }
-	$3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5
-		if (!(k in lo) || $5 + 0 < lo[k]) lo[k] = $5 + 0
-		if (!(k in hi) || $5 + 0 > hi[k]) hi[k] = $5 + 0 }
+	$3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5 }
 	END {
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
@@ -85,8 +84,7 @@ stock_summary() {
 			a = median(ours[k]); b = median(st[k]); r = "-"
 			if (a != "-" && b != "-" && a > 0 && b > 0)
 				r = sprintf("%.3f", kk[1] ~ /_lat$/ ? b / a : a / b)
-			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r,
-				(lo[k] > 0 ? sprintf("%.2f", hi[k] / lo[k]) : "-")
+			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r, spread(ours[k])
 		}
 	}' "$1/perftest.tsv"
 }
@@ -218,11 +216,14 @@ perf_section() {
 }
 
 # worst perftest ratio over all nodes: "value tool size node"
-worst_perf() {
+# worst ratio over all nodes of a summary (perftest-summary.txt: ODP/pinned,
+# its noise in column 9; stock-summary.txt: ours/stock, noise in column 6):
+# "value tool size node noise"
+worst_ratio() {
 	local n
 	for n in 1node 2node; do
-		[ -f "$dir/$n/perftest-summary.txt" ] &&
-			awk -v n=$n '$5 != "-" { print $5, $1, $2, n, $9 }' "$dir/$n/perftest-summary.txt"
+		[ -f "$dir/$n/$1" ] &&
+			awk -v n=$n -v z="$2" '$5 != "-" { print $5, $1, $2, n, $z }' "$dir/$n/$1"
 	done | sort -g | head -1
 	return 0
 }
@@ -300,7 +301,7 @@ bench_plots
 	echo
 	echo "| item | measure | value | target | |"
 	echo "| --- | --- | ---: | --- | --- |"
-	w=$(worst_perf)
+	w=$(worst_ratio perftest-summary.txt 9)
 	[ -n "$w" ] && set -- $w && echo "| 1 steady state | worst ODP/pinned ($2, $3 B, $4; noise $5) | $1 | >= 0.95 | $(perf_verdict "$1" "$5") |"
 	for n in 1node 2node; do
 		[ -f "$dir/$n/perftest-summary.txt" ] || continue
@@ -313,12 +314,8 @@ bench_plots
 			END { if (all) printf "| 1 steady state | cells below 0.95 beyond their noise (%s) | %d of %d | 0 | %s |\n",
 				n (l ? ": " l : ""), k, all, k ? "**not met**" : "met" }' "$dir/$n/perftest-summary.txt"
 	done
-	for n in 1node 2node; do
-		[ -s "$dir/$n/stock-summary.txt" ] || continue
-		sort -g -k5 "$dir/$n/stock-summary.txt" | awk -v n=$n '$5 != "-" { printf "%s %s %s %s %s\n", $5, $1, $2, n, $6; exit }'
-	done | sort -g | head -1 | while read -r v t sz n sp; do
-		echo "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock ($t, $sz B, $n; noise $sp) | $v | >= 0.95 | $(perf_verdict "$v" "$sp") |"
-	done
+	w=$(worst_ratio stock-summary.txt 6)
+	[ -n "$w" ] && set -- $w && echo "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock ($2, $3 B, $4; noise $5) | $1 | >= 0.95 | $(perf_verdict "$1" "$5") |"
 	if [ -f "$dir/1node/ratios.tsv" ]; then
 		r=$dir/1node
 		v=$(ratio_of "$r" cold/warm_min); echo "| 2 cold first touch | worst cold/warm bandwidth | $v | >= 0.5 | $(meets "$v" '>=' 0.5) |"
