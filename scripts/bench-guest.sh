@@ -125,20 +125,22 @@ t0=$(date +%s)
 tsv=$OUT/perftest.tsv
 echo "# tool size mode rep value p99" >"$tsv"
 # driver_for MODE: rxe0 on the driver MODE runs on (stock: the kernel's
-# own rdma_rxe; any other mode: ours), the module swapped if need be;
-# GIDX is the new rxe0's. A failed swap ends the benchmark.
+# own rdma_rxe; any other mode: ours), the module swapped if need be, with
+# tests/guest/lib.sh's rxe_down and rxe_up for ours; GIDX is the new
+# rxe0's. A failed swap ends the benchmark.
 driver=ours
 driver_for() {
 	local want=ours
 	[ "$1" = stock ] && want=stock
 	[ "$want" = "$driver" ] && return 0
 	if [ "$want" = stock ]; then
-		rdma link delete rxe0 && rmmod rdma_rxe_odp && insmod "$stock"
+		rxe_down
+		insmod "$stock" && rdma link add rxe0 type rxe netdev eth0 &&
+			GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") || fail "rxe0 on the stock rdma_rxe"
 	else
-		rdma link delete rxe0 && rmmod rdma_rxe && insmod "$RXE_ODP_MODULE"
-	fi && rdma link add rxe0 type rxe netdev eth0 &&
-		GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") ||
-		{ echo "swapping rxe0's driver to $want failed"; exit 1; }
+		rdma link delete rxe0 && rmmod rdma_rxe || fail "removing the stock rdma_rxe"
+		rxe_up
+	fi
 	driver=$want
 }
 
