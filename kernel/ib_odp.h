@@ -32,6 +32,8 @@
 #include <linux/jump_label.h>
 #include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
+#include <linux/seqlock.h>
+#include <linux/workqueue.h>
 
 /* Mirror entry: pfn << PAGE_SHIFT | flags; 0 is "not mirrored". */
 #define IB_ODP_PRESENT	BIT(0)	/* the page may be read */
@@ -74,6 +76,13 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  *		held while faulting (the fault path takes the mmap lock, which
  *		invalidations may hold).
  * @entries:	one per page, under @lock
+ * @mapped:	entries that map a page (non-zero), under @lock
+ * @emptied:	called after an invalidation that leaves no entry mapped
+ *		(@mapped 0), with @lock not held, from the notifier callback:
+ *		must not sleep. NULL: nothing to do. The mirror's owner may
+ *		then free it once no access uses it (an implicit region's
+ *		chunks, ib_odp_space.c); the callback may run until the
+ *		notifier is removed (ib_odp_mirror_destroy()).
  * @addr:	user address the region was registered with (not aligned)
  * @length:	length in bytes of the region
  * @start:	@addr rounded down to a page
@@ -90,6 +99,8 @@ struct ib_odp_mirror {
 	struct mmu_interval_notifier notifier;
 	spinlock_t lock;
 	unsigned long *entries;
+	unsigned long mapped;
+	void (*emptied)(struct ib_odp_mirror *m);
 	unsigned long addr;
 	size_t length;
 	unsigned long start;
@@ -118,10 +129,22 @@ struct ib_odp_mirror {
  * @end:	user address just past its last (TASK_SIZE_MAX when implicit)
  * @writable:	the device may write
  * @totals:	device-wide counters, or NULL
- * @chunks:	mirrors of the region's parts in each IB_ODP_CHUNK_SIZE chunk
- *		of the address space, by address >> IB_ODP_CHUNK_SHIFT, made
- *		on first touch, kept until ib_odp_space_destroy()
- * @chunk_lock:	serializes chunk creation (lookups take no lock)
+ * @chunks:	the region's parts in each IB_ODP_CHUNK_SIZE chunk of the
+ *		address space, by address >> IB_ODP_CHUNK_SHIFT (struct
+ *		odp_chunk, ib_odp_space.c), made on first touch. Lookups
+ *		take no lock (RCU); a chunk is freed at the earliest after a
+ *		grace period. XA_MARK_0: invalidated to empty, to be reaped.
+ * @chunk_lock:	serializes chunk creation and removal
+ * @chunks_seq:	@chunks and @retired change together under it (a chunk
+ *		removed before ib_odp_space_destroy() adds its counters to
+ *		@retired), so a reader of a counter neither misses the chunk
+ *		nor counts it twice
+ * @retired:	counters of the chunks removed so far
+ * @reap_empty:	free a chunk once an invalidation left it empty and no
+ *		access uses it (implicit regions, whose chunks are not bounded
+ *		by the region's size; mlx5 frees idle implicit children too)
+ * @reap_off:	set by ib_odp_space_destroy(), under @chunk_lock: @reap stops
+ * @reap:	frees the chunks marked empty (odp_space_reap())
  * @users:	accesses, faults and prefetches using the space now, plus
  *		asynchronous prefetches queued on it (ib_odp_space_enter()).
  *		Its mirrors are not freed while it is non-zero: a fault may
@@ -142,6 +165,11 @@ struct ib_odp_space {
 	atomic64_t *totals;
 	struct xarray chunks;
 	struct mutex chunk_lock;
+	seqcount_mutex_t chunks_seq;
+	atomic64_t retired[IB_ODP_NUM_COUNTERS];
+	bool reap_empty;
+	bool reap_off;
+	struct delayed_work reap;
 	atomic_t users;
 	bool dying;
 	atomic_t async;
@@ -159,13 +187,13 @@ bool ib_odp_space_enter(struct ib_odp_space *s);
 void ib_odp_space_exit(struct ib_odp_space *s);
 bool ib_odp_space_async_get(struct ib_odp_space *s, int max);
 void ib_odp_space_async_put(struct ib_odp_space *s);
-struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
-					  unsigned long addr);
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 		      size_t length, bool to_space, size_t extent);
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
 					bool write);
+void ib_odp_space_unlock(struct ib_odp_mirror *m);
+unsigned long ib_odp_space_chunks(struct ib_odp_space *s);
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
 int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 			  size_t length, bool write, bool fault);

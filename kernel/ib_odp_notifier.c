@@ -40,6 +40,7 @@ void ib_odp_zap(struct ib_odp_mirror *m, unsigned long start,
 		e[i] = 0;
 		zapped++;
 	}
+	m->mapped -= zapped;
 	ib_odp_count(m, IB_ODP_PAGE_INVALIDATIONS, zapped);
 }
 
@@ -57,6 +58,7 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 	unsigned long start = max(range->start & PAGE_MASK, m->start);
 	unsigned long end = PAGE_ALIGN(min(range->end, ib_odp_end(m)));
 	u64 t0 = ib_odp_lat_start();
+	bool empty;
 
 	/*
 	 * Never sleeps, so the OOM reaper (not blockable) may wait here too:
@@ -69,8 +71,11 @@ static bool ib_odp_invalidate(struct mmu_interval_notifier *mni,
 	if (start < end)
 		ib_odp_zap(m, start, end);
 	ib_odp_count(m, IB_ODP_PAGE_INVALIDATIONS_HANDLED, 1);
+	empty = !m->mapped;
 	spin_unlock(&m->lock);
 	ib_odp_lat_record(IB_ODP_LAT_INVAL, t0);
+	if (empty && m->emptied)
+		m->emptied(m);
 	return true;
 }
 

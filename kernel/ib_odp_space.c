@@ -3,7 +3,9 @@
  * The ODP address space of one memory region: what the device sees through
  * the region, as mirrors (ib_odp_umem.c) of IB_ODP_CHUNK_SIZE chunks of
  * it, each with its own interval notifier, made the first time the device
- * touches the chunk and kept until deregistration.
+ * touches the chunk and kept until deregistration; an implicit region's
+ * chunk is freed earlier, once an invalidation left it empty and no access
+ * uses it (odp_space_reap()).
  *
  * Explicit ODP: the registered range, cut at chunk boundaries (the first
  * and last chunks cover only the part of the range they hold).
@@ -13,7 +15,10 @@
  *
  * Either way registration allocates nothing but the space, so it takes the
  * same time whatever the size, and memory follows what the device touched
- * (8 bytes per page of a touched chunk), never the size of the region.
+ * (8 bytes per page of a touched chunk), never the size of the region. For
+ * an implicit region it follows what is still mapped of what the device
+ * touched: a process that maps and unmaps across its address space (an
+ * allocator, an MPI library) does not grow the mirrors without bound.
  *
  * An access never spans two mirrors: ib_odp_space_copy() cuts it at chunk
  * boundaries and locks one mirror at a time.
@@ -40,10 +45,36 @@
 
 #include "ib_odp.h"
 
+/**
+ * struct odp_chunk - one chunk's mirror, as the space holds it
+ * @mirror:	the mirror of the region's part in the chunk
+ * @space:	the space it belongs to
+ * @refs:	1 while the space's xarray holds the chunk, plus 1 for each
+ *		caller using it (odp_chunk_get()); the reaper takes it out
+ *		only from 1 to 0, under the space's chunk_lock, after which
+ *		nobody can take it again
+ * @rcu:	frees it once lock-free lookups are done with it
+ */
+struct odp_chunk {
+	struct ib_odp_mirror mirror;
+	struct ib_odp_space *space;
+	atomic_t refs;
+	struct rcu_head rcu;
+};
+
+static struct odp_chunk *to_chunk(struct ib_odp_mirror *m)
+{
+	return container_of(m, struct odp_chunk, mirror);
+}
+
+static void odp_space_reap(struct work_struct *work);
+
 static void odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
 			   unsigned long addr, unsigned long end,
 			   bool writable, atomic64_t *totals)
 {
+	int i;
+
 	s->mm = mm;
 	mmgrab(mm);
 	s->addr = addr;
@@ -52,6 +83,12 @@ static void odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
 	s->totals = totals;
 	xa_init(&s->chunks);
 	mutex_init(&s->chunk_lock);
+	seqcount_mutex_init(&s->chunks_seq, &s->chunk_lock);
+	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++)
+		atomic64_set(&s->retired[i], 0);
+	s->reap_empty = true;
+	s->reap_off = false;
+	INIT_DELAYED_WORK(&s->reap, odp_space_reap);
 	atomic_set(&s->users, 0);
 	s->dying = false;
 	atomic_set(&s->async, 0);
@@ -150,7 +187,8 @@ int ib_odp_space_init_explicit(struct ib_odp_space *s, struct mm_struct *mm,
  * @writable:	the device may write
  * @totals:	device-wide counters (enum ib_odp_counter), or NULL
  *
- * Allocates nothing but the space itself.
+ * Allocates nothing but the space itself. Its chunks are freed once
+ * invalidated to empty and idle.
  *
  * Return: 0.
  */
@@ -158,21 +196,41 @@ int ib_odp_space_init_implicit(struct ib_odp_space *s, struct mm_struct *mm,
 			       bool writable, atomic64_t *totals)
 {
 	odp_space_init(s, mm, 0, TASK_SIZE_MAX, writable, totals);
+	s->reap_empty = true;
 	return 0;
 }
 
 /*
- * Create the mirror of the chunk at @index; chunk_lock held. The device
- * touches a chunk first from whatever context it runs in (for rxe, a
- * worker thread): the memory is charged to the region's process's memory
- * cgroup all the same, as it would have been at registration.
+ * An invalidation left the chunk's mirror empty (an implicit region's
+ * chunk): have the reaper look at it. Runs in the notifier callback, which
+ * must not sleep (the OOM reaper's is not blockable). The chunk may
+ * already be out of the xarray (being freed): then the mark is not set.
  */
-static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
-					      unsigned long index)
+static void odp_chunk_emptied(struct ib_odp_mirror *m)
+{
+	struct ib_odp_space *s = to_chunk(m)->space;
+
+	xa_set_mark(&s->chunks, m->start >> IB_ODP_CHUNK_SHIFT, XA_MARK_0);
+	/*
+	 * Not after ib_odp_space_destroy() has removed the notifiers, which
+	 * waits for this callback: the work is then cancelled for good.
+	 */
+	mod_delayed_work(system_wq, &s->reap, 0);
+}
+
+/*
+ * Create the mirror of the chunk at @index, with a reference for the
+ * caller; chunk_lock held. The device touches a chunk first from whatever
+ * context it runs in (for rxe, a worker thread): the memory is charged to
+ * the region's process's memory cgroup all the same, as it would have been
+ * at registration.
+ */
+static struct odp_chunk *odp_chunk_create(struct ib_odp_space *s,
+					  unsigned long index)
 {
 	struct mem_cgroup *memcg, *old_memcg;
 	unsigned long start, end;
-	struct ib_odp_mirror *m;
+	struct odp_chunk *c;
 	int ret;
 
 	/* a notifier needs a live address space */
@@ -180,60 +238,165 @@ static struct ib_odp_mirror *odp_chunk_create(struct ib_odp_space *s,
 		return ERR_PTR(-EFAULT);
 	memcg = get_mem_cgroup_from_mm(s->mm);
 	old_memcg = set_active_memcg(memcg);
-	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m) {
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	c->space = s;
+	/* the xarray's and the caller's */
+	atomic_set(&c->refs, 2);
+	if (s->reap_empty)
+		c->mirror.emptied = odp_chunk_emptied;
 	/* the part of the region in this chunk */
 	start = max(index << IB_ODP_CHUNK_SHIFT, s->addr);
 	end = min((index << IB_ODP_CHUNK_SHIFT) + IB_ODP_CHUNK_SIZE, s->end);
-	ret = ib_odp_mirror_init(m, s->mm, start, end - start, s->writable,
-				 s->totals);
+	ret = ib_odp_mirror_init(&c->mirror, s->mm, start, end - start,
+				 s->writable, s->totals);
 	if (ret)
 		goto out;
-	ret = xa_err(xa_store(&s->chunks, index, m, GFP_KERNEL_ACCOUNT));
+	ret = xa_err(xa_store(&s->chunks, index, c, GFP_KERNEL_ACCOUNT));
 	if (ret)
-		ib_odp_mirror_destroy(m);
+		ib_odp_mirror_destroy(&c->mirror);
 out:
 	set_active_memcg(old_memcg);
 	mem_cgroup_put(memcg);
 	/* maybe the last reference: see odp_fault_range() */
 	mmput_async(s->mm);
 	if (ret) {
-		kfree(m);
+		kfree(c);
 		return ERR_PTR(ret);
 	}
-	return m;
+	return c;
 }
 
-/**
- * ib_odp_space_mirror() - the mirror that covers @addr
- * @s:		the space
- * @addr:	user address
- *
- * Creates the chunk's mirror on first use (may sleep).
- *
- * Return: the mirror, or ERR_PTR(-EFAULT) for an address outside the
+/*
+ * The mirror that covers @addr, with a reference (odp_chunk_put()): made
+ * on first use (may sleep). ERR_PTR(-EFAULT) for an address outside the
  * region or a process that is exiting, ERR_PTR(-ENOMEM).
  */
-struct ib_odp_mirror *ib_odp_space_mirror(struct ib_odp_space *s,
-					  unsigned long addr)
+static struct ib_odp_mirror *odp_chunk_get(struct ib_odp_space *s,
+					   unsigned long addr)
 {
 	unsigned long index = addr >> IB_ODP_CHUNK_SHIFT;
-	struct ib_odp_mirror *m;
+	struct odp_chunk *c;
 
 	if (addr < s->addr || addr >= s->end)
 		return ERR_PTR(-EFAULT);
-	m = xa_load(&s->chunks, index);
-	if (m)
-		return m;
+	rcu_read_lock();
+	c = xa_load(&s->chunks, index);
+	if (c && !atomic_inc_not_zero(&c->refs))
+		c = NULL;
+	rcu_read_unlock();
+	if (c)
+		return &c->mirror;
+
 	mutex_lock(&s->chunk_lock);
-	m = xa_load(&s->chunks, index);
-	if (!m)
-		m = odp_chunk_create(s, index);
+	/* under chunk_lock, a chunk in the xarray has refs >= 1 */
+	c = xa_load(&s->chunks, index);
+	if (c)
+		atomic_inc(&c->refs);
+	else
+		c = odp_chunk_create(s, index);
 	mutex_unlock(&s->chunk_lock);
-	return m;
+	return IS_ERR(c) ? ERR_CAST(c) : &c->mirror;
+}
+
+/*
+ * Done with a mirror of odp_chunk_get(). Never the last reference: the
+ * xarray's is dropped by the reaper alone.
+ */
+static void odp_chunk_put(struct ib_odp_mirror *m)
+{
+	atomic_dec(&to_chunk(m)->refs);
+}
+
+/* Free a chunk out of the xarray and unreachable: may sleep. */
+static void odp_chunk_free(struct odp_chunk *c)
+{
+	ib_odp_mirror_destroy(&c->mirror);
+	kfree_rcu(c, rcu);
+}
+
+/*
+ * Take the chunk at @index out of the space if no access uses it and its
+ * mirror maps nothing; chunk_lock held. Return: 0 (taken: free it), -EBUSY
+ * (in use), -EEXIST (it maps pages again).
+ */
+static int odp_chunk_take(struct ib_odp_space *s, unsigned long index,
+			  struct odp_chunk *c)
+{
+	unsigned long mapped;
+	int i;
+
+	/*
+	 * Nobody can take it from now on: a lookup's fast path fails and its
+	 * slow path waits for chunk_lock.
+	 */
+	if (atomic_cmpxchg(&c->refs, 1, 0) != 1)
+		return -EBUSY;
+	/* pages a fault installed before it dropped its reference */
+	spin_lock(&c->mirror.lock);
+	mapped = c->mirror.mapped;
+	spin_unlock(&c->mirror.lock);
+	if (mapped) {
+		atomic_set(&c->refs, 1);
+		return -EEXIST;
+	}
+	write_seqcount_begin(&s->chunks_seq);
+	xa_erase(&s->chunks, index);
+	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++)
+		atomic64_add(atomic64_read(&c->mirror.counters[i]),
+			     &s->retired[i]);
+	write_seqcount_end(&s->chunks_seq);
+	return 0;
+}
+
+/* Chunks the reaper frees per pass; how long it waits for one in use. */
+#define IB_ODP_REAP_BATCH	16
+#define IB_ODP_REAP_RETRY	(HZ / 10)
+
+/*
+ * Free the chunks that an invalidation left empty (XA_MARK_0), unless an
+ * access, fault or prefetch holds them: those are looked at again shortly.
+ * A chunk that got pages back meanwhile loses its mark and stays. The mark
+ * is cleared before the chunk is looked at, so an invalidation that
+ * empties it again meanwhile sets it again.
+ */
+static void odp_space_reap(struct work_struct *work)
+{
+	struct ib_odp_space *s = container_of(to_delayed_work(work),
+					      struct ib_odp_space, reap);
+	struct odp_chunk *c, *victims[IB_ODP_REAP_BATCH];
+	unsigned long index;
+	bool busy = false;
+	int n = 0, i, ret;
+
+	mutex_lock(&s->chunk_lock);
+	if (s->reap_off) {
+		mutex_unlock(&s->chunk_lock);
+		return;
+	}
+	xa_for_each_marked(&s->chunks, index, c, XA_MARK_0) {
+		xa_clear_mark(&s->chunks, index, XA_MARK_0);
+		ret = odp_chunk_take(s, index, c);
+		if (ret == -EBUSY) {
+			xa_set_mark(&s->chunks, index, XA_MARK_0);
+			busy = true;
+		} else if (!ret) {
+			victims[n++] = c;
+			if (n == IB_ODP_REAP_BATCH)
+				break;
+		}
+	}
+	mutex_unlock(&s->chunk_lock);
+
+	for (i = 0; i < n; i++)
+		odp_chunk_free(victims[i]);
+	if (n == IB_ODP_REAP_BATCH)
+		mod_delayed_work(system_wq, &s->reap, 0);
+	else if (busy)
+		mod_delayed_work(system_wq, &s->reap, IB_ODP_REAP_RETRY);
 }
 
 /* Bytes from @addr to the end of the mirror that holds it. */
@@ -249,16 +412,19 @@ static int odp_space_piece(struct ib_odp_space *s, unsigned long *addr,
 				     unsigned long addr, size_t n, void *arg),
 			   void *arg)
 {
-	struct ib_odp_mirror *m = ib_odp_space_mirror(s, *addr);
+	struct ib_odp_mirror *m = odp_chunk_get(s, *addr);
 	size_t n;
 	int ret;
 
 	if (IS_ERR(m))
 		return PTR_ERR(m);
-	if (*addr < m->start || *addr >= ib_odp_end(m))
+	if (*addr < m->start || *addr >= ib_odp_end(m)) {
+		odp_chunk_put(m);
 		return -EFAULT;
+	}
 	n = min(*length, odp_left_in_mirror(m, *addr));
 	ret = fn(m, *addr, n, arg);
+	odp_chunk_put(m);
 	if (ret)
 		return ret;
 	*addr += n;
@@ -322,7 +488,7 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
  *		will write (the rest of its message): how far a write fault
  *		may fault ahead. @length or less: only what this copy writes.
  *
- * Return: 0 or an error of ib_odp_copy() / ib_odp_space_mirror().
+ * Return: 0 or an error of ib_odp_copy() / odp_chunk_get().
  */
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 		      size_t length, bool to_space, size_t extent)
@@ -357,7 +523,7 @@ static int odp_prefetch_piece(struct ib_odp_mirror *m, unsigned long addr,
  * @write:	make the pages writable too
  * @fault:	fault missing pages in; else mirror only what is present
  *
- * Return: 0 or an error of ib_odp_prefetch() / ib_odp_space_mirror().
+ * Return: 0 or an error of ib_odp_prefetch() / odp_chunk_get().
  */
 int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 			  size_t length, bool write, bool fault)
@@ -392,7 +558,7 @@ static int odp_visit_piece(struct ib_odp_mirror *m, unsigned long addr,
  *
  * A space being torn down stops the visit at its next chunk (-EFAULT).
  *
- * Return: 0 or an error of ib_odp_visit() / ib_odp_space_mirror().
+ * Return: 0 or an error of ib_odp_visit() / odp_chunk_get().
  */
 int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
 		       size_t length, bool write,
@@ -410,13 +576,12 @@ int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
  * @length:	bytes, > 0
  * @write:	the caller will write
  *
- * The caller is a user of the space while it faults; once it holds the
- * mirror lock it no longer needs to be: ib_odp_space_destroy() takes that
- * lock before it frees the mirror, so the mirror outlives the critical
- * section.
+ * The caller stays a user of the space, and of the chunk, until
+ * ib_odp_space_unlock(): neither deregistration nor the reaper frees the
+ * mirror under it.
  *
- * Return: the locked mirror (unlock with ib_odp_unlock()), or an ERR_PTR
- * (-EFAULT when the space is being torn down).
+ * Return: the locked mirror (unlock with ib_odp_space_unlock()), or an
+ * ERR_PTR (-EFAULT when the space is being torn down).
  */
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
@@ -427,15 +592,54 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 
 	if (!ib_odp_space_enter(s))
 		return ERR_PTR(-EFAULT);
-	m = ib_odp_space_mirror(s, addr);
-	if (!IS_ERR(m)) {
-		ret = ib_odp_map_and_lock(m, addr, length, write,
-					  addr + length);
-		if (ret)
-			m = ERR_PTR(ret);
+	m = odp_chunk_get(s, addr);
+	if (IS_ERR(m))
+		goto err_exit;
+	ret = ib_odp_map_and_lock(m, addr, length, write, addr + length);
+	if (ret) {
+		odp_chunk_put(m);
+		m = ERR_PTR(ret);
+		goto err_exit;
 	}
+	return m;
+
+err_exit:
 	ib_odp_space_exit(s);
 	return m;
+}
+
+/**
+ * ib_odp_space_unlock() - end what ib_odp_space_lock() began
+ * @m:	the mirror it returned
+ */
+void ib_odp_space_unlock(struct ib_odp_mirror *m)
+{
+	struct ib_odp_space *s = to_chunk(m)->space;
+
+	ib_odp_unlock(m);
+	odp_chunk_put(m);
+	ib_odp_space_exit(s);
+}
+
+/**
+ * ib_odp_space_chunks() - how many chunk mirrors the space has now
+ * @s:	the space
+ *
+ * Each costs its notifier and 8 bytes per page of the chunk's part of the
+ * region (4 KiB for a whole 2 MiB chunk).
+ *
+ * Return: the count.
+ */
+unsigned long ib_odp_space_chunks(struct ib_odp_space *s)
+{
+	struct odp_chunk *c;
+	unsigned long index, n = 0;
+
+	rcu_read_lock();
+	xa_for_each(&s->chunks, index, c)
+		n++;
+	rcu_read_unlock();
+	return n;
 }
 
 /**
@@ -443,16 +647,23 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
  * @s:	the space
  * @c:	which
  *
- * Return: the sum over the space's mirrors.
+ * Return: the sum over the space's mirrors, those freed included.
  */
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c)
 {
-	struct ib_odp_mirror *m;
+	struct odp_chunk *chunk;
 	unsigned long index;
-	u64 sum = 0;
+	unsigned int seq;
+	u64 sum;
 
-	xa_for_each(&s->chunks, index, m)
-		sum += atomic64_read(&m->counters[c]);
+	do {
+		seq = read_seqcount_begin(&s->chunks_seq);
+		sum = atomic64_read(&s->retired[c]);
+		rcu_read_lock();
+		xa_for_each(&s->chunks, index, chunk)
+			sum += atomic64_read(&chunk->mirror.counters[c]);
+		rcu_read_unlock();
+	} while (read_seqcount_retry(&s->chunks_seq, seq));
 	return sum;
 }
 
@@ -499,20 +710,30 @@ void ib_odp_space_revoke(struct ib_odp_space *s)
  * @s:	the space, no longer reachable by new accesses
  *
  * Revokes the space (waiting for its users, see ib_odp_space_revoke()) if
- * that was not done yet, then frees its mirrors. May sleep.
+ * that was not done yet, stops the reaper, then frees its mirrors. May
+ * sleep.
  */
 void ib_odp_space_destroy(struct ib_odp_space *s)
 {
-	struct ib_odp_mirror *m;
+	struct odp_chunk *c;
 	unsigned long index;
 
 	if (!s->mm)
 		return;
 	ib_odp_space_revoke(s);
-	xa_for_each(&s->chunks, index, m) {
-		ib_odp_mirror_destroy(m);
-		kfree(m);
-	}
+	/* a reaper pass from now on does nothing */
+	mutex_lock(&s->chunk_lock);
+	s->reap_off = true;
+	mutex_unlock(&s->chunk_lock);
+	xa_for_each(&s->chunks, index, c)
+		ib_odp_mirror_destroy(&c->mirror);
+	/*
+	 * No notifier is left to queue the reaper: wait for a pass still
+	 * freeing the chunks it took out before reap_off.
+	 */
+	cancel_delayed_work_sync(&s->reap);
+	xa_for_each(&s->chunks, index, c)
+		kfree_rcu(c, rcu);
 	xa_destroy(&s->chunks);
 	mmdrop(s->mm);
 	s->mm = NULL;

@@ -156,6 +156,7 @@ static void odp_install(struct ib_odp_mirror *m, unsigned long start,
 		       flags |
 		       (e[i] & IB_ODP_DIRTY);
 	}
+	m->mapped += added;
 	ib_odp_count(m, counter, added);
 	if (counter == IB_ODP_PAGE_FAULTS)
 		ib_odp_count(m, IB_ODP_PAGE_FAULTS_HANDLED, 1);

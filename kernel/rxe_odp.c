@@ -253,7 +253,7 @@ int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 void rxe_odp_mr_unlock(void *lock)
 {
 	if (lock)
-		ib_odp_unlock(lock);
+		ib_odp_space_unlock(lock);
 }
 
 /* Write one page's piece of a persistent FLUSH back from the CPU cache. */
@@ -535,7 +535,11 @@ void rxe_odp_exit(void)
 	destroy_workqueue(rxe_odp_prefetch_wq);
 }
 
-/* `rdma statistic mr`: the per-MR ODP counters, with mlx5's names. */
+/*
+ * `rdma statistic mr`: the per-MR ODP counters, with mlx5's names, then
+ * one gauge of ours: mirror_chunks, the 2 MiB chunks mirrored now (each a
+ * notifier and up to 4 KiB of entries).
+ */
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
 	struct rxe_mr *mr = to_rmr(ibmr);
@@ -549,11 +553,16 @@ int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 		return -EMSGSIZE;
 	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++) {
 		if (rdma_nl_stat_hwcounter_entry(msg, ib_odp_counter_names[i],
-				ib_odp_space_counter(mr->odp, i))) {
-			nla_nest_cancel(msg, table);
-			return -EMSGSIZE;
-		}
+				ib_odp_space_counter(mr->odp, i)))
+			goto err_cancel;
 	}
+	if (rdma_nl_stat_hwcounter_entry(msg, "mirror_chunks",
+					 ib_odp_space_chunks(mr->odp)))
+		goto err_cancel;
 	nla_nest_end(msg, table);
 	return 0;
+
+err_cancel:
+	nla_nest_cancel(msg, table);
+	return -EMSGSIZE;
 }
