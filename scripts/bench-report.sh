@@ -323,6 +323,7 @@ bench_plots
 		v=$(ratio_of "$r" odp_reg_largest/smallest); echo "| 3 registration | ODP time, largest / smallest size | $v | flat (~1) | |"
 		v=$(ratio_of "$r" inval_mirrored/no_mr_max); echo "| 4 invalidation cost | worst time with mirrored ODP MR / no MR | $v | (lower is better) | |"
 		v=$(ratio_of "$r" mirror_bytes_per_page); echo "| 5 mirror memory | bytes per page, explicit ODP MR (cgroup accounting) | $v | 16 or less (6.1's ib_umem_odp: 16; 6.16's rxe: 8) | $(meets "$v" '<=' 16) |"
+		v=$(ratio_of "$r" implicit_kept_after_munmap); echo "| 5 mirror memory | implicit ODP MR, kept after munmap / taken by 512 touched chunks | $v | 0.25 or less (freed once unmapped) | $(meets "$v" '<=' 0.25) |"
 		v=$(ratio_of "$r" fault_p50/warm_p50_max); echo "| 6 fault latency | worst cold p50 / warm p50 | $v | (lower is better) | |"
 		v=$(ratio_of "$r" fault_p99/warm_p99_max); echo "| 6 fault latency | worst cold p99 / warm p99 | $v | (lower is better) | |"
 		# what CPU load alone does to the p99: a wait shorter than this
