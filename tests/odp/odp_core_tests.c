@@ -855,45 +855,6 @@ static long long hw_counter(struct odp_pair *p, const char *name)
 	return v;
 }
 
-/*
- * Run CMD; return the first number after WORD on the first output line
- * that contains MATCH, or -1.
- */
-static long long rdma_tool_value(const char *cmd, const char *match,
-				 const char *word)
-{
-	char line[4096], *at;
-	long long v = -1;
-	FILE *f = popen(cmd, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (v >= 0 || !strstr(line, match))
-			continue;
-		at = strstr(line, word);
-		if (at && at[strlen(word)] == ' ')
-			v = strtoll(at + strlen(word) + 1, NULL, 0);
-	}
-	pclose(f);
-	return v;
-}
-
-/* This MR's counter NAME as `rdma statistic mr` reports it, or -1. */
-static long long mr_counter(struct ibv_mr *mr, const char *name)
-{
-	char match[64];
-	long long mrn;
-
-	/* the tool names MRs by their resource id: find ours by its lkey */
-	snprintf(match, sizeof(match), "lkey 0x%x ", mr->lkey);
-	mrn = rdma_tool_value("rdma resource show mr 2>&1", match, "mrn");
-	if (mrn < 0)
-		return -1;
-	snprintf(match, sizeof(match), "mrn %lld ", mrn);
-	return rdma_tool_value("rdma statistic mr 2>&1", match, name);
-}
-
 /* The ODP counters follow what happened: faults per page brought in,
  * invalidations per page dropped, on the device totals and on the MR.
  * The buffer is a VMA of its own: a write over all of it faults exactly
@@ -928,10 +889,10 @@ static void counters(void **state)
 	print_message("# MADV_DONTNEED: page_invalidations +%lld\n", di);
 	assert_int_equal(di, pages);
 
-	mf = mr_counter(mr, "page_faults");
+	mf = odp_tool_mr_counter(mr, "page_faults");
 	print_message("# rdma statistic mr: page_faults %lld\n", mf);
 	assert_int_equal(mf, pages);
-	assert_int_equal(mr_counter(mr, "page_invalidations"), pages);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_invalidations"), pages);
 	assert_int_equal(odp_dereg(p, mr), 0);
 	unmap_alone(buf, len);
 }

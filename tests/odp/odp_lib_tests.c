@@ -131,48 +131,6 @@ static bool zeroed(const struct odp_counters *c)
 	return !memcmp(c, &zero, sizeof(zero));
 }
 
-/* This MR's counter NAME as `rdma statistic mr` prints it, or -1.
- * iproute2 6.1 (Debian 12) prints an MR's counters on its "dev ... mrn N"
- * line, iproute2 6.15 (Debian 13) one per line under it: a counter
- * belongs to the last "mrn N" seen, on its line or above.
- */
-static long long tool_mr_counter(struct ibv_mr *mr, const char *name)
-{
-	char cmd[256], line[4096], *at;
-	long long mrn = -1, cur = -1, v = -1;
-	size_t len = strlen(name);
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "rdma resource show mr 2>/dev/null");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "lkey 0x%x ", mr->lkey);
-	while (fgets(line, sizeof(line), f))
-		if (mrn < 0 && strstr(line, cmd) && (at = strstr(line, "mrn ")))
-			mrn = strtoll(at + 4, NULL, 0);
-	pclose(f);
-	if (mrn < 0)
-		return -1;
-	f = popen("rdma statistic mr 2>/dev/null", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if ((at = strstr(line, "mrn ")))
-			cur = strtoll(at + 4, NULL, 0);
-		if (v >= 0 || cur != mrn)
-			continue;
-		/* NAME as a whole word followed by its value */
-		for (at = strstr(line, name); at; at = strstr(at + 1, name))
-			if ((at == line || at[-1] == ' ') && at[len] == ' ') {
-				v = strtoll(at + len + 1, NULL, 0);
-				break;
-			}
-	}
-	pclose(f);
-	return v;
-}
-
 /* odp_query_caps() says what ibv_query_device_ex() says, and rxe_odp
  * reports explicit and implicit ODP with RC and UD operations.
  */
@@ -306,9 +264,11 @@ static void counters_dev_and_mr(void **state)
 			 m.page_invalidations_handled);
 
 	/* the same numbers as the rdma tool, MR by MR */
-	assert_int_equal(tool_mr_counter(mr, "page_faults"), m.page_faults);
-	assert_int_equal(tool_mr_counter(mr, "page_prefetch"), m.page_prefetch);
-	assert_int_equal(tool_mr_counter(mr, "page_invalidations"),
+	assert_int_equal(odp_tool_mr_counter(mr, "page_faults"),
+			 m.page_faults);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_prefetch"),
+			 m.page_prefetch);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_invalidations"),
 			 m.page_invalidations);
 	/* the other MR saw none of it */
 	m = mr_counters(omr);
