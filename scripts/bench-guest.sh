@@ -82,7 +82,7 @@ if [ -n "${RXE_ODP_PEER_IP:-}" ]; then run_limit=180; else run_limit=60; fi
 # counters sometimes make perftest report 0.00 for a complete run; such a
 # run is repeated (twice at most) and, failing that, recorded as "-".
 perf_run() {
-	local tool=$1 size=$2 iters=$3 mode=$4 out try line
+	local tool=$1 size=$2 iters=$3 mode=$4 out try line cols
 	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" "${PERF_OPTS[@]}")
 	[ "$mode" = odp ] && args+=(--odp)
 	# a cell that hung once hangs again: its other repetitions are not run
@@ -98,15 +98,11 @@ perf_run() {
 				break
 			  fi
 			  continue; }
-		# result row: #bytes #iterations ...; bandwidth tools: BW average
-		# in column 4; ib_write_lat: t_typical in 5, 99% percentile in 8
-		line=$(awk -v lat="$([ "$tool" = ib_write_lat ] && echo 1)" -v n="$iters" '
-			/#bytes/ { hdr = 1; next }
-			hdr && NF >= 4 && $1 ~ /^[0-9]+$/ {
-				if (lat) { v = $5; p = $8 } else { v = $4; p = "-" }
-				if ($2 == n && v + 0 > 0) print v, p
-				exit
-			}' <<<"$out")
+		# the result row's iterations and figure: bandwidth tools, BW
+		# average; ib_write_lat, t_typical and the 99% percentile
+		if [ "$tool" = ib_write_lat ]; then cols=(2 5 8); else cols=(2 4); fi
+		line=$(perf_row "$out" "${cols[@]}" |
+			awk -v n="$iters" '$1 == n && $2 + 0 > 0 { print $2, (NF > 2 ? $3 : "-") }')
 		[ -n "$line" ] && { echo "$line"; return 0; }
 		echo "# $tool -s $size $mode: no valid figure (try $try; output in perftest-invalid.log)" >&2
 		{ echo "=== $tool -s $size $mode try $try"; echo "$out"; } >>"$OUT/perftest-invalid.log"

@@ -131,6 +131,24 @@ kernel_series() {
 	[[ $v =~ ^([0-9]+\.[0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
 
+# debs_unpack DIR PKG=VERSION...: the packages, each of the version
+# named, downloaded with apt-get download into DIR/debs and unpacked with
+# dpkg -x under DIR/root (not installed). apt-get reads APT_CONFIG from the
+# environment, for an apt configuration of the caller's own.
+debs_unpack() {
+	local dir=$1 p name version deb
+	shift
+	mkdir -p "$dir/debs" "$dir/root"
+	log "downloading $*"
+	(cd "$dir/debs" && progress "apt-get download" "$dir/debs/download.log" apt-get download "$@") ||
+		{ cat "$dir/debs/download.log" >&2; die "apt-get download failed"; }
+	for p in "$@"; do
+		name=${p%%=*} version=${p#*=}
+		deb=$(ls "$dir/debs/${name}_${version/*:/}_"*.deb)
+		dpkg -x "$deb" "$dir/root"
+	done
+}
+
 # kernel_patches SERIES: the patch directory for that kernel series, or
 # nothing when there is none.
 kernel_patches() {

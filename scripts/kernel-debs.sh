@@ -40,15 +40,7 @@ fi
 rm -f "$dir/unpacked"
 pkgs=("linux-image-$kver=$version" "linux-source-$series=$version" "linux-headers-$kver=$version"
 	"linux-headers-$abi-common=$version" "linux-kbuild-$abi=$version")
-mkdir -p "$dir/debs" "$dir/root"
-log "downloading ${pkgs[*]}"
-(cd "$dir/debs" && progress "apt-get download" "$dir/debs/download.log" apt-get download "${pkgs[@]}") ||
-	{ cat "$dir/debs/download.log" >&2; die "apt-get download failed"; }
-for p in "${pkgs[@]}"; do
-	name=${p%%=*}
-	deb=$(ls "$dir/debs/${name}_${version/*:/}_"*.deb)
-	dpkg -x "$deb" "$dir/root"
-done
+debs_unpack "$dir" "${pkgs[@]}"
 hdr=$dir/root/usr/src/linux-headers-$kver
 sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" "$hdr/Makefile"
 ln -sfn "$hdr" "$dir/kdir"

@@ -96,7 +96,7 @@ newest_kver() {
 }
 
 fetch() {
-	local dir kver abi series version stamp pkgs p name deb hdr
+	local dir kver abi series version stamp pkgs hdr
 	dir=$(realpath -m "$1")
 	kver=$(newest_kver)
 	abi=${kver%-amd64}
@@ -113,16 +113,7 @@ fetch() {
 	pkgs=("linux-image-$kver=$version" "linux-binary-$kver=$version" "linux-modules-$kver=$version"
 		"linux-base-$kver=$version" "linux-headers-$kver=$version" "linux-headers-$abi-common=$version"
 		"linux-kbuild-$abi=$version" "linux-source-$series=$version")
-	mkdir -p "$dir/debs" "$dir/root"
-	log "downloading ${pkgs[*]}"
-	(cd "$dir/debs" && progress "apt-get download" "$dir/debs/download.log" \
-		env APT_CONFIG="$APT_DIR/apt.conf" apt-get download "${pkgs[@]}") ||
-		{ cat "$dir/debs/download.log" >&2; die "apt-get download failed"; }
-	for p in "${pkgs[@]}"; do
-		name=${p%%=*}
-		deb=$(ls "$dir/debs/${name}_${version/*:/}_"*.deb)
-		dpkg -x "$deb" "$dir/root"
-	done
+	APT_CONFIG=$APT_DIR/apt.conf debs_unpack "$dir" "${pkgs[@]}"
 	[ -f "$dir/root/usr/lib/modules/$kver/vmlinuz" ] || die "no vmlinuz in linux-binary-$kver"
 	[ -e "$dir/root/lib" ] || ln -s usr/lib "$dir/root/lib"
 	mkdir -p "$dir/root/boot"

@@ -138,10 +138,19 @@ rc_pingpong() {
 		{ echo "FAIL: ibv_rc_pingpong -c saw invalid data"; return 1; }
 }
 
-# perf_row OUTPUT COLUMN: a column of perftest's result row (2:
-# iterations, 4: average bandwidth in MB/s).
+# perf_row OUTPUT COLUMN...: columns of perftest's result row (the first
+# row of numbers under its "#bytes" header), separated by spaces. The row:
+# 1 size, 2 iterations; bandwidth tools: 4 average MB/s; ib_write_lat:
+# 5 t_typical, 8 99th percentile (usec).
 perf_row() {
-	awk -v c="$2" '/#bytes/ { hdr = 1; next } hdr && NF >= 4 && $1 ~ /^[0-9]+$/ { print $c; exit }' <<<"$1"
+	local out=$1
+	shift
+	awk -v cols="$*" '/#bytes/ { hdr = 1; next }
+		hdr && NF >= 4 && $1 ~ /^[0-9]+$/ {
+			n = split(cols, c, " ")
+			for (i = 1; i <= n; i++) printf "%s%s", $(c[i]), (i < n ? " " : "\n")
+			exit
+		}' <<<"$out"
 }
 
 # perftest_done TOOL N [ARG...]: perftest's TOOL (ib_write_bw, ...) with

@@ -35,6 +35,7 @@
 
 #include "odp.h"
 #include "odp_mem.h"
+#include "odp_test.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
@@ -76,17 +77,9 @@ static long rss_kib(void)
 /* An ODP MR over the buffer: its own, or the implicit one (--implicit). */
 static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
 {
-	struct ibv_mr *mr;
-
 	if (p->implicit_mr)
 		return p->implicit_mr;
-	mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
-
-	if (!mr)
-		print_message("# ibv_reg_mr(ODP, %zu bytes): %s\n", len,
-			      strerror(errno));
-	assert_non_null(mr);
-	return mr;
+	return odp_test_reg_odp(p, buf, len);
 }
 
 /* Deregister what reg_odp() gave (the implicit MR lives with the pair). */
@@ -104,14 +97,11 @@ struct core_state {
 /* *state starts as the mode (a const bool *: implicit or not). */
 static int setup(void **state)
 {
-	struct core_state *st = calloc(1, sizeof(*st));
+	struct core_state *st = odp_test_state_open(sizeof(*st));
 	struct odp_pair *p = &st->pair;
 
-	if (!st || odp_pair_open(p)) {
-		print_message("# cannot open the device and connect a QP pair\n");
-		free(st);
+	if (!st)
 		return -1;
-	}
 	st->implicit = *(const bool *)*state;
 	if (st->implicit && (p->attr.odp_caps.general_caps &
 			     IBV_ODP_SUPPORT_IMPLICIT)) {
@@ -127,13 +117,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	odp_pair_close(*state);
-	free(*state);
-	return 0;
-}
-
 static struct odp_pair *need_odp(void **state, uint32_t caps)
 {
 	struct core_state *st = *state;
@@ -143,10 +126,7 @@ static struct odp_pair *need_odp(void **state, uint32_t caps)
 		print_message("# SKIP: device reports no implicit ODP\n");
 		skip();
 	}
-	if (!odp_pair_has_odp(p, caps)) {
-		print_message("# SKIP: device reports no RC ODP for %#x\n", caps);
-		skip();
-	}
+	odp_test_need_rc(p, caps);
 	return p;
 }
 
@@ -855,45 +835,6 @@ static long long hw_counter(struct odp_pair *p, const char *name)
 	return v;
 }
 
-/*
- * Run CMD; return the first number after WORD on the first output line
- * that contains MATCH, or -1.
- */
-static long long rdma_tool_value(const char *cmd, const char *match,
-				 const char *word)
-{
-	char line[4096], *at;
-	long long v = -1;
-	FILE *f = popen(cmd, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (v >= 0 || !strstr(line, match))
-			continue;
-		at = strstr(line, word);
-		if (at && at[strlen(word)] == ' ')
-			v = strtoll(at + strlen(word) + 1, NULL, 0);
-	}
-	pclose(f);
-	return v;
-}
-
-/* This MR's counter NAME as `rdma statistic mr` reports it, or -1. */
-static long long mr_counter(struct ibv_mr *mr, const char *name)
-{
-	char match[64];
-	long long mrn;
-
-	/* the tool names MRs by their resource id: find ours by its lkey */
-	snprintf(match, sizeof(match), "lkey 0x%x ", mr->lkey);
-	mrn = rdma_tool_value("rdma resource show mr 2>&1", match, "mrn");
-	if (mrn < 0)
-		return -1;
-	snprintf(match, sizeof(match), "mrn %lld ", mrn);
-	return rdma_tool_value("rdma statistic mr 2>&1", match, name);
-}
-
 /* The ODP counters follow what happened: faults per page brought in,
  * invalidations per page dropped, on the device totals and on the MR.
  * The buffer is a VMA of its own: a write over all of it faults exactly
@@ -928,10 +869,10 @@ static void counters(void **state)
 	print_message("# MADV_DONTNEED: page_invalidations +%lld\n", di);
 	assert_int_equal(di, pages);
 
-	mf = mr_counter(mr, "page_faults");
+	mf = odp_tool_mr_counter(mr, "page_faults");
 	print_message("# rdma statistic mr: page_faults %lld\n", mf);
 	assert_int_equal(mf, pages);
-	assert_int_equal(mr_counter(mr, "page_invalidations"), pages);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_invalidations"), pages);
 	assert_int_equal(odp_dereg(p, mr), 0);
 	unmap_alone(buf, len);
 }
@@ -1587,7 +1528,8 @@ int main(int argc, char **argv)
 	/* a last argument other than --implicit: the tests to run (glob) */
 	const char *only = argc > 1 + implicit ? argv[1 + implicit] : NULL;
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, \
+#define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, \
+						       odp_test_teardown, \
 						       (void *)mode)
 		T(reg_1g_no_rss_growth),
 		T(write_untouched),

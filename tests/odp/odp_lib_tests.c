@@ -39,6 +39,7 @@
 
 #include "odp.h"
 #include "odp_mem.h"
+#include "odp_test.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
@@ -55,22 +56,12 @@ struct lib_state {
 /* *state starts as the mode (a const bool *: advises or not). */
 static int setup(void **state)
 {
-	struct lib_state *st = calloc(1, sizeof(*st));
+	struct lib_state *st = odp_test_state_open(sizeof(*st));
 
-	if (!st || odp_pair_open(&st->pair)) {
-		print_message("# cannot open the device and connect a QP pair\n");
-		free(st);
+	if (!st)
 		return -1;
-	}
 	st->advises = *(const bool *)*state;
 	*state = st;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	odp_pair_close(*state);
-	free(*state);
 	return 0;
 }
 
@@ -94,14 +85,6 @@ static struct ibv_mr *reg(struct odp_pair *p, void *buf, size_t len,
 		print_message("# ibv_reg_mr: %s\n", strerror(errno));
 	assert_non_null(mr);
 	return mr;
-}
-
-static struct odp_counters mr_counters(struct ibv_mr *mr)
-{
-	struct odp_counters c;
-
-	assert_int_equal(odp_query_mr_counters(mr, &c), 0);
-	return c;
 }
 
 /* The kernel caches hw_counters in sysfs for 10 ms: read fresh values. */
@@ -129,48 +112,6 @@ static bool zeroed(const struct odp_counters *c)
 	static const struct odp_counters zero;
 
 	return !memcmp(c, &zero, sizeof(zero));
-}
-
-/* This MR's counter NAME as `rdma statistic mr` prints it, or -1.
- * iproute2 6.1 (Debian 12) prints an MR's counters on its "dev ... mrn N"
- * line, iproute2 6.15 (Debian 13) one per line under it: a counter
- * belongs to the last "mrn N" seen, on its line or above.
- */
-static long long tool_mr_counter(struct ibv_mr *mr, const char *name)
-{
-	char cmd[256], line[4096], *at;
-	long long mrn = -1, cur = -1, v = -1;
-	size_t len = strlen(name);
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "rdma resource show mr 2>/dev/null");
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "lkey 0x%x ", mr->lkey);
-	while (fgets(line, sizeof(line), f))
-		if (mrn < 0 && strstr(line, cmd) && (at = strstr(line, "mrn ")))
-			mrn = strtoll(at + 4, NULL, 0);
-	pclose(f);
-	if (mrn < 0)
-		return -1;
-	f = popen("rdma statistic mr 2>/dev/null", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if ((at = strstr(line, "mrn ")))
-			cur = strtoll(at + 4, NULL, 0);
-		if (v >= 0 || cur != mrn)
-			continue;
-		/* NAME as a whole word followed by its value */
-		for (at = strstr(line, name); at; at = strstr(at + 1, name))
-			if ((at == line || at[-1] == ' ') && at[len] == ' ') {
-				v = strtoll(at + len + 1, NULL, 0);
-				break;
-			}
-	}
-	pclose(f);
-	return v;
 }
 
 /* odp_query_caps() says what ibv_query_device_ex() says, and rxe_odp
@@ -262,7 +203,7 @@ static void counters_dev_and_mr(void **state)
 	struct ibv_sge sge = { (uintptr_t)buf, half, mr->lkey };
 	struct odp_counters d0, d, m;
 
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	assert_true(zeroed(&m));
 	d0 = dev_counters(p);
 
@@ -275,7 +216,7 @@ static void counters_dev_and_mr(void **state)
 				  (uintptr_t)buf + half, mr->rkey),
 			 IBV_WC_SUCCESS);
 	assert_true(all_ones(buf + half, half));
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	d = dev_counters(p);
 	print_message("# MR: faults %llu handled %llu prefetch %llu; device +%llu +%llu +%llu\n",
 		      (unsigned long long)m.page_faults,
@@ -296,7 +237,7 @@ static void counters_dev_and_mr(void **state)
 
 	/* the kernel drops every mirrored page */
 	assert_int_equal(madvise(buf, LEN, MADV_DONTNEED), 0);
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	d = dev_counters(p);
 	assert_int_equal(m.page_invalidations, PAGES);
 	assert_true(m.page_invalidations_handled >= 1);
@@ -306,12 +247,14 @@ static void counters_dev_and_mr(void **state)
 			 m.page_invalidations_handled);
 
 	/* the same numbers as the rdma tool, MR by MR */
-	assert_int_equal(tool_mr_counter(mr, "page_faults"), m.page_faults);
-	assert_int_equal(tool_mr_counter(mr, "page_prefetch"), m.page_prefetch);
-	assert_int_equal(tool_mr_counter(mr, "page_invalidations"),
+	assert_int_equal(odp_tool_mr_counter(mr, "page_faults"),
+			 m.page_faults);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_prefetch"),
+			 m.page_prefetch);
+	assert_int_equal(odp_tool_mr_counter(mr, "page_invalidations"),
 			 m.page_invalidations);
 	/* the other MR saw none of it */
-	m = mr_counters(omr);
+	m = odp_test_mr_counters(omr);
 	assert_true(zeroed(&m));
 
 	assert_int_equal(ibv_dereg_mr(omr), 0);
@@ -338,7 +281,7 @@ static void counters_implicit_mr(void **state)
 				   mr->lkey };
 	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
 				       IBV_ADVISE_MR_FLAG_FLUSH, sge, 2), 0);
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	assert_int_equal(m.page_prefetch, 3);
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	munmap(buf, len);
@@ -468,34 +411,35 @@ static void check_advise(struct odp_pair *p, advise_fn advise, bool null_ok)
 	bad.addr = (uintptr_t)buf + LEN;	/* past the MR */
 	assert_int_equal(advise(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
 				IBV_ADVISE_MR_FLAG_FLUSH, &bad, 1), EFAULT);
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	assert_true(zeroed(&m));
 	assert_int_equal(resident_pages(buf, LEN), 0);
 
 	/* synchronous: mirrored (and made resident) on return */
 	assert_int_equal(advise(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
 				IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), 0);
-	m = mr_counters(mr);
+	m = odp_test_mr_counters(mr);
 	assert_int_equal(m.page_prefetch, PAGES);
 	assert_int_equal(resident_pages(buf, LEN), PAGES);
 	/* ... so the device writes without a fault */
 	memset(p->scratch, 0xff, LEN);
 	assert_int_equal(odp_remote_write(p, mr, buf, LEN), IBV_WC_SUCCESS);
 	assert_true(all_ones(buf, LEN));
-	assert_int_equal(mr_counters(mr).page_faults, 0);
+	assert_int_equal(odp_test_mr_counters(mr).page_faults, 0);
 
 	/* NO_FAULT on untouched memory: nothing to mirror */
 	assert_int_equal(advise(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
 				IBV_ADVISE_MR_FLAG_FLUSH, &csge, 1), 0);
-	assert_int_equal(mr_counters(cmr).page_prefetch, 0);
+	assert_int_equal(odp_test_mr_counters(cmr).page_prefetch, 0);
 	assert_int_equal(resident_pages(cold, LEN), 0);
 
 	/* asynchronous: the pages arrive in the background */
 	assert_int_equal(advise(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0,
 				&csge, 1), 0);
-	for (i = 0; i < 200 && mr_counters(cmr).page_prefetch < PAGES; i++)
+	for (i = 0; i < 200 &&
+		    odp_test_mr_counters(cmr).page_prefetch < PAGES; i++)
 		usleep(50000);
-	assert_int_equal(mr_counters(cmr).page_prefetch, PAGES);
+	assert_int_equal(odp_test_mr_counters(cmr).page_prefetch, PAGES);
 
 	assert_int_equal(ibv_dereg_mr(ro), 0);
 	assert_int_equal(ibv_dereg_mr(cmr), 0);
@@ -529,7 +473,7 @@ static void expect_plain(struct lib_state *st, struct ibv_pd *pd,
 	if (st->advises) {
 		assert_int_equal(err, 0);
 		assert_int_equal(resident_pages(buf, LEN), PAGES);
-		assert_int_equal(mr_counters(mr).page_prefetch, PAGES);
+		assert_int_equal(odp_test_mr_counters(mr).page_prefetch, PAGES);
 	} else {
 		assert_int_equal(err, EOPNOTSUPP);
 		assert_int_equal(resident_pages(buf, LEN), 0);
@@ -608,7 +552,8 @@ int main(int argc, char **argv)
 	bool provider = argc > 1 && !strcmp(argv[1], "--provider-advises");
 	const bool *mode = preloaded || provider ? &advises_mode : &plain_mode;
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, \
+#define T(fn) cmocka_unit_test_prestate_setup_teardown(fn, setup, \
+						       odp_test_teardown, \
 						       (void *)mode)
 		T(caps_query),
 		T(caps_bad_inputs),

@@ -45,6 +45,7 @@
 
 #include "odp.h"
 #include "odp_mem.h"
+#include "odp_test.h"
 #include "odp_verbs.h"
 
 #define KiB 1024UL
@@ -58,53 +59,16 @@
 
 static int setup(void **state)
 {
-	struct odp_pair *p = calloc(1, sizeof(*p));
-
-	if (!p || odp_pair_open(p)) {
-		print_message("# cannot open the device and connect a QP pair\n");
-		free(p);
-		return -1;
-	}
-	*state = p;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	odp_pair_close(*state);
-	free(*state);
-	return 0;
+	*state = odp_test_state_open(sizeof(struct odp_pair));
+	return *state ? 0 : -1;
 }
 
 static struct odp_pair *need_odp(void **state, uint32_t caps)
 {
 	struct odp_pair *p = *state;
 
-	if (!odp_pair_has_odp(p, caps)) {
-		print_message("# SKIP: device reports no RC ODP for %#x\n", caps);
-		skip();
-	}
+	odp_test_need_rc(p, caps);
 	return p;
-}
-
-static struct ibv_mr *reg_odp(struct odp_pair *p, void *buf, size_t len)
-{
-	struct ibv_mr *mr = ibv_reg_mr(p->pd, buf, len, ODP_ACCESS);
-
-	if (!mr)
-		print_message("# ibv_reg_mr(ODP, %zu bytes): %s\n", len,
-			      strerror(errno));
-	assert_non_null(mr);
-	return mr;
-}
-
-/* The MR's ODP counters (libodp, over RDMA netlink). */
-static struct odp_counters mr_counters(struct ibv_mr *mr)
-{
-	struct odp_counters c;
-
-	assert_int_equal(odp_query_mr_counters(mr, &c), 0);
-	return c;
 }
 
 /* Page frame number behind @addr (0 when not present), from pagemap. */
@@ -225,7 +189,7 @@ static void migrate_move_pages(void **state)
 	/* base pages: one status, one frame per page */
 	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
 	fill(buf, len, 0x1100);
-	mr = reg_odp(p, buf, len);
+	mr = odp_test_reg_odp(p, buf, len);
 	fill(p->scratch, len, 0x1101);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0x1101));
@@ -240,7 +204,7 @@ static void migrate_move_pages(void **state)
 	}
 	print_message("# page 0 on node %d, moving every page to the other node\n",
 		      status[0]);
-	c0 = mr_counters(mr);
+	c0 = odp_test_mr_counters(mr);
 	assert_int_equal(move_pages_self(n, pages, target, status,
 					 MM_MPOL_MF_MOVE), 0);
 	for (i = 0; i < n; i++) {
@@ -255,7 +219,7 @@ static void migrate_move_pages(void **state)
 		assert_int_equal(status[i], target[i]);
 		assert_true(pfn_of(pages[i]) != pfn[i]);
 	}
-	c1 = mr_counters(mr);
+	c1 = odp_test_mr_counters(mr);
 	print_message("# page_invalidations +%llu for %zu pages moved\n",
 		      (unsigned long long)(c1.page_invalidations -
 					   c0.page_invalidations), n);
@@ -334,7 +298,7 @@ static void compaction_under_traffic(void **state)
 	}
 	assert_int_equal(munmap(spread, blen), 0);
 
-	mr = reg_odp(p, buf, len);
+	mr = odp_test_reg_odp(p, buf, len);
 	fill(p->scratch, len, 0x2200);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_true(holds(buf, len, 0x2200));
@@ -342,7 +306,7 @@ static void compaction_under_traffic(void **state)
 		pfn[i] = pfn_of(buf + i * PAGE);
 		assert_true(pfn[i] != 0);
 	}
-	c0 = mr_counters(mr);
+	c0 = odp_test_mr_counters(mr);
 	mig0 = vmstat("pgmigrate_success");
 
 	assert_int_equal(pthread_create(&thr, NULL, compact_loop, &c), 0);
@@ -366,7 +330,7 @@ static void compaction_under_traffic(void **state)
 	c.stop = true;
 	assert_int_equal(pthread_join(thr, NULL), 0);
 	mig1 = vmstat("pgmigrate_success");
-	c1 = mr_counters(mr);
+	c1 = odp_test_mr_counters(mr);
 	for (i = 0; i < n; i++)
 		moved += pfn_of(buf + i * PAGE) != pfn[i];
 	print_message("# %d rounds of traffic, %d compaction passes (error %d): %zu of %zu MR pages moved, pgmigrate_success +%lld, page_invalidations +%llu\n",
@@ -649,7 +613,7 @@ static void fork_nic_write_cow_shared(void **state)
 	struct odp_pair *p = need_odp(state, RC_RW);
 	size_t len = 64 * KiB;
 	uint8_t *buf = map_anon(len);
-	struct ibv_mr *mr = reg_odp(p, buf, len);
+	struct ibv_mr *mr = odp_test_reg_odp(p, buf, len);
 	int go[2], status;
 	char c;
 	pid_t pid;
@@ -721,7 +685,7 @@ static void fork_child_own_mr(void **state)
 	struct odp_pair *p = need_odp(state, RC_RW);
 	size_t len = 64 * KiB;
 	uint8_t *buf = map_anon(len);
-	struct ibv_mr *mr = reg_odp(p, buf, len);
+	struct ibv_mr *mr = odp_test_reg_odp(p, buf, len);
 	int status;
 	pid_t pid;
 
@@ -765,13 +729,13 @@ static void prefetch_no_fault_present(void **state)
 	for (i = 0; i < n; i += 2)		/* even pages present */
 		fill(buf + i * PAGE, PAGE, 0x6600 + i);
 	assert_int_equal(resident_pages(buf, len), n / 2);
-	mr = reg_odp(p, buf, len);
+	mr = odp_test_reg_odp(p, buf, len);
 	sge = (struct ibv_sge){ (uintptr_t)buf, len, mr->lkey };
 
-	c0 = mr_counters(mr);
+	c0 = odp_test_mr_counters(mr);
 	assert_int_equal(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
 				       IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1), 0);
-	c1 = mr_counters(mr);
+	c1 = odp_test_mr_counters(mr);
 	print_message("# NO_FAULT over %zu present and %zu absent pages: page_prefetch +%llu, page_faults +%llu\n",
 		      n / 2, n / 2,
 		      (unsigned long long)(c1.page_prefetch - c0.page_prefetch),
@@ -786,7 +750,7 @@ static void prefetch_no_fault_present(void **state)
 				 IBV_WC_SUCCESS);
 		assert_true(holds(p->scratch, PAGE, 0x6600 + i));
 	}
-	c2 = mr_counters(mr);
+	c2 = odp_test_mr_counters(mr);
 	assert_int_equal(c2.page_faults, c0.page_faults);
 
 	/* an absent page is faulted in by the access (zero fill) */
@@ -794,7 +758,7 @@ static void prefetch_no_fault_present(void **state)
 	assert_int_equal(odp_remote_read(p, mr, buf + PAGE, PAGE),
 			 IBV_WC_SUCCESS);
 	assert_true(all_zero(p->scratch, PAGE));
-	c2 = mr_counters(mr);
+	c2 = odp_test_mr_counters(mr);
 	assert_true(c2.page_faults > c0.page_faults);
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	assert_int_equal(munmap(buf, len), 0);
@@ -855,7 +819,7 @@ static void atomic_misaligned(void **state)
 
 	fill(odp, 2 * PAGE, 0x7700);
 	fill(pin, 2 * PAGE, 0x7700);
-	mr = reg_odp(p, odp, 2 * PAGE);
+	mr = odp_test_reg_odp(p, odp, 2 * PAGE);
 	pmr = ibv_reg_mr(p->pd, pin, 2 * PAGE, ODP_ACCESS & ~IBV_ACCESS_ON_DEMAND);
 	assert_non_null(pmr);
 	for (i = 0; i < 2; i++) {
@@ -945,7 +909,7 @@ static void atomic_read_only(void **state)
 	assert_true(holds(p->scratch, PAGE, 0x8800));
 
 	/* atomic rights, read-only mapping */
-	wmr = reg_odp(p, prot, PAGE);
+	wmr = odp_test_reg_odp(p, prot, PAGE);
 	assert_int_equal(mprotect(prot, PAGE, PROT_READ), 0);
 	assert_int_equal(atomic_status(p, IBV_WR_ATOMIC_FETCH_AND_ADD, prot + 8,
 				       wmr), IBV_WC_REM_ACCESS_ERR);
@@ -1011,7 +975,7 @@ static void ksm_merge(void **state)
 
 	assert_int_equal(access(KSM "run", W_OK), 0);
 	assert_int_equal(madvise(buf, len, MADV_NOHUGEPAGE), 0);
-	mr = reg_odp(p, buf, len);
+	mr = odp_test_reg_odp(p, buf, len);
 	for (i = 0; i < n; i++) {
 		fill(p->scratch + i * PAGE, PAGE, 0x9900 + i);
 		fill(p->scratch + (n + i) * PAGE, PAGE, 0x9900 + i);
@@ -1024,7 +988,7 @@ static void ksm_merge(void **state)
 	ksm_read("sleep_millisecs", saved.sleep_millisecs,
 		 sizeof(saved.sleep_millisecs));
 	sharing0 = read_value(KSM "pages_sharing", NULL);
-	c0 = mr_counters(mr);
+	c0 = odp_test_mr_counters(mr);
 	assert_int_equal(madvise(buf, len, MADV_MERGEABLE), 0);
 	ksm_write("pages_to_scan", "1000");
 	ksm_write("sleep_millisecs", "10");
@@ -1041,7 +1005,7 @@ static void ksm_merge(void **state)
 			break;
 		usleep(100 * 1000);
 	}
-	c1 = mr_counters(mr);
+	c1 = odp_test_mr_counters(mr);
 	print_message("# %zu of %zu pairs merged; pages_sharing %lld -> %lld; page_invalidations +%llu\n",
 		      merged, n, sharing0, read_value(KSM "pages_sharing", NULL),
 		      (unsigned long long)(c1.page_invalidations -
@@ -1104,7 +1068,7 @@ static void pageout_after_nic_write(void **state)
 	assert_true(res < n / 2);
 	assert_true(holds(buf, len, 0xaa00));	/* swapped in by reads */
 
-	mr = reg_odp(p, buf, len);
+	mr = odp_test_reg_odp(p, buf, len);
 	fill(p->scratch, len, 0xaa01);
 	assert_int_equal(odp_remote_write(p, mr, buf, len), IBV_WC_SUCCESS);
 	assert_int_equal(madvise(buf, len, MADV_PAGEOUT), 0);
@@ -1124,7 +1088,7 @@ static void pageout_after_nic_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, odp_test_teardown)
 		T(migrate_move_pages),
 		T(compaction_under_traffic),
 		T(memcg_larger_than_limit),

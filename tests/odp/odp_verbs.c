@@ -507,3 +507,40 @@ int odp_rereg_raw(struct ibv_mr *mr, uint32_t flags, struct ibv_pd *pd,
 	}
 	return 0;
 }
+
+long long odp_tool_mr_counter(struct ibv_mr *mr, const char *name)
+{
+	char key[64], line[4096], *at;
+	long long mrn = -1, cur = -1, v = -1;
+	size_t len = strlen(name);
+	FILE *f;
+
+	/* the tool names MRs by their resource id: find ours by its lkey */
+	f = popen("rdma resource show mr 2>/dev/null", "r");
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), "lkey 0x%x ", mr->lkey);
+	while (fgets(line, sizeof(line), f))
+		if (mrn < 0 && strstr(line, key) && (at = strstr(line, "mrn ")))
+			mrn = strtoll(at + 4, NULL, 0);
+	pclose(f);
+	if (mrn < 0)
+		return -1;
+	f = popen("rdma statistic mr 2>/dev/null", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if ((at = strstr(line, "mrn ")))
+			cur = strtoll(at + 4, NULL, 0);
+		if (v >= 0 || cur != mrn)
+			continue;
+		/* NAME as a whole word followed by its value */
+		for (at = strstr(line, name); at; at = strstr(at + 1, name))
+			if ((at == line || at[-1] == ' ') && at[len] == ' ') {
+				v = strtoll(at + len + 1, NULL, 0);
+				break;
+			}
+	}
+	pclose(f);
+	return v;
+}

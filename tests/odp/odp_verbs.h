@@ -135,4 +135,12 @@ int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
 int odp_rereg_raw(struct ibv_mr *mr, uint32_t flags, struct ibv_pd *pd,
 		  void *addr, size_t len, int access);
 
+/*
+ * @mr's counter @name as `rdma statistic mr` prints it (iproute2), or -1.
+ * iproute2 6.1 (Debian 12) prints an MR's counters on its "dev ... mrn N"
+ * line, iproute2 6.15 (Debian 13) one per line under it: a counter
+ * belongs to the last "mrn N" seen, on its line or above.
+ */
+long long odp_tool_mr_counter(struct ibv_mr *mr, const char *name);
+
 #endif /* ODP_VERBS_H */
