@@ -1443,12 +1443,12 @@ static void implicit_bad_registrations(void **state)
 static long long wait_mr_value(struct ibv_mr *mr, const char *name,
 			       long long want)
 {
-	long long v = mr_counter(mr, name);
+	long long v = odp_tool_mr_counter(mr, name);
 	int i;
 
 	for (i = 0; i < 200 && v != want; i++) {
 		usleep(50 * 1000);
-		v = mr_counter(mr, name);
+		v = odp_tool_mr_counter(mr, name);
 	}
 	return v;
 }
@@ -1473,7 +1473,7 @@ static void implicit_chunks_freed(void **state)
 
 	if (!((struct core_state *)*state)->implicit)
 		skip();
-	assert_int_equal(mr_counter(mr, "mirror_chunks"), 0);
+	assert_int_equal(odp_tool_mr_counter(mr, "mirror_chunks"), 0);
 	for (round = 0; round < 2; round++) {
 		raw = mmap(NULL, span + 2 * MiB, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -1486,10 +1486,10 @@ static void implicit_chunks_freed(void **state)
 							 PAGE), IBV_WC_SUCCESS);
 			assert_true(holds(p->scratch, PAGE, 100 * round + i));
 		}
-		assert_int_equal(mr_counter(mr, "mirror_chunks"), nchunks);
-		faults = mr_counter(mr, "page_faults");
+		assert_int_equal(odp_tool_mr_counter(mr, "mirror_chunks"), nchunks);
+		faults = odp_tool_mr_counter(mr, "page_faults");
 		print_message("# round %d: %zu chunks read, mirror_chunks %lld, page_faults %lld\n",
-			      round, nchunks, mr_counter(mr, "mirror_chunks"),
+			      round, nchunks, odp_tool_mr_counter(mr, "mirror_chunks"),
 			      faults);
 		assert_true(faults >= (long long)(nchunks * (round + 1)));
 
@@ -1501,8 +1501,8 @@ static void implicit_chunks_freed(void **state)
 		assert_int_equal(wait_mr_value(mr, "mirror_chunks", 0), 0);
 
 		/* the freed chunks' counts stay on the MR */
-		assert_int_equal(mr_counter(mr, "page_faults"), faults);
-		assert_int_equal(mr_counter(mr, "page_invalidations"), faults);
+		assert_int_equal(odp_tool_mr_counter(mr, "page_faults"), faults);
+		assert_int_equal(odp_tool_mr_counter(mr, "page_invalidations"), faults);
 	}
 }
 
