@@ -86,7 +86,7 @@ static void odp_space_init(struct ib_odp_space *s, struct mm_struct *mm,
 	seqcount_mutex_init(&s->chunks_seq, &s->chunk_lock);
 	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++)
 		atomic64_set(&s->retired[i], 0);
-	s->reap_empty = true;
+	s->reap_empty = false;
 	s->reap_off = false;
 	INIT_DELAYED_WORK(&s->reap, odp_space_reap);
 	atomic_set(&s->users, 0);
@@ -311,19 +311,12 @@ static void odp_chunk_put(struct ib_odp_mirror *m)
 	atomic_dec(&to_chunk(m)->refs);
 }
 
-/* Free a chunk out of the xarray and unreachable: may sleep. */
-static void odp_chunk_free(struct odp_chunk *c)
-{
-	ib_odp_mirror_destroy(&c->mirror);
-	kfree_rcu(c, rcu);
-}
-
 /*
- * Take the chunk at @index out of the space if no access uses it and its
- * mirror maps nothing; chunk_lock held. Return: 0 (taken: free it), -EBUSY
- * (in use), -EEXIST (it maps pages again).
+ * Free the chunk at @index if no access uses it and its mirror maps
+ * nothing; chunk_lock held (may sleep). Return: 0 (freed), -EBUSY (in use),
+ * -EEXIST (it maps pages again).
  */
-static int odp_chunk_take(struct ib_odp_space *s, unsigned long index,
+static int odp_chunk_reap(struct ib_odp_space *s, unsigned long index,
 			  struct odp_chunk *c)
 {
 	unsigned long mapped;
@@ -343,12 +336,20 @@ static int odp_chunk_take(struct ib_odp_space *s, unsigned long index,
 		atomic_set(&c->refs, 1);
 		return -EEXIST;
 	}
+	/*
+	 * No invalidation runs on it once its notifier is gone, so its
+	 * counters are final: they move to the space's as the chunk leaves
+	 * the xarray, in one step for the readers of ib_odp_space_counter().
+	 */
+	ib_odp_mirror_destroy(&c->mirror);
 	write_seqcount_begin(&s->chunks_seq);
 	xa_erase(&s->chunks, index);
 	for (i = 0; i < IB_ODP_NUM_COUNTERS; i++)
 		atomic64_add(atomic64_read(&c->mirror.counters[i]),
 			     &s->retired[i]);
 	write_seqcount_end(&s->chunks_seq);
+	/* lock-free lookups may still read it */
+	kfree_rcu(c, rcu);
 	return 0;
 }
 
@@ -367,10 +368,10 @@ static void odp_space_reap(struct work_struct *work)
 {
 	struct ib_odp_space *s = container_of(to_delayed_work(work),
 					      struct ib_odp_space, reap);
-	struct odp_chunk *c, *victims[IB_ODP_REAP_BATCH];
+	struct odp_chunk *c;
 	unsigned long index;
 	bool busy = false;
-	int n = 0, i, ret;
+	int n = 0, ret;
 
 	mutex_lock(&s->chunk_lock);
 	if (s->reap_off) {
@@ -379,20 +380,17 @@ static void odp_space_reap(struct work_struct *work)
 	}
 	xa_for_each_marked(&s->chunks, index, c, XA_MARK_0) {
 		xa_clear_mark(&s->chunks, index, XA_MARK_0);
-		ret = odp_chunk_take(s, index, c);
+		ret = odp_chunk_reap(s, index, c);
 		if (ret == -EBUSY) {
 			xa_set_mark(&s->chunks, index, XA_MARK_0);
 			busy = true;
-		} else if (!ret) {
-			victims[n++] = c;
-			if (n == IB_ODP_REAP_BATCH)
-				break;
+		} else if (!ret && ++n == IB_ODP_REAP_BATCH) {
+			break;
 		}
 	}
 	mutex_unlock(&s->chunk_lock);
 
-	for (i = 0; i < n; i++)
-		odp_chunk_free(victims[i]);
+	/* the rest in another pass: chunk creation waits for chunk_lock */
 	if (n == IB_ODP_REAP_BATCH)
 		mod_delayed_work(system_wq, &s->reap, 0);
 	else if (busy)
@@ -727,10 +725,7 @@ void ib_odp_space_destroy(struct ib_odp_space *s)
 	mutex_unlock(&s->chunk_lock);
 	xa_for_each(&s->chunks, index, c)
 		ib_odp_mirror_destroy(&c->mirror);
-	/*
-	 * No notifier is left to queue the reaper: wait for a pass still
-	 * freeing the chunks it took out before reap_off.
-	 */
+	/* no notifier is left to queue the reaper: cancel it for good */
 	cancel_delayed_work_sync(&s->reap);
 	xa_for_each(&s->chunks, index, c)
 		kfree_rcu(c, rcu);
