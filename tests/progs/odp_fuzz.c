@@ -587,22 +587,34 @@ static uint32_t random_sge(struct worker *w, struct ibv_sge *sge, size_t len)
 	return len;
 }
 
-/* Has one of the @n non-empty SGEs an lkey of no MR of ours? */
-static bool bad_lkey(const struct worker *w, const struct ibv_sge *sge,
-		     unsigned int n)
+/*
+ * What is wrong with the @n SGEs, as far as the worker knows, for a
+ * failure's message: "a bad lkey" (of no MR of ours), "outside its MR",
+ * or "" (their keys and ranges are good: the memory itself, if anything).
+ */
+static const char *sge_fault(const struct worker *w,
+			     const struct ibv_sge *sge, unsigned int n)
 {
+	const struct ibv_mr *mr;
+	const char *what = "";
 	unsigned int i, j;
-	bool known;
 
 	for (i = 0; i < n; i++) {
-		known = !sge[i].length ||
-			sge[i].lkey == w->pair.scratch_mr->lkey;
-		for (j = 0; j < MRS && !known; j++)
-			known = w->mr[j] && w->mr[j]->lkey == sge[i].lkey;
-		if (!known)
-			return true;
+		if (!sge[i].length)
+			continue;
+		mr = sge[i].lkey == w->pair.scratch_mr->lkey ?
+		     w->pair.scratch_mr : NULL;
+		for (j = 0; j < MRS && !mr; j++)
+			if (w->mr[j] && w->mr[j]->lkey == sge[i].lkey)
+				mr = w->mr[j];
+		if (!mr)
+			return " (a bad lkey)";
+		if (sge[i].addr < (uintptr_t)mr->addr ||
+		    sge[i].addr + sge[i].length >
+		    (uintptr_t)mr->addr + mr->length)
+			what = " (an SGE outside its MR)";
 	}
-	return false;
+	return what;
 }
 
 /*
@@ -698,7 +710,7 @@ static void write_multi(struct worker *w)
 		if (!STATUS_IN(st, IBV_WC_LOC_PROT_ERR, IBV_WC_REM_ACCESS_ERR))
 			failure(w, "WRITE of %u SGEs%s, %zu bytes (rkey 0x%x): "
 				"unexpected status %s", n,
-				bad_lkey(w, sge, n) ? " (a bad lkey)" : "",
+				sge_fault(w, sge, n),
 				len, rkey, ibv_wc_status_str(st));
 	}
 	reset_pair(w);
@@ -768,7 +780,7 @@ static void send_recv(struct worker *w)
 		if (st != IBV_WC_LOC_PROT_ERR)
 			failure(w, "SEND of %u SGEs%s, %zu bytes, into %zu: "
 				"unexpected status %s", ns,
-				bad_lkey(w, ssge, ns) ? " (a bad lkey)" : "",
+				sge_fault(w, ssge, ns),
 				slen, rlen, ibv_wc_status_str(st));
 		goto reset;
 	}
@@ -792,7 +804,7 @@ static void send_recv(struct worker *w)
 		failure(w, "RECV of %u SGEs%s%s, %zu bytes into %zu: "
 			"unexpected status %s (the SEND's %s)", nr,
 			w->use_srq ? " (SRQ)" : "",
-			bad_lkey(w, rsge, nr) ? " (a bad lkey)" : "", slen,
+			sge_fault(w, rsge, nr), slen,
 			rlen, ibv_wc_status_str(rst), ibv_wc_status_str(st));
 reset:
 	reset_pair(w);
@@ -825,6 +837,7 @@ static void ud(struct worker *w)
 	/* the receive must hold all: else UD drops it, and nothing comes */
 	if (random_sge(w, &d, len + GRH) < len + GRH) {
 		d.addr = (uintptr_t)w->pair.scratch;
+		d.length = len + GRH;
 		d.lkey = below(r, 2) ? w->pair.scratch_mr->lkey :
 				       (uint32_t)rnd(r);
 	}
@@ -846,10 +859,10 @@ static void ud(struct worker *w)
 	}
 	count(w, C_WC_ERR);
 	if (st != IBV_WC_LOC_PROT_ERR)
-		failure(w, "UD SEND of %zu bytes (lkeys 0x%x, 0x%x%s): "
-			"unexpected status %s", len, s.lkey, d.lkey,
-			bad_lkey(w, &s, 1) || bad_lkey(w, &d, 1) ?
-			": a bad one" : "", ibv_wc_status_str(st));
+		failure(w, "UD SEND of %zu bytes (lkeys 0x%x%s, 0x%x%s): "
+			"unexpected status %s", len, s.lkey,
+			sge_fault(w, &s, 1), d.lkey, sge_fault(w, &d, 1),
+			ibv_wc_status_str(st));
 }
 
 /* ---- a worker ------------------------------------------------------------ */
