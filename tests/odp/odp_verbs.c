@@ -40,7 +40,8 @@ static struct ibv_qp *make_qp(struct odp_pair *p, struct ibv_cq *cq,
 		.srq = srq,
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = 16, .max_recv_wr = 16,
-			 .max_send_sge = 2, .max_recv_sge = 2 },
+			 .max_send_sge = p->max_sge ? p->max_sge : 2,
+			 .max_recv_sge = p->max_sge ? p->max_sge : 2 },
 	};
 
 	struct ibv_qp_init_attr_ex x = {
@@ -206,12 +207,24 @@ int odp_pair_reset(struct odp_pair *p)
 int odp_pair_use_srq(struct odp_pair *p)
 {
 	struct ibv_srq_init_attr a = {
-		.attr = { .max_wr = 16, .max_sge = 1 },
+		.attr = { .max_wr = 16, .max_sge = p->max_sge ? p->max_sge : 1 },
 	};
 
+	destroy_qps(p);
+	if (p->srq)
+		ibv_destroy_srq(p->srq);
 	p->srq = ibv_create_srq(p->pd, &a);
 	if (!p->srq)
 		return -1;
+	return odp_pair_reset(p);
+}
+
+int odp_pair_no_srq(struct odp_pair *p)
+{
+	destroy_qps(p);
+	if (p->srq)
+		ibv_destroy_srq(p->srq);
+	p->srq = NULL;
 	return odp_pair_reset(p);
 }
 

@@ -33,6 +33,12 @@ struct odp_pair {
 	struct ibv_mr *implicit_mr;
 	/* set by odp_pair_use_srq(): qp[1] receives from it */
 	struct ibv_srq *srq;
+	/*
+	 * SGEs a work request of the RC QPs (and of the SRQ) may have, for
+	 * the QPs odp_pair_reset() and odp_pair_use_srq() make next (0: 2 on
+	 * the QPs, 1 on the SRQ)
+	 */
+	unsigned int max_sge;
 	/* set by odp_pair_use_qp_ex(): the QPs have the ibv_wr_*() API */
 	int use_qp_ex;
 	/* set by odp_pair_use_qp_ex_ops(): their send_ops_flags (0: the
@@ -58,8 +64,13 @@ int odp_pair_open(struct odp_pair *p);
 void odp_pair_close(struct odp_pair *p);
 /* After an error completion both QPs are in error: make new ones. */
 int odp_pair_reset(struct odp_pair *p);
-/* Give qp[1] a shared receive queue (new QPs); RECVs go to the SRQ. */
+/*
+ * Give qp[1] a shared receive queue (new QPs); RECVs go to the SRQ. Called
+ * again, it makes a new SRQ: the receives posted to the old one go with it.
+ */
 int odp_pair_use_srq(struct odp_pair *p);
+/* Back to a receive queue of qp[1]'s own (new QPs, the SRQ destroyed). */
+int odp_pair_no_srq(struct odp_pair *p);
 /* Make both QPs again with the extended send API (ibv_qp_ex, atomics). */
 int odp_pair_use_qp_ex(struct odp_pair *p);
 /*

@@ -18,6 +18,17 @@
  *   - RDMA WRITE, READ and atomics from qp[0] with a random local SGE
  *     (pinned scratch, a kept MR, a bad lkey) at a random remote address
  *     and rkey (a kept MR's, a bad one), of up to 64 KiB
+ *   - RDMA WRITE with 2..max_sge such local SGEs (max_sge: the device's,
+ *     at most MAX_SGE)
+ *   - SEND from qp[0] into a RECV posted on qp[1], each with 1..max_sge
+ *     random SGEs (the receive's inside the arena or the scratch buffer:
+ *     kept MRs, pinned scratch, bad lkeys), one in eight too small for
+ *     what is sent; when the device reports RC SRQ_RECV, qp[1] has a
+ *     shared receive queue half the time (chosen anew with each new pair
+ *     of QPs) and the receives go there
+ *   - UD SEND and RECV of up to the port's MTU between two UD QPs made for
+ *     the operation (odp_ud_send_recv()), with random SGEs, when the
+ *     device reports UD SEND and RECV
  *
  * while a second thread churns the arena under them: anonymous and memfd
  * remaps over parts of it, mprotect, madvise (DONTNEED, FREE, COLD,
@@ -31,10 +42,14 @@
  * worker's own heap or stack through a valid key.
  *
  * A failure is: an error code that ibv_reg_mr(), ibv_advise_mr(),
- * ibv_rereg_mr() and ibv_post_send() do not give for bad input (their man
- * pages, mlx5), a deregistration that fails, a registration of kernel
- * addresses that succeeds, an operation that gets no completion within 30 s, a
- * worker that dies of anything but our SIGKILL. Each is printed as "FAIL:".
+ * ibv_rereg_mr(), ibv_post_send() and ibv_post_recv() do not give for bad
+ * input (their man pages, mlx5), a completion status of a multi-SGE WRITE,
+ * a SEND, a RECV or a UD operation that ibv_poll_cq(3) and mlx5 do not give
+ * for its input (see send_recv(); rxe's own statuses where mlx5 gives
+ * another are counted apart, as rxe_status: see rxe_status()), a
+ * deregistration that fails, a registration of kernel addresses that
+ * succeeds, an operation that gets no completion within 30 s, a worker
+ * that dies of anything but our SIGKILL. Each is printed as "FAIL:".
  * Kernel reports are the harness's part (the guest log is scanned).
  * Ends with one line of counts; exit status 0 when nothing failed.
  */
@@ -67,6 +82,10 @@
 /* and always below this (the kernel's half) */
 #define KERNEL_HALF	0x8000000000000000ULL
 #define MAX_PROCS	8
+/* SGEs of a work request at most (fewer when the device has fewer) */
+#define MAX_SGE		8
+/* UD: what the receiver gets before the payload */
+#define GRH		40
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -78,13 +97,13 @@
 enum count {
 	C_REG, C_REG_OK, C_BAD_REG, C_DEREG, C_REREG, C_REREG_OK, C_ADVISE,
 	C_ADVISE_OK, C_POST, C_WC_OK, C_WC_ERR, C_RESET, C_CHURN, C_FORK,
-	C_FAIL, C_NUM
+	C_SEND, C_RECV, C_SRQ, C_UD, C_SGE_MULTI, C_RXE_STATUS, C_FAIL, C_NUM
 };
 
 static const char *const count_names[C_NUM] = {
 	"reg", "reg_ok", "bad_reg", "dereg", "rereg", "rereg_ok", "advise",
 	"advise_ok", "post", "wc_ok", "wc_err", "qp_reset", "churn", "fork",
-	"FAILURES",
+	"send", "recv", "srq", "ud", "sge_multi", "rxe_status", "FAILURES",
 };
 
 /* Counts of one worker, in memory shared with the parent. */
@@ -98,6 +117,10 @@ struct worker {
 	struct odp_pair pair;
 	uint8_t *arena;
 	struct ibv_mr *mr[MRS];
+	uint32_t rc_caps, ud_caps;	/* ODP per transport (0: no ODP) */
+	unsigned int max_sge;		/* of the RC QPs and the SRQ */
+	unsigned int ud_mtu;		/* bytes */
+	bool use_srq;			/* qp[1] receives from pair.srq */
 	struct counts *counts;
 	volatile bool stop;
 };
@@ -435,6 +458,33 @@ static void advise(struct worker *w)
 
 /* ---- traffic ------------------------------------------------------------- */
 
+/*
+ * New QPs, after an error completion or to begin with; qp[1] with an SRQ
+ * half the time when the device has ODP SRQ_RECV for RC (a new one: none
+ * of the old one's receives may stay for the next SEND). Returns 0, or -1
+ * after a failure.
+ */
+static int new_qps(struct worker *w)
+{
+	w->use_srq = (w->rc_caps & (IBV_ODP_SUPPORT_SEND |
+				    IBV_ODP_SUPPORT_SRQ_RECV)) ==
+		     (IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_SRQ_RECV) &&
+		     below(&w->rng, 2);
+	if (w->use_srq ? odp_pair_use_srq(&w->pair) :
+			 odp_pair_no_srq(&w->pair)) {
+		failure(w, "cannot make the QPs (%u SGEs%s): %s", w->max_sge,
+			w->use_srq ? ", an SRQ" : "", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void reset_pair(struct worker *w)
+{
+	count(w, C_RESET);
+	new_qps(w);
+}
+
 static void traffic(struct worker *w)
 {
 	uint64_t *r = &w->rng;
@@ -495,12 +545,379 @@ static void traffic(struct worker *w)
 	} else {
 		count(w, C_WC_ERR);
 	}
-	count(w, C_RESET);
-	if (odp_pair_reset(&w->pair))
-		failure(w, "cannot reset the QP pair");
+	reset_pair(w);
+}
+
+/*
+ * A random SGE of up to @len bytes, which stays inside the scratch buffer
+ * or the arena whatever its key: the pinned scratch, inside a kept MR, or
+ * anywhere in the arena with any lkey (a kept MR's, the scratch's, a bad
+ * one). Returns its length.
+ */
+static uint32_t random_sge(struct worker *w, struct ibv_sge *sge, size_t len)
+{
+	uint64_t *r = &w->rng;
+	struct ibv_mr *mr = w->mr[below(r, MRS)];
+	uintptr_t arena = (uintptr_t)w->arena, at;
+
+	if (len > MAX_XFER)
+		len = MAX_XFER;
+	switch (below(r, 4)) {
+	case 0:
+		sge->addr = (uintptr_t)w->pair.scratch +
+			    below(r, ODP_SCRATCH - MAX_XFER);
+		sge->lkey = w->pair.scratch_mr->lkey;
+		sge->length = len;
+		return len;
+	case 1: case 2:
+		at = mr ? (uintptr_t)mr->addr + below(r, mr->length) : 0;
+		if (at >= arena && at < arena + ARENA) {
+			sge->lkey = mr->lkey;
+			break;
+		}
+		/* fall through */
+	default:
+		at = arena + below(r, ARENA);
+		sge->lkey = random_lkey(w);
+		break;
+	}
+	if (at + len > arena + ARENA)
+		len = arena + ARENA - at;
+	sge->addr = at;
+	sge->length = len;
+	return len;
+}
+
+/*
+ * What is wrong with the @n SGEs, as far as the worker knows, for a
+ * failure's message: "a bad lkey" (of no MR of ours), "outside its MR",
+ * or "" (their keys and ranges are good: the memory itself, if anything).
+ */
+static const char *sge_fault(const struct worker *w,
+			     const struct ibv_sge *sge, unsigned int n)
+{
+	const struct ibv_mr *mr;
+	const char *what = "";
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!sge[i].length)
+			continue;
+		mr = sge[i].lkey == w->pair.scratch_mr->lkey ?
+		     w->pair.scratch_mr : NULL;
+		for (j = 0; j < MRS && !mr; j++)
+			if (w->mr[j] && w->mr[j]->lkey == sge[i].lkey)
+				mr = w->mr[j];
+		if (!mr)
+			return " (a bad lkey)";
+		if (sge[i].addr < (uintptr_t)mr->addr ||
+		    sge[i].addr + sge[i].length >
+		    (uintptr_t)mr->addr + mr->length)
+			what = " (an SGE outside its MR)";
+	}
+	return what;
+}
+
+/*
+ * @n random SGEs of about @total bytes together (some may be empty); the
+ * bytes they really have.
+ */
+static size_t random_sges(struct worker *w, struct ibv_sge *sge,
+			  unsigned int n, size_t total)
+{
+	size_t sum = 0;
+	unsigned int i;
+	uint64_t part;
+
+	for (i = 0; i < n; i++) {
+		part = i + 1 < n ? below(&w->rng, 2 * total / n + 1) :
+				   total - sum;
+		sum += random_sge(w, &sge[i], part < total - sum ?
+				  part : total - sum);
+	}
+	return sum;
+}
+
+/* 1..max_sge SGEs: 1 half the time, else 2..max_sge. */
+static unsigned int random_sge_count(struct worker *w)
+{
+	if (w->max_sge < 2 || below(&w->rng, 2))
+		return 1;
+	return 2 + below(&w->rng, w->max_sge - 1);
+}
+
+/* Wait for one completion on @cq: its status, or -1 (a failure, said). */
+static int wait_wc(struct worker *w, struct ibv_cq *cq, const char *what)
+{
+	int st = odp_wait_cq(cq, 30000);
+
+	if (st < 0)
+		failure(w, "%s: no completion within 30 s", what);
+	return st;
+}
+
+#define STATUS_IN(st, ...) ALLOWED((int)(st), __VA_ARGS__)
+
+/*
+ * rxe's own completion status where mlx5 gives another, for pinned and
+ * ODP MRs alike (stock rxe of 6.1 and 6.12, not our ODP code): the
+ * sending side with a bad lkey, or an SGE outside its MR on 6.12, gets
+ * IBV_WC_LOC_QP_OP_ERR (copy_data()'s -EINVAL; mlx5: LOC_PROT_ERR), and a
+ * receive rxe cannot fill, for any reason (a bad or unfaultable SGE, too
+ * small), gets IBV_WC_LOC_QP_OP_ERR with IBV_WC_REM_OP_ERR on the SEND
+ * (mlx5: LOC_PROT_ERR, or LOC_LEN_ERR with REM_INV_REQ_ERR). Counted as
+ * rxe_status, not as failures: any other status still fails.
+ */
+static bool rxe_status(struct worker *w, int st, bool why)
+{
+	if (st != IBV_WC_LOC_QP_OP_ERR || !why)
+		return false;
+	count(w, C_RXE_STATUS);
+	return true;
+}
+
+/*
+ * RDMA WRITE from 2..max_sge local SGEs. A bad or unfaultable local SGE is
+ * IBV_WC_LOC_PROT_ERR, a bad rkey, range or remote page
+ * IBV_WC_REM_ACCESS_ERR (ibv_poll_cq(3), mlx5).
+ */
+static void write_multi(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	struct ibv_mr *rmr = w->mr[below(r, MRS)];
+	struct ibv_sge sge[MAX_SGE];
+	unsigned int n;
+	uint64_t raddr = (uintptr_t)w->arena + below(r, ARENA);
+	uint32_t rkey = rmr && below(r, 8) ? rmr->rkey : (uint32_t)rnd(r);
+	struct ibv_send_wr wr = {
+		.sg_list = sge, .opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+	size_t len;
+	int st;
+
+	if (w->max_sge < 2)
+		return;
+	n = 2 + below(r, w->max_sge - 1);
+	if (rmr && below(r, 4))
+		raddr = (uintptr_t)rmr->addr + below(r, rmr->length);
+	if (raddr < (uintptr_t)w->arena || raddr >= (uintptr_t)w->arena + ARENA)
+		raddr = (uintptr_t)w->arena;
+	len = (uintptr_t)w->arena + ARENA - raddr;
+	if (len > MAX_XFER)
+		len = MAX_XFER;
+	len = random_sges(w, sge, n, below(r, len + 1));
+	wr.num_sge = n;
+	wr.wr.rdma.remote_addr = raddr;
+	wr.wr.rdma.rkey = rkey;
+
+	count(w, C_POST);
+	count(w, C_SGE_MULTI);
+	if (ibv_post_send(w->pair.qp[0], &wr, &bad)) {
+		failure(w, "WRITE of %u SGEs: post refused: %s", n,
+			strerror(errno));
+		reset_pair(w);
+		return;
+	}
+	st = wait_wc(w, w->pair.cq[0], "WRITE of SGEs");
+	if (st == IBV_WC_SUCCESS) {
+		count(w, C_WC_OK);
+		return;
+	}
+	if (st >= 0) {
+		count(w, C_WC_ERR);
+		if (!STATUS_IN(st, IBV_WC_LOC_PROT_ERR, IBV_WC_REM_ACCESS_ERR) &&
+		    !rxe_status(w, st, *sge_fault(w, sge, n)))
+			failure(w, "WRITE of %u SGEs%s, %zu bytes (rkey 0x%x): "
+				"unexpected status %s", n,
+				sge_fault(w, sge, n),
+				len, rkey, ibv_wc_status_str(st));
+	}
+	reset_pair(w);
+}
+
+/*
+ * SEND from qp[0] into a RECV posted on qp[1] (or its SRQ), each with
+ * 1..max_sge random SGEs. What ibv_poll_cq(3) and mlx5 give:
+ *  - the SEND fails locally (a bad or unfaultable SGE of its own):
+ *    IBV_WC_LOC_PROT_ERR, and the RECV is not consumed;
+ *  - the RECV fails: a bad or unfaultable SGE of its own is
+ *    IBV_WC_LOC_PROT_ERR there and IBV_WC_REM_OP_ERR on the SEND; a
+ *    receive smaller than the message IBV_WC_LOC_LEN_ERR there and
+ *    IBV_WC_REM_INV_REQ_ERR on the SEND;
+ *  - a SEND that succeeds had its RECV succeed.
+ */
+static void send_recv(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	struct ibv_sge ssge[MAX_SGE], rsge[MAX_SGE];
+	unsigned int ns = random_sge_count(w), nr = random_sge_count(w);
+	struct ibv_recv_wr rwr = { .sg_list = rsge, .num_sge = nr }, *rbad;
+	struct ibv_send_wr swr = {
+		.sg_list = ssge, .num_sge = ns, .opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *sbad;
+	size_t slen, rlen;
+	bool small;
+	int st, rst;
+
+	slen = random_sges(w, ssge, ns, below(r, 4) ? below(r, MAX_XFER) :
+				      below(r, 64));
+	/* one in eight too small (when there is something to send) */
+	small = slen && below(r, 8) == 0;
+	rlen = random_sges(w, rsge, nr, small ? below(r, slen) :
+				  slen + below(r, 2 * PAGE));
+	small = rlen < slen;
+	count(w, C_POST);
+	count(w, C_RECV);
+	if (w->use_srq)
+		count(w, C_SRQ);
+	if (nr > 1)
+		count(w, C_SGE_MULTI);
+	if (w->use_srq ? ibv_post_srq_recv(w->pair.srq, &rwr, &rbad) :
+			 ibv_post_recv(w->pair.qp[1], &rwr, &rbad)) {
+		failure(w, "RECV of %u SGEs%s: post refused: %s", nr,
+			w->use_srq ? " (SRQ)" : "", strerror(errno));
+		reset_pair(w);
+		return;
+	}
+	count(w, C_SEND);
+	if (ns > 1)
+		count(w, C_SGE_MULTI);
+	if (ibv_post_send(w->pair.qp[0], &swr, &sbad)) {
+		failure(w, "SEND of %u SGEs: post refused: %s", ns,
+			strerror(errno));
+		reset_pair(w);
+		return;
+	}
+	st = wait_wc(w, w->pair.cq[0], "SEND");
+	if (st < 0)
+		goto reset;
+	/* failed before the wire: the RECV stays posted, and new QPs */
+	if (!STATUS_IN(st, IBV_WC_SUCCESS, IBV_WC_REM_OP_ERR,
+		       IBV_WC_REM_INV_REQ_ERR)) {
+		count(w, C_WC_ERR);
+		if (st != IBV_WC_LOC_PROT_ERR &&
+		    !rxe_status(w, st, *sge_fault(w, ssge, ns)))
+			failure(w, "SEND of %u SGEs%s, %zu bytes, into %zu: "
+				"unexpected status %s", ns,
+				sge_fault(w, ssge, ns),
+				slen, rlen, ibv_wc_status_str(st));
+		goto reset;
+	}
+	if (st == IBV_WC_REM_INV_REQ_ERR && !small)
+		failure(w, "SEND of %zu bytes into %zu: %s, but the receive "
+			"is large enough", slen, rlen, ibv_wc_status_str(st));
+	rst = wait_wc(w, w->pair.cq[1], "RECV");
+	if (rst < 0)
+		goto reset;
+	if (st == IBV_WC_SUCCESS && rst == IBV_WC_SUCCESS) {
+		count(w, C_WC_OK);
+		return;
+	}
+	count(w, C_WC_ERR);
+	if (st == IBV_WC_SUCCESS)
+		failure(w, "SEND succeeded, its RECV (%u SGEs, %zu of %zu "
+			"bytes%s) completed %s", nr, slen, rlen,
+			w->use_srq ? ", SRQ" : "", ibv_wc_status_str(rst));
+	else if (!(rst == IBV_WC_LOC_PROT_ERR ||
+		   (rst == IBV_WC_LOC_LEN_ERR && small) ||
+		   rxe_status(w, rst, st == IBV_WC_REM_OP_ERR)))
+		failure(w, "RECV of %u SGEs%s%s, %zu bytes into %zu: "
+			"unexpected status %s (the SEND's %s)", nr,
+			w->use_srq ? " (SRQ)" : "",
+			sge_fault(w, rsge, nr), slen,
+			rlen, ibv_wc_status_str(rst), ibv_wc_status_str(st));
+reset:
+	reset_pair(w);
+}
+
+/* Empty both CQs (what a UD QP that odp_ud_send_recv() dropped left). */
+static void drain(struct worker *w)
+{
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		while (ibv_poll_cq(w->pair.cq[i], 1, &wc) > 0)
+			;
+}
+
+/*
+ * UD SEND and RECV of up to the MTU through odp_ud_send_recv(), random
+ * SGEs on both sides (the receive's has room for the GRH and the payload).
+ * A bad or unfaultable SGE on either side is IBV_WC_LOC_PROT_ERR.
+ */
+static void ud(struct worker *w)
+{
+	uint64_t *r = &w->rng;
+	struct ibv_sge s, d;
+	size_t len = below(r, w->ud_mtu + 1);
+	int st;
+
+	len = random_sge(w, &s, len);
+	/* the receive must hold all: else UD drops it, and nothing comes */
+	if (random_sge(w, &d, len + GRH) < len + GRH) {
+		d.addr = (uintptr_t)w->pair.scratch;
+		d.length = len + GRH;
+		d.lkey = below(r, 2) ? w->pair.scratch_mr->lkey :
+				       (uint32_t)rnd(r);
+	}
+	count(w, C_POST);
+	count(w, C_UD);
+	errno = 0;
+	st = odp_ud_send_recv(&w->pair, (void *)(uintptr_t)s.addr, s.lkey,
+			      (void *)(uintptr_t)d.addr, d.lkey, len);
+	drain(w);
+	if (st == IBV_WC_SUCCESS) {
+		count(w, C_WC_OK);
+		return;
+	}
+	if (st < 0) {
+		failure(w, "UD SEND of %zu bytes (lkeys 0x%x, 0x%x): no "
+			"completion, or no UD QP or AH (%s)", len, s.lkey,
+			d.lkey, strerror(errno));
+		return;
+	}
+	count(w, C_WC_ERR);
+	/* which side failed is not known here: a receive may fail for any reason */
+	if (st != IBV_WC_LOC_PROT_ERR && !rxe_status(w, st, true))
+		failure(w, "UD SEND of %zu bytes (lkeys 0x%x%s, 0x%x%s): "
+			"unexpected status %s", len, s.lkey,
+			sge_fault(w, &s, 1), d.lkey, sge_fault(w, &d, 1),
+			ibv_wc_status_str(st));
 }
 
 /* ---- a worker ------------------------------------------------------------ */
+
+#define RC_SEND_RECV	(IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)
+#define UD_SEND_RECV	(IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV)
+
+/*
+ * What the device reports, and the QPs for it: as many SGEs as it allows
+ * (up to MAX_SGE). Returns 0, or 1 after a failure.
+ */
+static int worker_caps(struct worker *w)
+{
+	const struct ibv_device_attr_ex *a = &w->pair.attr;
+	struct ibv_port_attr port;
+	int sges = a->orig_attr.max_sge;
+
+	if (a->odp_caps.general_caps & IBV_ODP_SUPPORT) {
+		w->rc_caps = a->odp_caps.per_transport_caps.rc_odp_caps;
+		w->ud_caps = a->odp_caps.per_transport_caps.ud_odp_caps;
+	}
+	if (a->orig_attr.max_srq_sge < sges)
+		sges = a->orig_attr.max_srq_sge;
+	w->max_sge = sges < 1 ? 1 : sges > MAX_SGE ? MAX_SGE : sges;
+	w->pair.max_sge = w->max_sge;
+	if (ibv_query_port(w->pair.ctx, 1, &port)) {
+		failure(w, "ibv_query_port: %s", strerror(errno));
+		return 1;
+	}
+	w->ud_mtu = 128u << port.active_mtu;	/* IBV_MTU_256 is 1 */
+	return new_qps(w) ? 1 : 0;
+}
 
 static int worker_run(uint64_t seed, time_t end, struct counts *counts)
 {
@@ -513,6 +930,8 @@ static int worker_run(uint64_t seed, time_t end, struct counts *counts)
 		failure(&w, "cannot open the device and connect a QP pair");
 		return 1;
 	}
+	if (worker_caps(&w))
+		return 1;
 	w.arena = mmap(NULL, ARENA, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (w.arena == MAP_FAILED) {
@@ -524,7 +943,7 @@ static int worker_run(uint64_t seed, time_t end, struct counts *counts)
 		return 1;
 	}
 	while (time(NULL) < end) {
-		switch (below(&w.rng, 16)) {
+		switch (below(&w.rng, 21)) {
 		case 0: case 1: case 2:
 			registration(&w);
 			break;
@@ -539,6 +958,17 @@ static int worker_run(uint64_t seed, time_t end, struct counts *counts)
 			break;
 		case 7: case 8:
 			advise(&w);
+			break;
+		case 16: case 17: case 18:
+			if ((w.rc_caps & RC_SEND_RECV) == RC_SEND_RECV)
+				send_recv(&w);
+			break;
+		case 19:
+			write_multi(&w);
+			break;
+		case 20:
+			if ((w.ud_caps & UD_SEND_RECV) == UD_SEND_RECV)
+				ud(&w);
 			break;
 		default:
 			traffic(&w);
