@@ -435,20 +435,6 @@ static void hugetlb_2m(void **state)
 	munmap(buf, len);
 }
 
-static int swap_active(void)
-{
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/proc/swaps", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n > 1;
-}
-
 /* i. Pages swapped out (MADV_PAGEOUT) come back correct for READ, and a
  * WRITE after page-out is what the process reads.
  */
@@ -460,7 +446,7 @@ static void pageout_swapin(void **state)
 	struct ibv_mr *mr;
 	size_t res;
 
-	if (!swap_active()) {
+	if (!odp_swap_active()) {
 		print_message("# SKIP: no swap (the guest suite sets up zram)\n");
 		skip();
 	}

@@ -125,3 +125,18 @@ int write_file(const char *path, const char *val)
 	close(fd);
 	return err;
 }
+
+/* Is any swap device or file on (/proc/swaps lists more than its header)? */
+int odp_swap_active(void)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}

@@ -23,6 +23,8 @@ size_t resident_pages(void *p, size_t len);
 long anon_huge_kib(const void *addr);
 /* A counter of /proc/vmstat; the test fails if it is not there. */
 long long vmstat(const char *name);
+/* Is any swap on? */
+int odp_swap_active(void);
 /* Write @val to the file @path (sysfs, procfs, cgroup); 0 or an errno value. */
 int write_file(const char *path, const char *val);
 

@@ -85,26 +85,12 @@ static uint64_t pfn_of(const void *addr)
 	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
 }
 
-static int swap_active(void)
-{
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/proc/swaps", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n > 1;
-}
-
 /* The harness gives the guest swap on zram: its absence is a failure. */
 static void need_swap(void)
 {
-	if (!swap_active())
+	if (!odp_swap_active())
 		print_message("# no swap: tests/guest/t_odp_mm.sh sets up zram\n");
-	assert_true(swap_active());
+	assert_true(odp_swap_active());
 }
 
 /* The first number in the file @path (its first line, after a @key). */
