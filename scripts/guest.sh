@@ -24,6 +24,7 @@
 #   --timeout SEC    whole run, boots included (default 1800)
 #   --mem MIB        memory per guest (default 2048)
 #   --rundir DIR     where logs go (default: a new build/runs/<time>)
+#   --kernel-arg ARG one more kernel command line argument (repeatable)
 #
 # Exit status: the command's, or 124 when a guest did not finish (hang,
 # panic), or 100 when a guest's kernel log has a WARN, BUG, oops, lockdep
@@ -34,7 +35,7 @@ set -euo pipefail
 EXIT_LOG=100
 EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
-root="" userbuild=""
+root="" userbuild="" kargs=""
 
 usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
@@ -50,6 +51,9 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--rundir) rundir=$2; shift 2 ;;
+	--kernel-arg)
+		[[ ${2:-} =~ ^[A-Za-z0-9_.=,-]+$ ]] || die "--kernel-arg: '${2:-}' is not one plain argument"
+		kargs+=" $2"; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -146,19 +150,14 @@ start_node() {
 	# that would invalidate mirrors and move pages behind the tests' back;
 	# memmap=128M!1G: 128 MiB of the guest's RAM as legacy persistent
 	# memory (nd_e820 + nd_pmem: /dev/pmem0), for a DAX filesystem
-	# (tests/guest/t_odp_dax.sh);
-	# no5lvl: 4-level paging although -cpu max offers LA57. With 5-level
-	# paging, KASAN's idea of where kernel addresses start follows the
-	# LA57 CPU flag, which identify_cpu() clears and sets again at boot:
-	# an interrupt in that window is reported as a "wild-memory-access"
-	# in handle_edge_irq (seen once on the 6.1 debug kernel, 1.1 s into
-	# boot, long before our module)
+	# (tests/guest/t_odp_dax.sh); then --kernel-arg's (the debug kernels:
+	# no5lvl, see build_debug in ./rxe-odp)
 	# shellcheck disable=SC2046,SC2086
 	timeout -k 10 "$timeout" qemu-system-x86_64 \
 		-machine q35 -cpu max -smp 2 -m "$mem" \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 no5lvl secretmem.enable=1 numa=fake=2 numa_balancing=disable memmap=128M!1G rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
+		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \

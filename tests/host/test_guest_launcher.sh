@@ -78,6 +78,14 @@ env PATH="$tmp/bin:$PATH" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count" \
 check "--modroot reaches the guest's job, as an absolute path" \
 	grep -qx "export RXE_ODP_MODROOT=$(printf %q "$(realpath "$tmp/kernel-x/root")")" \
 	"$tmp/run-modroot/node1/job.env"
+env PATH="$tmp/bin:$PATH" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count" \
+	"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" --kernel-arg no5lvl \
+	--timeout 30 --rundir "$tmp/run-karg" -- true >/dev/null 2>&1
+check "--kernel-arg reaches the kernel command line" grep -qw no5lvl "$tmp/run-karg/node1/cmdline"
+check "without --kernel-arg the command line has none (no5lvl is the debug kernel's alone)" \
+	sh -c '! grep -qw no5lvl "$1"' - "$tmp/run-ok/node1/cmdline"
+check_status "--kernel-arg of more than one plain argument is refused" 1 "is not one plain argument" \
+	"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" --kernel-arg "a b" -- true
 check "without --root the guest's root is the host's (nothing on the command line)" \
 	sh -c 'grep -q rxe_odp.stage2= "$1" && ! grep -q "rxe_odp.root\|rxe_odp.bind" "$1"' - "$tmp/run-ok/node1/cmdline"
 
