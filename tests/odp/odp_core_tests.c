@@ -1657,20 +1657,6 @@ static void mirror_chunks(void **state)
 	}
 }
 
-/* Is NAME one of the space-separated words of LIST (NULL: none)? */
-static bool listed(const char *list, const char *name)
-{
-	size_t len = strlen(name);
-
-	while (list && *list) {
-		list += strspn(list, " ");
-		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
-			return true;
-		list += strcspn(list, " ");
-	}
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	static const bool explicit_mode, implicit_mode = true;
@@ -1723,7 +1709,7 @@ int main(int argc, char **argv)
 	 * upstream reference run has no ODP counters)
 	 */
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!listed(exclude, tests[i].name))
+		if (!odp_test_listed(exclude, tests[i].name))
 			chosen[n++] = tests[i];
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	if (only)

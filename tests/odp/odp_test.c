@@ -56,3 +56,16 @@ struct odp_counters odp_test_mr_counters(struct ibv_mr *mr)
 	assert_int_equal(odp_query_mr_counters(mr, &c), 0);
 	return c;
 }
+
+bool odp_test_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		list += strspn(list, " ");
+		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
+			return true;
+		list += strcspn(list, " ");
+	}
+	return false;
+}

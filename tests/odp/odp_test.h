@@ -9,6 +9,7 @@
 #ifndef ODP_TEST_H
 #define ODP_TEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,10 @@ void odp_test_need_rc(const struct odp_pair *p, uint32_t caps);
 struct ibv_mr *odp_test_reg_odp(struct odp_pair *p, void *buf, size_t len);
 /* The MR's ODP counters (libodp, over RDMA netlink); the test fails if none. */
 struct odp_counters odp_test_mr_counters(struct ibv_mr *mr);
+/*
+ * Is @name one of the space-separated words of @list (NULL: none)? For
+ * the programs' *_EXCLUDE variables: tests left out of a run.
+ */
+bool odp_test_listed(const char *list, const char *name);
 
 #endif /* ODP_TEST_H */
