@@ -1467,31 +1467,18 @@ static void explicit_chunks_kept(struct odp_pair *p)
 	munmap(raw, span + 2 * MiB);
 }
 
-/* The module's fault injection (kernel/ib_odp_umem.c). */
-#define FAIL_TRANSIENT "/sys/module/rdma_rxe_odp/parameters/odp_fail_transient"
-
 /* Make the next @n page faults of the data path fail for now. */
 static void inject_transient(unsigned int n)
 {
-	FILE *f = fopen(FAIL_TRANSIENT, "w");
-
-	if (!f)
-		print_message("# %s: %s\n", FAIL_TRANSIENT, strerror(errno));
-	assert_non_null(f);
-	assert_true(fprintf(f, "%u\n", n) > 0);
-	assert_int_equal(fclose(f), 0);
+	if (odp_test_fail_transient(n) != (int)n)
+		print_message("# %s: %s\n", ODP_FAIL_TRANSIENT, strerror(errno));
+	assert_int_equal(odp_test_fail_transient(-1), n);
 }
 
 /* Injected failures not yet met by a fault. */
 static int transient_left(void)
 {
-	FILE *f = fopen(FAIL_TRANSIENT, "r");
-	int n = -1;
-
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &n), 1);
-	fclose(f);
-	return n;
+	return odp_test_fail_transient(-1);
 }
 
 /*

@@ -149,26 +149,6 @@ static void *mutator(void *arg)
 	return NULL;
 }
 
-/* The module's fault injection (kernel/ib_odp_umem.c). */
-#define FAIL_TRANSIENT "/sys/module/rdma_rxe_odp/parameters/odp_fail_transient"
-
-/* Read (@set < 0) or set the injected failures still to come: -1 on error. */
-static int fail_transient(int set)
-{
-	FILE *f = fopen(FAIL_TRANSIENT, set < 0 ? "r" : "w");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (set < 0 ? fscanf(f, "%d", &n) != 1 : fprintf(f, "%d\n", set) < 0)
-		n = -1;
-	else if (set >= 0)
-		n = set;
-	if (fclose(f))
-		n = -1;
-	return n;
-}
-
 /*
  * Every few milliseconds, make the next 1-3 page faults of the data path
  * fail for now; count those that faults met.
@@ -180,19 +160,19 @@ static void *injector(void *arg)
 	int armed = 0, left;
 
 	while (!atomic_load(&s->stop)) {
-		left = fail_transient(-1);
+		left = odp_test_fail_transient(-1);
 		if (left >= 0 && left <= armed)
 			atomic_fetch_add(&s->injected, armed - left);
-		armed = fail_transient(1 + rand_r(&seed) % 3);
+		armed = odp_test_fail_transient(1 + rand_r(&seed) % 3);
 		if (armed < 0) {
 			atomic_fetch_add(&s->corrupt, 1);
-			fprintf(stderr, "# %s: cannot set\n", FAIL_TRANSIENT);
+			fprintf(stderr, "# %s: cannot set\n", ODP_FAIL_TRANSIENT);
 			return NULL;
 		}
 		usleep(2000 + rand_r(&seed) % 8000);
 	}
 	/* none left for the tests after this one */
-	if (fail_transient(0) < 0)
+	if (odp_test_fail_transient(0) < 0)
 		atomic_fetch_add(&s->corrupt, 1);
 	return NULL;
 }
@@ -352,9 +332,9 @@ static void run_stress(bool transient)
 	long end;
 
 	assert_non_null(s);
-	if (transient && fail_transient(-1) < 0)
-		print_message("# %s: %s\n", FAIL_TRANSIENT, strerror(errno));
-	assert_true(!transient || fail_transient(0) == 0);
+	if (transient && odp_test_fail_transient(-1) < 0)
+		print_message("# %s: %s\n", ODP_FAIL_TRANSIENT, strerror(errno));
+	assert_true(!transient || odp_test_fail_transient(0) == 0);
 	s->region = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(s->region != MAP_FAILED);
