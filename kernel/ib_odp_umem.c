@@ -17,16 +17,20 @@
  * the sequence and clears entries, so no entry installed here can outlive
  * the CPU mapping it was read from.
  */
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/hmm.h>
 #include <linux/highmem.h>
 #include <linux/jiffies.h>
+#include <linux/kstrtox.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "ib_odp.h"
 
@@ -47,6 +51,60 @@ const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
  * span a whole region, and an invalidation waits for the pages it holds.
  */
 #define IB_ODP_VISIT_PAGES	16UL
+
+/*
+ * Fault injection for the tests of what a device does with a fault that
+ * fails for now, not for good (rxe: an RNR NAK, no answer, or its task
+ * run again; never a QP in error). The next odp_fail_transient faults
+ * of the data path (ib_odp_map_and_lock(): copies and atomics, not
+ * prefetch) fail without faulting, alternately as a fault that keeps
+ * losing to invalidations (-EBUSY) and one that finds memory short
+ * (-ENOMEM) would. Root only; 0 (the default) costs one atomic read per
+ * fault.
+ *
+ *	echo 3 > /sys/module/rdma_rxe_odp/parameters/odp_fail_transient
+ */
+static atomic_t odp_fail_transient = ATOMIC_INIT(0);
+
+static int odp_fail_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n > INT_MAX)
+		return -EINVAL;
+	atomic_set(&odp_fail_transient, n);
+	return 0;
+}
+
+static int odp_fail_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&odp_fail_transient));
+}
+
+static const struct kernel_param_ops odp_fail_ops = {
+	.set = odp_fail_set,
+	.get = odp_fail_get,
+};
+module_param_cb(odp_fail_transient, &odp_fail_ops, NULL, 0600);
+MODULE_PARM_DESC(odp_fail_transient,
+		 "fail this many data-path page faults as transient (tests)");
+
+/* An injected failure for the fault about to be made, or 0. */
+static int odp_injected_failure(void)
+{
+	int left;
+
+	if (likely(!atomic_read(&odp_fail_transient)))
+		return 0;
+	left = atomic_dec_if_positive(&odp_fail_transient);
+	if (left < 0)
+		return 0;
+	return left & 1 ? -ENOMEM : -EBUSY;
+}
 
 static unsigned long *odp_entry(struct ib_odp_mirror *m, unsigned long addr)
 {
@@ -376,7 +434,8 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * (outside the region, or not mapped in the process, or memory the device
  * cannot reach (odp_vma_no_kaddr(): memfd_secret()), or exiting),
  * -EACCES (@write to a read-only region), -EBUSY (kept losing races with
- * invalidations), -ENOMEM.
+ * invalidations), -ENOMEM; the last two fail for now, not for good (and
+ * odp_fail_transient injects them).
  */
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			size_t length, bool write, unsigned long write_end)
@@ -399,10 +458,14 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 		spin_unlock(&m->lock);
 
 		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
-		ret = odp_fault_range(m, miss, need_end,
-				      odp_fault_ahead(m, miss, need_end, limit),
-				      odp_req_flags(write), IB_ODP_PAGE_FAULTS,
-				      deadline, &done);
+		ret = odp_injected_failure();
+		if (!ret)
+			ret = odp_fault_range(m, miss, need_end,
+					      odp_fault_ahead(m, miss, need_end,
+							      limit),
+					      odp_req_flags(write),
+					      IB_ODP_PAGE_FAULTS, deadline,
+					      &done);
 		if (ret)
 			return ret;
 		WRITE_ONCE(m->ahead_next, done);

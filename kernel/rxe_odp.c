@@ -11,6 +11,7 @@
  * completer), which run in process context (6.1: patch 0002; 6.12: rxe's
  * own workqueue), so faulting may sleep.
  */
+#include <linux/delay.h>
 #include <linux/libnvdimm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -145,6 +146,27 @@ static unsigned long rxe_odp_uaddr(struct rxe_mr *mr, u64 iova)
 	return mr->odp->addr + (iova - mr->ibmr.iova);
 }
 
+/*
+ * What the data path tells rxe of a failed fault. -ENOMEM (memory short)
+ * and -EBUSY (lost to invalidations for as long as the ODP core tries)
+ * fail for now, not for good: they become -EAGAIN, on which rxe asks the
+ * peer to come back (an RNR NAK), gives no answer (an RDMA READ or an
+ * atomic, which the peer then sends again) or runs its task again (a
+ * local buffer), as mlx5 does with a fault it cannot resolve yet, instead
+ * of failing the QP. Back off a little first, so that a task that runs
+ * again at once does not spin while memory is short. Errors for good
+ * (-EFAULT: not mapped, or not memory the device may reach; -EACCES)
+ * stay, and become access errors.
+ */
+static int rxe_odp_err(int err)
+{
+	if (err != -ENOMEM && err != -EBUSY)
+		return err;
+	might_sleep();
+	usleep_range(500, 1000);
+	return -EAGAIN;
+}
+
 /**
  * rxe_odp_mr_copy() - rxe_mr_copy() for an ODP MR
  * @mr:		the MR
@@ -159,7 +181,7 @@ static unsigned long rxe_odp_uaddr(struct rxe_mr *mr, u64 iova)
  *
  * Return: 0, or -EFAULT when the range is outside the MR or not mapped in
  * the process (the caller turns that into the access error a pinned MR
- * would give), -EACCES, -EBUSY, -ENOMEM.
+ * would give), -EACCES, -EAGAIN (rxe_odp_err()).
  */
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir, u64 extent)
@@ -171,15 +193,16 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 	/* the extent says how far ahead, never past the MR */
 	extent = clamp_t(u64, extent, length,
 			 mr->ibmr.iova + mr->ibmr.length - iova);
-	return ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova), addr,
-				 length, dir == RXE_TO_MR_OBJ, extent);
+	return rxe_odp_err(ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova),
+					     addr, length, dir == RXE_TO_MR_OBJ,
+					     extent));
 }
 
 /*
  * Check that the 8 bytes at @iova are in the MR, fault in the first
  * @length of them for writing and lock their mirror (@length 8 when
  * aligned; 1 to lock the operand's first page alone). Return: the kernel
- * address of @iova, or NULL.
+ * address of @iova, or ERR_PTR(-EFAULT, -EACCES, -EAGAIN).
  */
 static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
 				 void **lock)
@@ -188,10 +211,10 @@ static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
 	struct ib_odp_mirror *m;
 
 	if (mr_check_range(mr, iova, sizeof(u64)))
-		return NULL;
+		return ERR_PTR(-EFAULT);
 	m = ib_odp_space_lock(mr->odp, uaddr, length, true);
 	if (IS_ERR(m))
-		return NULL;
+		return ERR_PTR(rxe_odp_err(PTR_ERR(m)));
 	*lock = m;
 	return ib_odp_kaddr(m, uaddr, true);
 }
@@ -203,7 +226,8 @@ static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
  * @lock:	set to what rxe_odp_mr_unlock() takes
  *
  * Return: kernel address of the operand, its page held against
- * invalidation until rxe_odp_mr_unlock(); NULL if it cannot be mapped.
+ * invalidation until rxe_odp_mr_unlock(); ERR_PTR(-EAGAIN) if it cannot
+ * be mapped now (rxe_odp_err()), another ERR_PTR if it cannot be mapped.
  */
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 {
@@ -229,16 +253,16 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
  *
  * Return: 0, -EFAULT when outside the MR or not mapped or not writable
  * (the caller's remote access error, as a pinned MR gives them), -EINVAL
- * when not 8-byte aligned (its misaligned atomic error); no lock is held
- * on error.
+ * when not 8-byte aligned (its misaligned atomic error), -EAGAIN when the
+ * page cannot be had now (rxe_odp_err()); no lock is held on error.
  */
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock)
 {
 	u64 *va = rxe_odp_lock_operand(mr, iova, 1, lock);
 
-	if (!va)
-		return -EFAULT;
+	if (IS_ERR(va))
+		return PTR_ERR(va) == -EAGAIN ? -EAGAIN : -EFAULT;
 	if (!IS_ALIGNED((unsigned long)va, sizeof(u64))) {
 		rxe_odp_mr_unlock(*lock);
 		*lock = NULL;
@@ -279,14 +303,15 @@ static void rxe_odp_wb_piece(void *kaddr, size_t n, void *arg)
  * pages are not checked: an ODP MR's pages come and go after it.
  *
  * Return: 0, or -EFAULT when the range is outside the MR or not mapped
- * (the caller's remote access error), -EBUSY, -ENOMEM.
+ * (the caller's remote access error), -EAGAIN (rxe_odp_err()).
  */
 int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, unsigned int length)
 {
 	if (mr_check_range(mr, iova, length))
 		return -EFAULT;
-	return ib_odp_space_visit(mr->odp, rxe_odp_uaddr(mr, iova), length,
-				  false, rxe_odp_wb_piece, NULL);
+	return rxe_odp_err(ib_odp_space_visit(mr->odp,
+					      rxe_odp_uaddr(mr, iova), length,
+					      false, rxe_odp_wb_piece, NULL));
 }
 
 /* Prefetch one SGE's range of an ODP MR. */

@@ -90,19 +90,22 @@ skips_allowed() {
 # the output node 1 wrote (complete once the guest exited), STATUS the
 # boot's exit status and SELECTED the tests the run selected (suite.sh
 # --list), one a line. Counts FILE's results, then two of its own: every
-# selected test has exactly one result, and the status agrees with them
-# (0: no failure; 1: at least one; anything else: the guest hung, died or
-# its kernel log showed a problem).
+# selected test has exactly one result (and no case of a test, t_x/case,
+# more than one: a test that ran its program twice), and the status
+# agrees with them (0: no failure; 1: at least one; anything else: the
+# guest hung, died or its kernel log showed a problem).
 judge_suite() {
-	local label=$1 rc=$2 out=$3 want got diff
+	local label=$1 rc=$2 out=$3 want got diff rep
 	want=$(echo "$4" | grep . | sort || true)
 	tally "$out"
 	skips_allowed "$label" "$out"
 	got=$(sed -nE 's/^(not )?ok - (t_[A-Za-z0-9_]+)( .*)?$/\2/p' "$out" | sort)
 	diff=$(diff <(echo "$want") <(echo "$got") |
 		sed -n 's/^< /missing: /p; s/^> /extra or repeated: /p' | tr '\n' ' ' | sed 's/ $//')
-	[ -n "$want" ] && [ -z "$diff" ]
-	result $? "$label: each of the $(echo "$want" | grep -c . || true) selected tests has one result${diff:+ ($diff)}"
+	rep=$(sed -nE 's/^(not )?ok - (t_[A-Za-z0-9_]+\/[^ ]+).*$/\2/p' "$out" | sort | uniq -d |
+		tr '\n' ' ' | sed 's/ $//')
+	[ -n "$want" ] && [ -z "$diff" ] && [ -z "$rep" ]
+	result $? "$label: each of the $(echo "$want" | grep -c . || true) selected tests has one result${diff:+ ($diff)}${rep:+ (cases with two results or more: $rep)}"
 	case $rc in
 	0) [ $((T_FAILED + T_KNOWN)) = 0 ] ;;
 	1) [ $((T_FAILED + T_KNOWN)) -gt 0 ] ;;

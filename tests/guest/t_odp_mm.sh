@@ -7,7 +7,7 @@
 # without faults, atomics the MR refuses, KSM, page-out). It gets here what
 # it needs, and fails (never skips) without it: swap on zram, the two NUMA
 # nodes of numa=fake=2 (scripts/guest.sh boots every guest with it), the
-# cgroup v2 memory controller, KSM.
+# cgroup v2 memory controller, KSM, an ext4 file system on a loop device.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$PROGS/odp_mm_tests" ] || fail "odp_mm_tests not built ($PROGS)"
@@ -21,5 +21,10 @@ grep -qw memory $cg/cgroup.controllers || fail "no memory controller in cgroup v
 grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control ||
 	fail "cannot enable the memory controller for child cgroups"
 [ -w /sys/kernel/mm/ksm/run ] || fail "no KSM (/sys/kernel/mm/ksm)"
-note "$nodes NUMA nodes; swap: $(tail -n +2 /proc/swaps | awk '{ print $1, $3 }')"
+# a disk file system for memcg_file_larger_than_limit (ODP_MM_DISK)
+disk=$(mktemp -d)
+trap 'umount "$disk/mnt" 2>/dev/null; rm -rf "$disk"' EXIT
+ext4_on_loop "$disk" >&2 || fail "no ext4 on a loop device for ODP_MM_DISK"
+export ODP_MM_DISK=$disk/mnt
+note "$nodes NUMA nodes; swap: $(tail -n +2 /proc/swaps | awk '{ print $1, $3 }'); ODP_MM_DISK: ext4 on a loop device"
 "$PROGS/odp_mm_tests"

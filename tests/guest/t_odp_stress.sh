@@ -12,4 +12,10 @@
 case $(uname -r) in
 *debug*) export ODP_STRESS_SECONDS=${ODP_STRESS_SECONDS:-20} ;;
 esac
+# The upstream reference run has no fault injection (odp_fail_transient):
+# there stress_transient_vs_traffic is not selected (not skipped).
+if [ "${RXE_ODP_UPSTREAM:-0}" = 1 ]; then
+	export ODP_STRESS_EXCLUDE="stress_transient_vs_traffic"
+	note "upstream run: not selected: stress_transient_vs_traffic (our fault injection)"
+fi
 "$PROGS/odp_stress_tests"

@@ -49,6 +49,12 @@ printf '%s\n' 'ok - t_a' 'ok - t_a' >"$tmp/out"
 check "a test reported twice is a failure" \
 	[ "$(verdict stock-1node 0 t_a)" = "3 1 0 0" ]
 
+printf '%s\n' 'ok - t_a/x' 'ok - t_a/y' 'ok - t_a/x' 'ok - t_a' >"$tmp/out"
+check "a case of a test reported twice is a failure (its program ran twice)" \
+	[ "$(verdict stock-1node 0 t_a)" = "5 1 0 0" ]
+check "and says which" \
+	bash -c "$(declare -f judged); tmp=$tmp ROOT=$ROOT; judged stock-1node 0 t_a | grep -q 'cases with two results or more: t_a/x)'"
+
 printf '%s\n' 'ok - t_a' >"$tmp/out"
 check "status 1 with no failure counted is a failure" \
 	[ "$(verdict stock-1node 1 t_a)" = "2 1 0 0" ]

@@ -1467,6 +1467,128 @@ static void explicit_chunks_kept(struct odp_pair *p)
 	munmap(raw, span + 2 * MiB);
 }
 
+/* Make the next @n page faults of the data path fail for now. */
+static void inject_transient(unsigned int n)
+{
+	if (odp_test_fail_transient(n) != (int)n)
+		print_message("# %s: %s\n", ODP_FAIL_TRANSIENT, strerror(errno));
+	assert_int_equal(odp_test_fail_transient(-1), n);
+}
+
+/* Injected failures not yet met by a fault. */
+static int transient_left(void)
+{
+	return odp_test_fail_transient(-1);
+}
+
+/*
+ * Issue 15 item 4. A page fault that fails for now, not for good (memory
+ * short, or lost to invalidations; injected here, 2 or 3 in a row) does
+ * not fail the QP: as on mlx5, the requester is made to come back and
+ * every operation completes with its bytes.
+ * - WRITE and SEND: RNR NAKs (send_rnr_err), in the middle of a message
+ *   (its first page was mapped by an earlier operation);
+ * - SEND through an SRQ: the retry fills the SRQ WQE the first try took
+ *   (taking another would leave the SRQ empty and the SEND without end);
+ * - READ: no answer, then the requester's retry of the rest of the
+ *   message, answered as a duplicate (duplicate_request);
+ * - atomic: no answer, then done once;
+ * - the requester's and the completer's own ODP buffers: built again.
+ * Each part checks that its faults, and no others, met the injection.
+ */
+static void transient_faults(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW | IBV_ODP_SUPPORT_SEND |
+					      IBV_ODP_SUPPORT_RECV |
+					      IBV_ODP_SUPPORT_ATOMIC |
+					      IBV_ODP_SUPPORT_SRQ_RECV);
+	size_t len = 64 * KiB, span = 10 * len;
+	/* the parts len apart: a device access that ends where the next
+	 * begins would fault ahead into it (ib_odp_umem.c)
+	 */
+	uint8_t *buf = map_anon_alone(span), *mine = map_anon_alone(3 * len);
+	uint8_t *wr = buf, *rd = buf + 2 * len, *snd = buf + 4 * len;
+	uint8_t *srq = buf + 6 * len;
+	uint8_t *loc_src = mine, *loc_dst = mine + 2 * len;
+	uint64_t *atom = (uint64_t *)(buf + 8 * len), old = 1;
+	struct ibv_mr *mr = reg_odp(p, buf, span);
+	struct ibv_mr *lmr = reg_odp(p, mine, 3 * len);
+	long long rnr, dup;
+
+	/* WRITE, failing after its first page */
+	fill(p->scratch, PAGE, 0x71);
+	assert_int_equal(odp_remote_write(p, mr, wr, PAGE), IBV_WC_SUCCESS);
+	rnr = hw_counter(p, "send_rnr_err");
+	inject_transient(3);
+	fill(p->scratch, len, 0x72);
+	assert_int_equal(odp_remote_write(p, mr, wr, len), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(wr, len, 0x72));
+	assert_true(hw_counter(p, "send_rnr_err") - rnr >= 3);
+
+	/* READ, failing after its first page */
+	fill(rd, len, 0x73);
+	assert_int_equal(odp_remote_read(p, mr, rd, PAGE), IBV_WC_SUCCESS);
+	dup = hw_counter(p, "duplicate_request");
+	inject_transient(2);
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, rd, len), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(p->scratch, len, 0x73));
+	assert_true(hw_counter(p, "duplicate_request") - dup >= 2);
+
+	/* SEND into an ODP receive buffer, failing after its first page */
+	fill(p->scratch, PAGE, 0x74);
+	assert_int_equal(odp_send_recv(p, p->scratch, p->scratch_mr->lkey,
+				       snd, mr->lkey, PAGE), IBV_WC_SUCCESS);
+	rnr = hw_counter(p, "send_rnr_err");
+	inject_transient(3);
+	fill(p->scratch, len, 0x75);
+	assert_int_equal(odp_send_recv(p, p->scratch, p->scratch_mr->lkey,
+				       snd, mr->lkey, len), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(snd, len, 0x75));
+	assert_true(hw_counter(p, "send_rnr_err") - rnr >= 3);
+
+	/* an atomic, done once */
+	atom[0] = 40;
+	inject_transient(2);
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				    (uintptr_t)atom, mr->rkey, 2, 0, &old),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_int_equal(old, 40);
+	assert_int_equal(atom[0], 42);
+
+	/* the requester's buffer (the target wr is mapped whole) ... */
+	fill(loc_src, len, 0x76);
+	inject_transient(2);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, loc_src, lmr->lkey,
+				  len, (uintptr_t)wr, mr->rkey), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(wr, len, 0x76));
+	/* ... and the completer's */
+	inject_transient(2);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, loc_dst, lmr->lkey,
+				  len, (uintptr_t)wr, mr->rkey), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(loc_dst, len, 0x76));
+
+	/* SEND through an SRQ (new QPs: the MRs stay) */
+	assert_int_equal(odp_pair_use_srq(p), 0);
+	inject_transient(2);
+	fill(p->scratch, len, 0x77);
+	assert_int_equal(odp_send_recv(p, p->scratch, p->scratch_mr->lkey,
+				       srq, mr->lkey, len), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(srq, len, 0x77));
+
+	assert_int_equal(odp_dereg(p, mr), 0);
+	assert_int_equal(odp_dereg(p, lmr), 0);
+	unmap_alone(buf, span);
+	unmap_alone(mine, 3 * len);
+}
+
 /* `rdma statistic mr` reports the 2 MiB chunks an ODP MR mirrors now as
  * mirror_chunks. Explicit: they stay until deregistration. Implicit: a
  * chunk's mirror is freed once an invalidation left it empty and nothing
@@ -1522,20 +1644,6 @@ static void mirror_chunks(void **state)
 	}
 }
 
-/* Is NAME one of the space-separated words of LIST (NULL: none)? */
-static bool listed(const char *list, const char *name)
-{
-	size_t len = strlen(name);
-
-	while (list && *list) {
-		list += strspn(list, " ");
-		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
-			return true;
-		list += strcspn(list, " ");
-	}
-	return false;
-}
-
 int main(int argc, char **argv)
 {
 	static const bool explicit_mode, implicit_mode = true;
@@ -1575,6 +1683,7 @@ int main(int argc, char **argv)
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 		T(mirror_chunks),
+		T(transient_faults),
 #undef T
 	};
 
@@ -1587,7 +1696,7 @@ int main(int argc, char **argv)
 	 * upstream reference run has no ODP counters)
 	 */
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (!listed(exclude, tests[i].name))
+		if (!odp_test_listed(exclude, tests[i].name))
 			chosen[n++] = tests[i];
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	if (only)

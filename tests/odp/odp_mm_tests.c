@@ -553,14 +553,18 @@ static int memcg_child(const char *cg)
  * process (swap on zram takes the rest) is written whole and read back
  * whole by the device; a pinned registration of the same fails.
  */
-static void memcg_larger_than_limit(void **state)
+/*
+ * Run @child(@cg, @arg) in a child process inside a new memory cgroup @cg
+ * of MEMCG_LIMIT (and no swap at all, with @no_swap), then check that the
+ * limit was hit, nobody was OOM-killed and the child exited 0.
+ */
+static void run_in_memcg(int (*child)(const char *cg, const char *arg),
+			 const char *arg, bool no_swap)
 {
 	char cg[128], path[256], limit[32];
 	int status;
 	pid_t pid;
 
-	need_odp(state, RC_RW);
-	need_swap();
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", CGROOT);
 	if (access(path, F_OK))
 		print_message("# no cgroup v2 at %s: tests/guest/t_odp_mm.sh mounts it\n",
@@ -571,12 +575,14 @@ static void memcg_larger_than_limit(void **state)
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
 	snprintf(limit, sizeof(limit), "%lu", MEMCG_LIMIT);
 	assert_int_equal(write_file(path, limit), 0);
+	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
+	assert_true(!no_swap || write_file(path, "0") == 0);
 
 	fflush(stdout);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(memcg_child(cg) ? 1 : 0);
+		_exit(child(cg, arg) ? 1 : 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	snprintf(path, sizeof(path), "%s/memory.events", cg);
 	print_message("# child exit status %#x; cgroup memory.events: oom %lld, oom_kill %lld, max %lld\n",
@@ -587,6 +593,116 @@ static void memcg_larger_than_limit(void **state)
 	assert_int_equal(rmdir(cg), 0);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int memcg_anon_child(const char *cg, const char *arg)
+{
+	(void)arg;
+	return memcg_child(cg);
+}
+
+static void memcg_larger_than_limit(void **state)
+{
+	need_odp(state, RC_RW);
+	need_swap();
+	run_in_memcg(memcg_anon_child, NULL, false);
+}
+
+#define MEMCG_FILE (32 * MiB)
+
+/*
+ * In a child, in the cgroup @cg (MEMCG_LIMIT, no swap): a file of
+ * MEMCG_FILE at @path on a disk file system, mapped shared and registered
+ * with ODP, is written whole by the device, then read back whole by the
+ * device and by pread(). 0 on success, else the line of the check that
+ * failed.
+ */
+static int memcg_file_child(const char *cg, const char *path)
+{
+	struct odp_counters c = { 0 };
+	struct odp_pair pair, *p = &pair;
+	char procs[256], pid[32];
+	uint8_t *buf, *back;
+	struct ibv_mr *mr;
+	size_t off;
+	int fd, st;
+
+	CHILD_CHECK(odp_pair_open(p) == 0);
+	/* touched here: charged where we are now, like the pair */
+	back = malloc(ODP_SCRATCH);
+	CHILD_CHECK(back != NULL);
+	memset(back, 0, ODP_SCRATCH);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	CHILD_CHECK(write_file(procs, pid) == 0);
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(ftruncate(fd, MEMCG_FILE) == 0);
+	buf = mmap(NULL, MEMCG_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHILD_CHECK(buf != MAP_FAILED);
+	mr = ibv_reg_mr(p->pd, buf, MEMCG_FILE, ODP_ACCESS);
+	CHILD_CHECK(mr != NULL);
+	for (off = 0; off < MEMCG_FILE; off += ODP_SCRATCH) {
+		fill(p->scratch, ODP_SCRATCH, 0x4400 + off);
+		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS)
+			print_message("# child: WRITE at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+	}
+	for (off = 0; off < MEMCG_FILE; off += ODP_SCRATCH) {
+		memset(p->scratch, 0, ODP_SCRATCH);
+		st = odp_remote_read(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS)
+			print_message("# child: READ at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+		CHILD_CHECK(holds(p->scratch, ODP_SCRATCH, 0x4400 + off));
+	}
+	/* reclaim took pages from under the mirror, the device faulted
+	 * them back: more faults than the file has pages
+	 */
+	CHILD_CHECK(odp_query_mr_counters(mr, &c) == 0);
+	print_message("# child: %lu MiB file, MR page_faults %llu, page_invalidations %llu\n",
+		      MEMCG_FILE / MiB, (unsigned long long)c.page_faults,
+		      (unsigned long long)c.page_invalidations);
+	CHILD_CHECK(c.page_invalidations > 0);
+	CHILD_CHECK(c.page_faults > MEMCG_FILE / 4096);
+	CHILD_CHECK(ibv_dereg_mr(mr) == 0);
+	CHILD_CHECK(munmap(buf, MEMCG_FILE) == 0);
+	/* what the file holds, through the page cache and the disk */
+	for (off = 0; off < MEMCG_FILE; off += ODP_SCRATCH) {
+		CHILD_CHECK(pread(fd, back, ODP_SCRATCH, off) == ODP_SCRATCH);
+		CHILD_CHECK(holds(back, ODP_SCRATCH, 0x4400 + off));
+	}
+	CHILD_CHECK(close(fd) == 0);
+	CHILD_CHECK(unlink(path) == 0);
+	free(back);
+	odp_pair_close(p);
+	return 0;
+}
+
+/*
+ * Issue 14 item 3, issue 15 item 4: a memory cgroup at its limit with no
+ * swap, and a shared file mapping four times larger registered with ODP
+ * (ODP_MM_DISK: a directory on a disk file system, which
+ * tests/guest/t_odp_mm.sh mounts). Reclaim writes the device's dirty
+ * pages back and evicts them from under the mirror (invalidations), and
+ * the device faults them back in; every WRITE and READ completes, nothing
+ * is OOM-killed, and the file holds every byte the device wrote.
+ */
+static void memcg_file_larger_than_limit(void **state)
+{
+	const char *dir = getenv("ODP_MM_DISK");
+	char path[256];
+
+	need_odp(state, RC_RW);
+	if (!dir)
+		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/odp-memcg-file", dir);
+	run_in_memcg(memcg_file_child, path, true);
 }
 
 /* ---- fork ------------------------------------------------------------- */
@@ -1078,6 +1194,7 @@ int main(void)
 		T(migrate_move_pages),
 		T(compaction_under_traffic),
 		T(memcg_larger_than_limit),
+		T(memcg_file_larger_than_limit),
 		T(fork_nic_write_cow_shared),
 		T(fork_child_own_mr),
 		T(prefetch_no_fault_present),

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,4 +56,33 @@ struct odp_counters odp_test_mr_counters(struct ibv_mr *mr)
 
 	assert_int_equal(odp_query_mr_counters(mr, &c), 0);
 	return c;
+}
+
+bool odp_test_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		list += strspn(list, " ");
+		if (!strncmp(list, name, len) && (!list[len] || list[len] == ' '))
+			return true;
+		list += strcspn(list, " ");
+	}
+	return false;
+}
+
+int odp_test_fail_transient(int set)
+{
+	FILE *f = fopen(ODP_FAIL_TRANSIENT, set < 0 ? "r" : "w");
+	int n = -1;
+
+	if (!f)
+		return -1;
+	if (set < 0 ? fscanf(f, "%d", &n) != 1 : fprintf(f, "%d\n", set) < 0)
+		n = -1;
+	else if (set >= 0)
+		n = set;
+	if (fclose(f))
+		n = -1;
+	return n;
 }

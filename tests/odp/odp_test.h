@@ -9,6 +9,7 @@
 #ifndef ODP_TEST_H
 #define ODP_TEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,21 @@ void odp_test_need_rc(const struct odp_pair *p, uint32_t caps);
 struct ibv_mr *odp_test_reg_odp(struct odp_pair *p, void *buf, size_t len);
 /* The MR's ODP counters (libodp, over RDMA netlink); the test fails if none. */
 struct odp_counters odp_test_mr_counters(struct ibv_mr *mr);
+/*
+ * Is @name one of the space-separated words of @list (NULL: none)? For
+ * the programs' *_EXCLUDE variables: tests left out of a run.
+ */
+bool odp_test_listed(const char *list, const char *name);
+
+/* rdma_rxe_odp's fault injection (kernel/ib_odp_umem.c). */
+#define ODP_FAIL_TRANSIENT \
+	"/sys/module/rdma_rxe_odp/parameters/odp_fail_transient"
+/*
+ * Make the next @set page faults of the data path fail for now, not for
+ * good (@set >= 0), or read how many of those are still to come (@set
+ * -1). Returns that number, or -1 (errno) when the parameter cannot be
+ * read or written: a kernel without it, or not root.
+ */
+int odp_test_fail_transient(int set);
 
 #endif /* ODP_TEST_H */
