@@ -42,6 +42,11 @@ p=$(plan)
 check "the default test run has 6.1's debug kernel" has "$p" "$dbg61"
 check "the default test run has 6.12's stock suites" has "$p" "suite, 1 node (6.12)"
 check "the default test run (CI) has not 6.12's debug kernel" hasnt "$p" "debug 6.12"
+check "the default test run has the 4-node suite on the stock kernel, after the 2-node one" \
+	has "$p" "suite, 2 nodes (stock)|suite, 4 nodes (stock)|"
+check "the 4-node suite runs on the stock kernel only" \
+	test "$(grep -o '4 nodes[^|]*' <<<"$(plan --all)" | paste -sd,)" = "4 nodes (stock)"
+check "test --kernel 6.12 has no 4-node suite" hasnt "$(plan --kernel 6.12)" "4 nodes"
 p=$(plan --all)
 check "test --all adds 6.12's debug kernel, one guest and two" has "$p" "$dbg612"
 check "test --all keeps 6.1's debug kernel" has "$p" "$dbg61"
