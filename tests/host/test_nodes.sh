@@ -3,7 +3,8 @@
 # run in a network namespace of the run's own, each with its tap device
 # on the namespace's bridge, and the namespace is gone after the run,
 # whether it ended well, a guest hung or the run was stopped; every node's
-# job knows all the others. Two guests keep their UDP link and no
+# job knows all the others; one vCPU and one NUMA node each. Two guests
+# keep their UDP link, two vCPUs, two fake NUMA nodes and no
 # namespace. No real guest is booted. Needs root (ip netns).
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -21,7 +22,7 @@ fi
 # out FAKE_NODE<N> (default ok: status 0, node 1's 7).
 cat >"$tmp/bin/qemu-system-x86_64" <<'EOF2'
 #!/bin/bash
-out="" serials=() mem="" net=""
+out="" serials=() mem="" net="" smp="" cmdline=""
 prev=""
 for a in "$@"; do
 	case $a in
@@ -30,6 +31,8 @@ for a in "$@"; do
 	esac
 	[ "$prev" = -m ] && mem=$a
 	[ "$prev" = -netdev ] && net=$a
+	[ "$prev" = -smp ] && smp=$a
+	[ "$prev" = -append ] && cmdline=$a
 	prev=$a
 done
 n=${out##*/node}
@@ -37,6 +40,8 @@ ip netns identify >"$out/netns-seen" 2>/dev/null
 ip -o link show "t$n" 2>/dev/null | grep -o 'master br0' >"$out/tap-seen"
 echo "$mem" >"$out/mem-seen"
 echo "$net" >"$out/net-seen"
+echo "$smp" >"$out/smp-seen"
+echo "$cmdline" >"$out/cmdline"
 touch "$out/started"
 echo "[    1.0] booted" >>"${serials[0]}"
 act=FAKE_NODE$n
@@ -81,6 +86,9 @@ check "every node's qemu ran in it" every_node "$d" 4 grep -qxF "$(cat "$d/netns
 check "with its tap device on the namespace's bridge" every_node "$d" 4 grep -qx 'master br0' @/tap-seen
 check "each node's NIC is its tap" every_node "$d" 4 sh -c 'grep -q "^tap,id=n0,ifname=t${1##*node},script=no,downscript=no$" "$1/net-seen"' - @
 check "2048 MiB a guest up to four" every_node "$d" 4 grep -qx 2048 @/mem-seen
+check "one vCPU a guest from three on" every_node "$d" 4 grep -qx 1 @/smp-seen
+check "and one NUMA node (no numa=fake=2: one vCPU cannot be split)" \
+	every_node "$d" 4 sh -c 'grep -q "rxe_odp.stage2=" "$1" && ! grep -q "numa=fake" "$1"' - @/cmdline
 check "the namespace is gone after the run" ns_gone "$d"
 # job_has JOB_ENV VAR VALUE: the job file gives VAR that value.
 job_has() {
@@ -132,6 +140,8 @@ check "--mem still decides" sh -c "env PATH='$tmp/bin:$PATH' '$ROOT/scripts/gues
 run two 2 >/dev/null 2>&1
 check "two nodes: no namespace, the UDP link" sh -c "[ ! -e '$tmp/two/netns' ] &&
 	grep -q '^socket,id=n0,udp=127.0.0.1:' '$tmp/two/node2/net-seen' && ! grep -q . '$tmp/two/node2/netns-seen'"
+check "two nodes: two vCPUs and two fake NUMA nodes, as before" \
+	every_node "$tmp/two" 2 sh -c 'grep -qx 2 "$1/smp-seen" && grep -qw "numa=fake=2" "$1/cmdline"' - @
 check "two nodes: RXE_ODP_PEER_IP is the other node's" \
 	grep -q '^export RXE_ODP_IP=169.254.77.2 RXE_ODP_PEER_IP=169.254.77.1$' "$tmp/two/node2/job.env"
 done_testing
