@@ -1,26 +1,45 @@
 #!/bin/bash
-# Run a command on node 2 of a two-guest run (`./rxe-odp run --nodes 2`).
-# Inside the guests this is on PATH as rxe-odp-peer.
+# Run a command on node 2 (or another node) of a run of several guests
+# (`./rxe-odp run --nodes N`). Inside the guests this is on PATH as
+# rxe-odp-peer.
 #
-#   rxe-odp-peer CMD [ARG...]        run CMD on node 2, print its output,
-#                                    exit with its status
-#   rxe-odp-peer --bg CMD [ARG...]   start CMD on node 2, print a job id
+#   rxe-odp-peer [--node K] CMD [ARG...]
+#                                    run CMD on node K (default 2), print
+#                                    its output, exit with its status
+#   rxe-odp-peer [--node K] --bg CMD [ARG...]
+#                                    start CMD on node K, print a job id
 #   rxe-odp-peer --wait ID           wait for a --bg job: output and status
 #   rxe-odp-peer --kill ID           stop a --bg job (TERM, KILL 5 s later);
 #                                    --wait still collects it
-#   rxe-odp-peer --serve             (node 2 itself) serve requests until
-#                                    node 1 is done
+#   rxe-odp-peer --serve             (nodes 2 to N themselves) serve
+#                                    requests until node 1 is done
 #
-# The two guests share one host directory (9p tag "bus"): a request is a
-# small script dropped there; node 2 runs it and writes ID.out and
-# ID.status next to it (and ID.pid while it runs; kill-ID asks node 2 to
-# stop it). The command runs in node 2's environment
-# (RXE_ODP_IP is node 2's address there), in the same working directory.
+# The guests share one host directory (9p tag "bus"). Node 2's queue is
+# the directory itself, node K's (K > 2) its subdirectory nodeK; each
+# node says it serves with nodeK.ready in the directory. A request is a
+# small script dropped in the queue; the node runs it and writes ID.out
+# and ID.status next to it (and ID.pid while it runs; kill-ID asks the
+# node to stop it). A job id of node K > 2 starts with "K.". The command
+# runs in node K's environment (RXE_ODP_IP is node K's address there), in
+# the same working directory.
 set -u
 BUS=${RXE_ODP_BUS:-/run/rxe-odp/bus}
 JOB_ENV=${RXE_ODP_JOB_ENV:-/run/rxe-odp/out/job.env}
 
 die() { echo "rxe-odp-peer: $*" >&2; exit 2; }
+
+# queue K: node K's queue directory.
+queue() {
+	if [ "$1" = 2 ]; then echo "$BUS"; else echo "$BUS/node$1"; fi
+}
+
+# job_queue ID: set Q (the queue) and J (the id in it) of job ID.
+job_queue() {
+	case $1 in
+	[0-9]*.*) Q=$(queue "${1%%.*}") J=${1#*.} ;;
+	*) Q=$BUS J=$1 ;;
+	esac
+}
 
 # stop_job ID: TERM the job's command and whatever it started (its own
 # session), KILL them 5 s later if still there. Returns 1 while the job
@@ -29,34 +48,37 @@ die() { echo "rxe-odp-peer: $*" >&2; exit 2; }
 # left a job running its whole 300 s).
 stop_job() {
 	local pid
-	[ -e "$BUS/$1.status" ] && return 0
-	pid=$(cat "$BUS/$1.pid" 2>/dev/null) || return 1
-	kill -TERM -- "-$pid" 2>/dev/null || { [ -e "$BUS/$1.status" ]; return; }
+	[ -e "$Q/$1.status" ] && return 0
+	pid=$(cat "$Q/$1.pid" 2>/dev/null) || return 1
+	kill -TERM -- "-$pid" 2>/dev/null || { [ -e "$Q/$1.status" ]; return; }
 	(
 		sleep 5
 		kill -KILL -- "-$pid" 2>/dev/null
 	) &
 }
 
+# serve: node RXE_ODP_NODE (default 2) serves its queue.
 serve() {
-	local req id k
-	touch "$BUS/node2.ready"
+	local req id k node=${RXE_ODP_NODE:-2}
+	Q=$(queue "$node")
+	mkdir -p "$Q"
+	touch "$BUS/node$node.ready"
 	until [ -e "$BUS/shutdown" ]; do
-		for req in "$BUS"/req-*.sh; do
+		for req in "$Q"/req-*.sh; do
 			[ -e "$req" ] || continue
 			id=${req##*/req-}
 			id=${id%.sh}
-			mv "$req" "$BUS/run-$id.sh" || continue
+			mv "$req" "$Q/run-$id.sh" || continue
 			(
-				setsid bash "$BUS/run-$id.sh" </dev/null >"$BUS/$id.out" 2>&1 &
-				echo $! >"$BUS/$id.pid"
+				setsid bash "$Q/run-$id.sh" </dev/null >"$Q/$id.out" 2>&1 &
+				echo $! >"$Q/$id.pid"
 				wait $!
-				echo $? >"$BUS/$id.status.tmp"
-				rm -f "$BUS/$id.pid"
-				mv "$BUS/$id.status.tmp" "$BUS/$id.status"
+				echo $? >"$Q/$id.status.tmp"
+				rm -f "$Q/$id.pid"
+				mv "$Q/$id.status.tmp" "$Q/$id.status"
 			) &
 		done
-		for k in "$BUS"/kill-*; do
+		for k in "$Q"/kill-*; do
 			[ -e "$k" ] || continue
 			stop_job "${k##*/kill-}" && rm -f "$k"
 		done
@@ -66,41 +88,53 @@ serve() {
 	return 0
 }
 
+# submit K CMD...: queue CMD for node K, print the job's id.
 submit() {
-	local id=$$-$RANDOM-$(date +%s%N)
-	[ -d "$BUS" ] && [ -e "$BUS/node2.ready" ] || die "no node 2 (use ./rxe-odp run --nodes 2)"
+	local node=$1 id q
+	shift
+	id=$$-$RANDOM-$(date +%s%N)
+	[ -d "$BUS" ] && [ -e "$BUS/node$node.ready" ] ||
+		die "no node $node (use ./rxe-odp run --nodes $((node > 2 ? node : 2)))"
+	q=$(queue "$node")
 	{
 		printf '. %q\n' "$JOB_ENV"
 		printf 'cd %q || exit 125\n' "$PWD"
 		printf 'exec'
 		printf ' %q' "$@"
 		printf '\n'
-	} >"$BUS/new-$id"
-	mv "$BUS/new-$id" "$BUS/req-$id.sh"
-	echo "$id"
+	} >"$q/new-$id"
+	mv "$q/new-$id" "$q/req-$id.sh"
+	if [ "$node" = 2 ]; then echo "$id"; else echo "$node.$id"; fi
 }
 
 wait_job() {
-	local id=$1
-	[ -e "$BUS/run-$id.sh" ] || [ -e "$BUS/req-$id.sh" ] || die "no such job: $id"
-	until [ -e "$BUS/$id.status" ]; do
+	job_queue "$1"
+	[ -e "$Q/run-$J.sh" ] || [ -e "$Q/req-$J.sh" ] || die "no such job: $1"
+	until [ -e "$Q/$J.status" ]; do
 		sleep 0.1
 	done
-	cat "$BUS/$id.out"
-	return "$(cat "$BUS/$id.status")"
+	cat "$Q/$J.out"
+	return "$(cat "$Q/$J.status")"
 }
 
-# kill_job ID: ask node 2 to stop a --bg job.
+# kill_job ID: ask the job's node to stop a --bg job.
 kill_job() {
-	[ -e "$BUS/run-$1.sh" ] || [ -e "$BUS/req-$1.sh" ] || die "no such job: $1"
-	touch "$BUS/kill-$1"
+	job_queue "$1"
+	[ -e "$Q/run-$J.sh" ] || [ -e "$Q/req-$J.sh" ] || die "no such job: $1"
+	touch "$Q/kill-$J"
 }
 
+node=2
+if [ "${1:-}" = --node ]; then
+	[[ ${2:-} =~ ^[2-9]$ ]] || die "--node takes a node number from 2 on, not '${2:-}'"
+	node=$2
+	shift 2
+fi
 case ${1:-} in
 --serve) serve ;;
 --kill) [ $# -eq 2 ] || die "--kill needs a job id"; kill_job "$2" ;;
---bg) shift; [ $# -gt 0 ] || die "--bg needs a command"; submit "$@" ;;
+--bg) shift; [ $# -gt 0 ] || die "--bg needs a command"; submit "$node" "$@" ;;
 --wait) [ $# -eq 2 ] || die "--wait needs a job id"; wait_job "$2" ;;
-""|-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
-*) id=$(submit "$@") || exit 2; wait_job "$id" ;;
+""|-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
+*) id=$(submit "$node" "$@") || exit 2; wait_job "$id" ;;
 esac

@@ -4,8 +4,8 @@
 #
 # Reads the job from /run/rxe-odp/out/job.env (written by scripts/guest.sh),
 # brings up the network and rxe0 on our module, then either runs the job's
-# command (node 1) or serves commands sent from node 1 (node 2, see
-# scripts/guest-peer.sh). The command's output goes to the second serial
+# command (node 1) or serves commands sent from the others (nodes 2 to N,
+# see scripts/guest-peer.sh). The command's output goes to the second serial
 # port, which the host prints; the kernel log stays on the first.
 # Ends with the exit status in out/status, the kernel log in out/dmesg.txt
 # and the guest powered off.
@@ -41,14 +41,18 @@ setup_fs() {
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
 }
 
+# /etc/hosts: this node, then the others (nodeK is the K-th of RXE_ODP_IPS)
 setup_names() {
-	local name=node$RXE_ODP_NODE
+	local name=node$RXE_ODP_NODE k=0 ip
 	hostname "$name"
 	echo "$name" >/etc/hostname
 	{
 		echo "127.0.0.1 localhost"
 		echo "$RXE_ODP_IP $name"
-		[ -n "$RXE_ODP_PEER_IP" ] && echo "$RXE_ODP_PEER_IP node$((3 - RXE_ODP_NODE))"
+		for ip in ${RXE_ODP_IPS:-}; do
+			k=$((k + 1))
+			[ "$k" = "$RXE_ODP_NODE" ] || echo "$ip node$k"
+		done
 	} >/etc/hosts
 	ln -sf "$RXE_ODP_ROOT/scripts/guest-peer.sh" /usr/local/bin/rxe-odp-peer
 	ln -sf "$RXE_ODP_ROOT/scripts/guest-rsh.sh" /usr/local/bin/rxe-odp-rsh
@@ -110,25 +114,29 @@ wait_ipv4_gid() {
 	export RXE_ODP_GID_INDEX=$i
 }
 
+# wait_node K: wait for node K to serve (120 s, longer the more guests
+# share the host's CPUs).
+wait_node() {
+	local i
+	for i in $(seq $((300 * RXE_ODP_NODES))); do
+		[ -e "$BUS/node$1.ready" ] && return 0
+		[ -e "$BUS/node$1.failed" ] && break
+		sleep 0.2
+	done
+	[ -e "$BUS/node$1.ready" ] && return 0
+	say "node $1 did not come up"
+	return 1
+}
+
 run_node1() {
-	local rc
-	if [ "$RXE_ODP_NODES" = 2 ]; then
-		local n
-		for n in $(seq 600); do
-			[ -e "$BUS/node2.ready" ] && break
-			[ -e "$BUS/node2.failed" ] && break
-			sleep 0.2
-		done
-		if [ ! -e "$BUS/node2.ready" ]; then
-			say "node 2 did not come up"
-			touch "$BUS/shutdown"
-			return 125
-		fi
-	fi
+	local rc k
+	for k in $(seq 2 "$RXE_ODP_NODES"); do
+		wait_node "$k" || { touch "$BUS/shutdown"; return 125; }
+	done
 	cd "$RXE_ODP_CWD" 2>/dev/null || cd /
 	"${RXE_ODP_CMD[@]}" </dev/null >/dev/ttyS1 2>&1
 	rc=$?
-	[ "$RXE_ODP_NODES" = 2 ] && touch "$BUS/shutdown"
+	[ "$RXE_ODP_NODES" -ge 2 ] && touch "$BUS/shutdown"
 	return $rc
 }
 
@@ -139,11 +147,11 @@ main() {
 	# (guest.sh --module stock: the kernel's own rdma_rxe is rxe0's driver)
 	[ "$RXE_ODP_MODULE" = stock ] || block_stock_rxe
 	if ! setup_modules || ! load_rdma_stack || ! setup_net; then
-		[ "$RXE_ODP_NODE" = 2 ] && touch "$BUS/node2.failed"
+		[ "$RXE_ODP_NODE" != 1 ] && touch "$BUS/node$RXE_ODP_NODE.failed"
 		[ "$RXE_ODP_NODE" = 1 ] && touch "$BUS/shutdown" 2>/dev/null
 		finish 125
 	fi
-	if [ "$RXE_ODP_NODE" = 2 ]; then
+	if [ "$RXE_ODP_NODE" != 1 ]; then
 		"$RXE_ODP_ROOT/scripts/guest-peer.sh" --serve
 		finish $?
 	fi

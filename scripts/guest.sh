@@ -20,9 +20,13 @@
 #   --userbuild DIR  the build of our userspace the tests run (default
 #                    build/; for --root, the one scripts/distro-build.sh
 #                    made in that root)
-#   --nodes 1|2      two nodes: a second guest on a virtual L2 link
+#   --nodes N        N guests (1 to 8) on one virtual Ethernet segment:
+#                    two on a point-to-point link (UDP datagrams), three
+#                    or more on a bridge of tap devices in a network
+#                    namespace of the run's own (made and removed here;
+#                    needs root), with one vCPU each
 #   --timeout SEC    whole run, boots included (default 1800)
-#   --mem MIB        memory per guest (default 2048)
+#   --mem MIB        memory per guest (default 2048; 1536 from 5 nodes on)
 #   --rundir DIR     where logs go (default: a new build/runs/<time>)
 #   --kernel-arg ARG one more kernel command line argument (repeatable)
 #
@@ -34,10 +38,10 @@ set -euo pipefail
 
 EXIT_LOG=100
 EXIT_HANG=124
-kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem=2048 rundir=""
+kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem="" rundir=""
 root="" userbuild="" kargs=""
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -59,7 +63,17 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || usage
-case $nodes in 1 | 2) ;; *) die "--nodes takes 1 or 2, not '$nodes'" ;; esac
+[[ $nodes =~ ^[1-8]$ ]] || die "--nodes takes 1 to 8, not '$nodes'"
+# Memory per guest: a guest runs the host's userspace over 9p and keeps
+# only what it writes in RAM; 2 GiB holds the suites, and 1.5 GiB (more
+# than the 1 GiB + 128 MiB of memmap= below) keeps eight guests within
+# 12 GiB of the host. A guest uses far less than it is given while it
+# has not touched it (under TCG, qemu's RAM is allocated on first use).
+if [ -z "$mem" ]; then
+	mem=2048
+	[ "$nodes" -le 4 ] || mem=1536
+fi
+[[ $mem =~ ^[1-9][0-9]*$ ]] || die "--mem takes MiB, not '$mem'"
 [ -n "$initrd" ] && [ -f "$initrd" ] || die "--initrd: no initramfs '$initrd'"
 [ -n "$kernel" ] || kernel=/boot/vmlinuz-$(guest_kver)
 [ -f "$kernel" ] || die "no kernel image '$kernel'"
@@ -86,15 +100,26 @@ rundir=$(cd "$rundir" && pwd)
 node_ip() { echo "169.254.77.$1"; }
 
 # write_job N: the job file node N's stage 2 reads (scripts/guest-stage2.sh).
+# RXE_ODP_PEER_IP is "the other node" of the tests written for two: node
+# 2 for node 1, node 1 for any other. RXE_ODP_IPS lists every node's
+# address, node 1's first; RXE_ODP_PEER_IPS the other nodes', in order.
 write_job() {
-	local n=$1 dir=$rundir/node$1 peer=""
-	[ "$nodes" = 2 ] && peer=$(node_ip $((3 - n)))
+	local n=$1 dir=$rundir/node$1 peer="" k ips=() others=()
+	if [ "$nodes" -gt 1 ]; then
+		peer=$(node_ip 1)
+		[ "$n" != 1 ] || peer=$(node_ip 2)
+	fi
+	for k in $(seq "$nodes"); do
+		ips+=("$(node_ip "$k")")
+		[ "$k" = "$n" ] || others+=("$(node_ip "$k")")
+	done
 	mkdir -p "$dir"
 	rm -f "$dir/status" "$dir/dmesg.txt"
 	{
 		printf 'export RXE_ODP_ROOT=%q\n' "$ROOT"
 		printf 'export RXE_ODP_NODE=%q RXE_ODP_NODES=%q\n' "$n" "$nodes"
 		printf 'export RXE_ODP_IP=%q RXE_ODP_PEER_IP=%q\n' "$(node_ip "$n")" "$peer"
+		printf 'export RXE_ODP_IPS=%q RXE_ODP_PEER_IPS=%q\n' "${ips[*]}" "${others[*]-}"
 		printf 'export RXE_ODP_DEV=rxe0 RXE_ODP_PEER_DEV=%q\n' "${peer:+rxe0}"
 		printf 'export RXE_ODP_MODULE=%q\n' "$module"
 		printf 'export RXE_ODP_KERNEL=%q\n' "$kernel"
@@ -126,26 +151,84 @@ root_args() {
 # net_args N: node N's NIC. One node: user networking with no way out
 # (restrict=on); rxe talks to itself. Two nodes: a point-to-point L2 link
 # as UDP datagrams on 127.0.0.1, so traffic takes rxe's real wire path.
+# More: node N's tap device tN on the bridge of the run's network
+# namespace (netns_up), one Ethernet segment for all (qemu's socket and
+# dgram backends are point to point, and Debian's qemu has no VDE).
 net_args() {
 	local n=$1 mac
 	mac=52:54:00:77:00:0$n
 	if [ "$nodes" = 1 ]; then
 		echo "-netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mac=$mac"
-	else
+	elif [ "$nodes" = 2 ]; then
 		local me=$((port_base + n)) other=$((port_base + 3 - n))
 		echo "-netdev socket,id=n0,udp=127.0.0.1:$other,localaddr=127.0.0.1:$me -device virtio-net-pci,netdev=n0,mac=$mac"
+	else
+		echo "-netdev tap,id=n0,ifname=t$n,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=$mac"
 	fi
 }
 
+# netns_up: for three nodes or more, a network namespace of this run's
+# own (a name no other run has) with a bridge br0 and a tap device tN on
+# it for each node N; the guests' qemu run in it (start_node), so that
+# nothing of the segment is visible on the host or reaches its network.
+# netns_down removes it (on every exit: see the trap below).
+netns=""
+netns_up() {
+	local n name
+	[ "$nodes" -ge 3 ] || return 0
+	[ -e /dev/net/tun ] || die "--nodes $nodes: no /dev/net/tun for the guests' tap devices"
+	name=rxe-odp-$$-$RANDOM
+	# (an interrupted run ends through the EXIT trap too, which stops
+	# its guests before it removes the namespace)
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	ip netns add "$name" || die "--nodes $nodes: cannot make network namespace $name (root needed)"
+	netns=$name
+	ip -n "$netns" link add br0 type bridge || die "cannot make a bridge in $netns"
+	for n in $(seq "$nodes"); do
+		ip -n "$netns" tuntap add "t$n" mode tap && ip -n "$netns" link set "t$n" master br0 up ||
+			die "cannot make tap device t$n in $netns"
+	done
+	ip -n "$netns" link set br0 up || die "cannot bring up br0 in $netns"
+	echo "$netns" >"$rundir/netns"
+}
+
+# netns_down: stop what is still running of the guests, then remove the
+# namespace (its bridge and taps go with it).
+netns_down() {
+	local n
+	[ -n "$netns" ] || return 0
+	for n in "${!pids[@]}"; do
+		kill "${pids[n]}" 2>/dev/null || true
+	done
+	for n in "${!pids[@]}"; do
+		wait "${pids[n]}" 2>/dev/null || true
+	done
+	ip netns delete "$netns" 2>/dev/null || log "cannot remove network namespace $netns"
+	netns=""
+}
+
 start_node() {
-	local n=$1 dir=$rundir/node$1 bus_args=""
-	[ "$nodes" = 2 ] && bus_args="-virtfs local,path=$rundir/bus,mount_tag=bus,security_model=none,multidevs=remap"
+	local n=$1 dir=$rundir/node$1 bus_args="" in_netns=() smp=2 numa=" numa=fake=2"
+	# Three guests or more: one vCPU each. Eight vCPUs of four guests on
+	# this 2-core machine under TCG made t_mpi's 4-node stage 506 s (72-80 s
+	# an mpirun), one each 291 s (32-56 s). One vCPU cannot be split over
+	# two fake NUMA nodes (the kernel warns "workqueue cpumask: online
+	# intersect > possible intersect", which fails the run), so these
+	# guests have one NUMA node: the tests that move pages between nodes
+	# run on one guest.
+	if [ "$nodes" -ge 3 ]; then
+		smp=1 numa=""
+	fi
+	[ "$nodes" -ge 2 ] && bus_args="-virtfs local,path=$rundir/bus,mount_tag=bus,security_model=none,multidevs=remap"
+	[ -z "$netns" ] || in_netns=(ip netns exec "$netns")
 	: >"$dir/console.log"
 	: >"$dir/output.log"
 	# secretmem.enable=1: memfd_secret() for the tests of ODP on it (6.1
 	# has it off by default; 6.12 on, where the parameter changes nothing);
-	# numa=fake=2: two NUMA nodes, so that the tests can move_pages() an
-	# ODP MR's pages from one to the other (tests/guest/t_odp_mm.sh);
+	# numa=fake=2 (one and two guests): two NUMA nodes, so that the tests
+	# can move_pages() an ODP MR's pages from one to the other
+	# (tests/guest/t_odp_mm.sh);
 	# numa_balancing=disable: as with one node, no NUMA hinting scans
 	# that would invalidate mirrors and move pages behind the tests' back;
 	# memmap=128M!1G: 128 MiB of the guest's RAM as legacy persistent
@@ -153,11 +236,11 @@ start_node() {
 	# (tests/guest/t_odp_dax.sh); then --kernel-arg's (the debug kernels:
 	# no5lvl, see build_debug in ./rxe-odp)
 	# shellcheck disable=SC2046,SC2086
-	timeout -k 10 "$timeout" qemu-system-x86_64 \
-		-machine q35 -cpu max -smp 2 -m "$mem" \
+	timeout -k 10 "$timeout" ${in_netns[@]+"${in_netns[@]}"} qemu-system-x86_64 \
+		-machine q35 -cpu max -smp "$smp" -m "$mem" \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1 numa=fake=2 numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
+		-append "console=ttyS0 panic=-1 loglevel=7 secretmem.enable=1$numa numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \
@@ -173,7 +256,7 @@ boot_all() {
 	pids=()
 	qemu_aborted=0
 	port_base=$((20000 + RANDOM % 20000 * 2))
-	if [ "$nodes" = 2 ]; then
+	if [ "$nodes" -ge 2 ]; then
 		rm -rf "$rundir/bus"
 		mkdir -p "$rundir/bus"
 	fi
@@ -188,20 +271,31 @@ boot_all() {
 	st=0
 	wait "${pids[1]}" || st=$?
 	[ "$st" = 134 ] && qemu_aborted=1
-	# Node 2 powers off once node 1 says so (or at once, if node 1
-	# died); give it a little while, then stop it.
-	if [ "$nodes" = 2 ]; then
+	# The other nodes power off once node 1 says so (or at once, if
+	# node 1 died); give them a little while, then stop them.
+	if [ "$nodes" -ge 2 ]; then
 		touch "$rundir/bus/shutdown"
 		for _ in $(seq 60); do
-			kill -0 "${pids[2]}" 2>/dev/null || break
+			others_running || break
 			sleep 1
 		done
-		kill "${pids[2]}" 2>/dev/null || true
-		st=0
-		wait "${pids[2]}" || st=$?
-		[ "$st" = 134 ] && qemu_aborted=1
+		for n in $(seq 2 "$nodes"); do
+			kill "${pids[n]}" 2>/dev/null || true
+			st=0
+			wait "${pids[n]}" || st=$?
+			[ "$st" = 134 ] && qemu_aborted=1
+		done
 	fi
 	wait "$tailpid" 2>/dev/null || true
+}
+
+# others_running: is a node other than node 1 still running?
+others_running() {
+	local n
+	for n in $(seq 2 "$nodes"); do
+		kill -0 "${pids[n]}" 2>/dev/null && return 0
+	done
+	return 1
 }
 
 # never_started: no node reached stage 2 (the guest itself never ran).
@@ -214,6 +308,9 @@ never_started() {
 }
 
 cmd=("$@")
+pids=()
+trap netns_down EXIT
+netns_up
 root_cmdline=$(root_args)
 root_cmdline=${root_cmdline:+ $root_cmdline}
 boot_all

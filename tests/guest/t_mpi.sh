@@ -1,5 +1,5 @@
 #!/bin/bash
-# nodes: 1 2
+# nodes: 1 2 4
 # debug: no
 # Open MPI over UCX over rxe0 (pml ucx on rc_verbs with UD for its
 # connection setup), two ranks launched by mpirun: tests/progs'
@@ -19,6 +19,10 @@
 # hostfile of both addresses (slots=1 each) and Open MPI's own TCP
 # (daemons, mpirun's I/O forwarding) on the guests' subnet; the ranks'
 # data goes over rxe0 (UCX_* reach node 2's rank through -x).
+# Four guests (./rxe-odp test's 4-node stage: a bridge, not the UDP link):
+# the same with a rank on each, rank K-1 on node K; ranks 0 and 1 ping-pong,
+# all four take part in the allreduce, and every node must fault on the
+# ODP runs (ranks 2 and 3 through the allreduce alone).
 # MAX is 4 MiB there too, with UCX's RDMA READs (rendezvous GET) cut to
 # 64 KiB and one outstanding at a time (link_env): qemu's UDP link between
 # the guests loses bursts of more than ~128 KiB (the receiving guest does
@@ -42,17 +46,22 @@ hosts=(node1 node1) link_env=() launch=(-np 2 --oversubscribe)
 runs=("-i 4" "-i 2 -r")
 if [ -n "${RXE_ODP_PEER_IP:-}" ]; then
 	command -v rxe-odp-rsh >/dev/null || fail "rxe-odp-rsh not installed in the guest"
-	peer_gidx=$(rxe-odp-peer printenv RXE_ODP_GID_INDEX) || fail "cannot reach node 2"
-	# (UCX_IB_GID_INDEX is node 1's, exported to both ranks)
-	[ "$peer_gidx" = "$GIDX" ] ||
-		fail "node 2's IPv4 GID index is $peer_gidx, node 1's $GIDX: one UCX_IB_GID_INDEX cannot serve both"
+	nodes=${RXE_ODP_NODES:-2} hosts=(node1)
+	for k in $(seq 2 "$nodes"); do
+		peer_gidx=$(rxe-odp-peer --node "$k" printenv RXE_ODP_GID_INDEX) || fail "cannot reach node $k"
+		# (UCX_IB_GID_INDEX is node 1's, exported to every rank)
+		[ "$peer_gidx" = "$GIDX" ] ||
+			fail "node $k's IPv4 GID index is $peer_gidx, node 1's $GIDX: one UCX_IB_GID_INDEX cannot serve all"
+		hosts+=("node$k")
+	done
 	hostfile=$(mktemp)
 	trap 'rm -f "$hostfile"' EXIT
-	printf '%s slots=1\n' "$RXE_ODP_IP" "$RXE_ODP_PEER_IP" >"$hostfile"
-	nodes=2 hosts=(node1 node2)
+	# shellcheck disable=SC2086 # every node's address, node 1's first
+	printf '%s slots=1\n' ${RXE_ODP_IPS:-$RXE_ODP_IP $RXE_ODP_PEER_IP} >"$hostfile"
+	[ "$(wc -l <"$hostfile")" = "$nodes" ] || fail "not $nodes addresses in RXE_ODP_IPS: ${RXE_ODP_IPS:-}"
 	link_env=(UCX_RC_VERBS_MAX_GET_ZCOPY=64k UCX_RC_VERBS_MAX_RD_ATOMIC=1)
 	runs=("-i 1" "-i 1 -r")
-	launch=(-np 2 --hostfile "$hostfile" --mca plm_rsh_agent rxe-odp-rsh
+	launch=(-np "$nodes" --hostfile "$hostfile" --mca plm_rsh_agent rxe-odp-rsh
 		--mca oob_tcp_if_include "${RXE_ODP_IP%.*}.0/24")
 fi
 
@@ -69,12 +78,14 @@ mpi() {
 		"${x[@]}" "$prog" "$@"
 }
 
-# faults: the page_faults counter of every node, space-separated
+# faults: the page_faults counter of every node, one a line
 faults() {
+	local k
 	dev_counter page_faults
-	[ -z "${RXE_ODP_PEER_IP:-}" ] ||
-		rxe-odp-peer cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/page_faults" ||
-		fail "cannot read node 2's page_faults"
+	for k in $(seq 2 "$nodes"); do
+		rxe-odp-peer --node "$k" cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/page_faults" ||
+			fail "cannot read node $k's page_faults"
+	done
 }
 
 for reg in pinned odp; do
@@ -94,7 +105,7 @@ for reg in pinned odp; do
 		echo "# $reg, mpi_pingpong $args: mpirun exit $rc in ${t}s, page faults by node: ${d[*]}"
 		[ ${#d[@]} -eq $nodes ] || fail "$reg, $args: page_faults not read on every node"
 		[ $rc -eq 0 ] || fail "$reg, $args: mpirun exit $rc"
-		for r in 0 1; do
+		for r in "${!hosts[@]}"; do
 			grep -qx "rank $r: PASSED" <<<"$out" || fail "$reg, $args: rank $r did not print PASSED"
 			grep -qx "rank $r: on ${hosts[r]}" <<<"$out" || fail "$reg, $args: rank $r did not run on ${hosts[r]}"
 		done

@@ -8,8 +8,10 @@ check_status "no subcommand prints usage" 2 'rxe-odp test' "$cli"
 check_status "help lists demo, test, bench and run" 0 'demo.*' "$cli" help
 check_status "unknown subcommand" 2 "unknown command 'frobnicate'" "$cli" frobnicate
 check_status "run without a command" 2 'run: no command' "$cli" run
-check_status "run --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" run --nodes 3 -- true
-check_status "run --nodes without a value" 2 'needs 1 or 2' "$cli" run --nodes
+check_status "run --nodes 9" 2 "--nodes takes 1 to 8, not '9'" "$cli" run --nodes 9 -- true
+check_status "run --nodes 0" 2 "--nodes takes 1 to 8, not '0'" "$cli" run --nodes 0 -- true
+check_status "run --nodes of no number" 2 "--nodes takes 1 to 8, not 'four'" "$cli" run --nodes four -- true
+check_status "run --nodes without a value" 2 'needs a number of guests, 1 to 8' "$cli" run --nodes
 check_status "run --timeout not a number" 2 'needs seconds' "$cli" run --timeout soon -- true
 check_status "test with an unknown option" 2 "unknown option '--fast'" "$cli" test --fast
 check_status "test --filter without a pattern" 2 'needs a pattern' "$cli" test --filter
@@ -40,6 +42,11 @@ p=$(plan)
 check "the default test run has 6.1's debug kernel" has "$p" "$dbg61"
 check "the default test run has 6.12's stock suites" has "$p" "suite, 1 node (6.12)"
 check "the default test run (CI) has not 6.12's debug kernel" hasnt "$p" "debug 6.12"
+check "the default test run has the 4-node suite on the stock kernel, after the 2-node one" \
+	has "$p" "suite, 2 nodes (stock)|suite, 4 nodes (stock)|"
+check "the 4-node suite runs on the stock kernel only" \
+	test "$(grep -o '4 nodes[^|]*' <<<"$(plan --all)" | paste -sd,)" = "4 nodes (stock)"
+check "test --kernel 6.12 has no 4-node suite" hasnt "$(plan --kernel 6.12)" "4 nodes"
 p=$(plan --all)
 check "test --all adds 6.12's debug kernel, one guest and two" has "$p" "$dbg612"
 check "test --all keeps 6.1's debug kernel" has "$p" "$dbg61"
@@ -51,6 +58,7 @@ check "test --all --kernel 6.1 has no 6.12 suite" hasnt "$(plan --all --kernel 6
 check_status "demo with stray arguments" 2 "unexpected 'now'" "$cli" demo now
 check_status "bench with stray arguments" 2 "bench: unexpected 'now'" "$cli" bench now
 check_status "bench --nodes 3" 2 "--nodes takes 1 or 2, not '3'" "$cli" bench --nodes 3
+check_status "demo --nodes 4" 2 "demo: --nodes takes 1 or 2, not '4'" "$cli" demo --nodes 4
 check_status "bench's own options before the boot options" 2 "--nodes takes 1 or 2, not '3'" \
 	"$cli" bench --quick --stock-pinned --nodes 3
 check_status "bench --upstream with a kernel" 2 "bench --upstream: its kernels" "$cli" bench --upstream --kernel 6.12
@@ -64,8 +72,12 @@ check_status "guest.sh --modroot without a module tree" 1 'no lib/modules' \
 	"$ROOT/scripts/guest.sh" --modroot /nonexistent --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "guest.sh --root of a directory that is no complete root" 1 'not a complete root' \
 	"$ROOT/scripts/guest.sh" --root "$FIX" --initrd "$FIX/debian-6.1-boot.log" -- true
-check_status "guest.sh --nodes 0" 1 'takes 1 or 2' \
+check_status "guest.sh --nodes 0" 1 "takes 1 to 8, not '0'" \
 	"$ROOT/scripts/guest.sh" --nodes 0 --initrd "$FIX/debian-6.1-boot.log" -- true
+check_status "guest.sh --nodes 9" 1 "takes 1 to 8, not '9'" \
+	"$ROOT/scripts/guest.sh" --nodes 9 --initrd "$FIX/debian-6.1-boot.log" -- true
+check_status "guest.sh --mem of no number" 1 "--mem takes MiB, not '2G'" \
+	"$ROOT/scripts/guest.sh" --mem 2G --initrd "$FIX/debian-6.1-boot.log" -- true
 check_status "upstream-kernel.sh without a command" 1 'usage: upstream-kernel.sh' \
 	"$ROOT/scripts/upstream-kernel.sh"
 check_status "upstream-kernel.sh module without its directories" 1 'usage: upstream-kernel.sh module' \
