@@ -38,15 +38,19 @@ tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude='./obj-*' \
 
 if [ -z "$root" ]; then
 	log "building the Debian packages ($version) in $src"
-	(cd "$src" && dpkg-buildpackage -b -us -uc) >"$out/build.log" 2>&1 ||
+	# (progress: a line every 30 s with the build's last line)
+	progress "dpkg-buildpackage" "$out/build.log" \
+		sh -c 'cd "$1" && exec dpkg-buildpackage -b -us -uc' sh "$src" ||
 		{ tail -40 "$out/build.log" >&2; die "dpkg-buildpackage failed (log: $out/build.log)"; }
 else
 	[ -e "$root/.complete" ] || die "deb-build.sh: --root: '$root' is not a complete root (scripts/distro-root.sh)"
 	log "building the Debian packages ($version) in a throwaway copy of $root"
 	# dpkg-buildpackage writes beside the source (/tmp/in): copied out.
+	# Its output and the throwaway root's go to build.log (progress).
 	# shellcheck disable=SC2016
-	"$ROOT/scripts/throwaway-root.sh" --base "$root" --in "$src" --out "$out" -- sh -c '
-		cd /tmp/in && dpkg-buildpackage -b -us -uc >/tmp/out/build.log 2>&1
+	progress "dpkg-buildpackage (${root##*/})" "$out/build.log" \
+		"$ROOT/scripts/throwaway-root.sh" --base "$root" --in "$src" --out "$out" -- sh -c '
+		cd /tmp/in && dpkg-buildpackage -b -us -uc 2>&1
 		rc=$?
 		cp /tmp/*.deb /tmp/*.changes /tmp/*.buildinfo /tmp/out/ 2>/dev/null
 		exit $rc' ||

@@ -78,7 +78,10 @@ fi
 state=$out/installed.tar
 rc=0
 step "installing in a throwaway copy of $where (DKMS builds the module there: minutes)"
-trr --in "$in" --keep "$state" -- "$T/install.sh" || rc=$?
+# (progress: a line every 30 s with the install's last line, DKMS's build
+# among it; install.sh's own lines follow when it ends)
+progress "install (DKMS)" "$out/install.log" trr --in "$in" --keep "$state" -- "$T/install.sh" || rc=$?
+cat "$out/install.log"
 tap_of $rc "install in a throwaway copy of $where (tests/deb/install.sh)"
 [ $rc = 0 ] || exit 1
 cp "$state" "$state.deleted" "$in/"
