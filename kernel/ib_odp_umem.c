@@ -24,6 +24,7 @@
 #include <linux/jiffies.h>
 #include <linux/kstrtox.h>
 #include <linux/magic.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -298,6 +299,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		.start = start,
 		.default_flags = req_flags,
 	};
+	struct mem_cgroup *memcg, *old_memcg;
 	u64 t0;
 	int ret;
 
@@ -311,6 +313,15 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		ret = -EFAULT;
 		goto out_free;
 	}
+	/*
+	 * The pages are the process's: charged to its memory cgroup from
+	 * whatever context the device faults in. An rxe worker thread has
+	 * no mm of its own, and page cache (a file mapping's pages) is
+	 * charged to the current task's cgroup, which for a kworker would
+	 * be the root: the process's limit would not hold for it.
+	 */
+	memcg = get_mem_cgroup_from_mm(mm);
+	old_memcg = set_active_memcg(memcg);
 
 	for (;;) {
 		if (time_after(jiffies, deadline)) {
@@ -345,6 +356,13 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		spin_lock(&m->lock);
 		if (mmu_interval_read_retry(&m->notifier, range.notifier_seq)) {
 			spin_unlock(&m->lock);
+			/*
+			 * Fault only the need from now on: under a memory
+			 * cgroup at its limit, faulting ahead can reclaim
+			 * pages of this very range, and each pass would
+			 * invalidate itself.
+			 */
+			end = need_end;
 			continue;
 		}
 		t0 = ib_odp_lat_start();
@@ -355,6 +373,8 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		*done = range.end;
 		break;
 	}
+	set_active_memcg(old_memcg);
+	mem_cgroup_put(memcg);
 	/*
 	 * Ours may be the last reference, if the process exited meanwhile:
 	 * its exit_mmap() belongs on a worker of its own, not in an rxe task

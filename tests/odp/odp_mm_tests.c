@@ -555,12 +555,14 @@ static int memcg_child(const char *cg)
  */
 /*
  * Run @child(@cg, @arg) in a child process inside a new memory cgroup @cg
- * of MEMCG_LIMIT (and no swap at all, with @no_swap), then check that the
- * limit was hit, nobody was OOM-killed and the child exited 0.
+ * of MEMCG_LIMIT, or without a limit if not @limited (and no swap at all,
+ * with @no_swap), then check that the limit was hit (if there was one),
+ * nobody was OOM-killed and the child exited 0.
  */
 static void run_in_memcg(int (*child)(const char *cg, const char *arg),
-			 const char *arg, bool no_swap)
+			 const char *arg, bool no_swap, bool limited)
 {
+	static int runs;
 	char cg[128], path[256], limit[32];
 	int status;
 	pid_t pid;
@@ -570,11 +572,12 @@ static void run_in_memcg(int (*child)(const char *cg, const char *arg),
 		print_message("# no cgroup v2 at %s: tests/guest/t_odp_mm.sh mounts it\n",
 			      CGROOT);
 	assert_int_equal(access(path, F_OK), 0);
-	snprintf(cg, sizeof(cg), "%s/odp-mm-%d", CGROOT, getpid());
+	/* a cgroup of its own per test: one that failed may leave its own */
+	snprintf(cg, sizeof(cg), "%s/odp-mm-%d-%d", CGROOT, getpid(), ++runs);
 	assert_int_equal(mkdir(cg, 0755), 0);
 	snprintf(path, sizeof(path), "%s/memory.max", cg);
 	snprintf(limit, sizeof(limit), "%lu", MEMCG_LIMIT);
-	assert_int_equal(write_file(path, limit), 0);
+	assert_true(!limited || write_file(path, limit) == 0);
 	snprintf(path, sizeof(path), "%s/memory.swap.max", cg);
 	assert_true(!no_swap || write_file(path, "0") == 0);
 
@@ -588,7 +591,7 @@ static void run_in_memcg(int (*child)(const char *cg, const char *arg),
 	print_message("# child exit status %#x; cgroup memory.events: oom %lld, oom_kill %lld, max %lld\n",
 		      status, read_value(path, "oom"),
 		      read_value(path, "oom_kill"), read_value(path, "max"));
-	assert_true(read_value(path, "max") > 0);	/* the limit was hit */
+	assert_true(!limited || read_value(path, "max") > 0);	/* hit */
 	assert_int_equal(read_value(path, "oom_kill"), 0);
 	assert_int_equal(rmdir(cg), 0);
 	assert_true(WIFEXITED(status));
@@ -605,7 +608,7 @@ static void memcg_larger_than_limit(void **state)
 {
 	need_odp(state, RC_RW);
 	need_swap();
-	run_in_memcg(memcg_anon_child, NULL, false);
+	run_in_memcg(memcg_anon_child, NULL, false, true);
 }
 
 #define MEMCG_FILE (32 * MiB)
@@ -702,7 +705,89 @@ static void memcg_file_larger_than_limit(void **state)
 		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
 	assert_non_null(dir);
 	snprintf(path, sizeof(path), "%s/odp-memcg-file", dir);
-	run_in_memcg(memcg_file_child, path, true);
+	run_in_memcg(memcg_file_child, path, true, true);
+}
+
+#define WORKER_FILE (4 * MiB)
+
+/*
+ * In a child, in the cgroup @cg: a file of WORKER_FILE at @path on a disk
+ * file system, mapped shared and registered with ODP, is prefetched for
+ * writing without FLUSH, so that a kernel worker faults it in, not this
+ * process. Its page cache is charged to @cg all the same. 0 on success,
+ * else the line of the check that failed.
+ */
+static int memcg_worker_child(const char *cg, const char *path)
+{
+	struct odp_counters c = { 0 };
+	struct odp_pair pair, *p = &pair;
+	char procs[256], pid[32], current[256];
+	long long before, after;
+	size_t n = WORKER_FILE / PAGE;
+	struct ibv_mr *mr;
+	struct ibv_sge sge;
+	uint8_t *buf;
+	int fd, i;
+
+	CHILD_CHECK(odp_pair_open(p) == 0);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	CHILD_CHECK(write_file(procs, pid) == 0);
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(ftruncate(fd, WORKER_FILE) == 0);
+	buf = mmap(NULL, WORKER_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   0);
+	CHILD_CHECK(buf != MAP_FAILED);
+	mr = ibv_reg_mr(p->pd, buf, WORKER_FILE, ODP_ACCESS);
+	CHILD_CHECK(mr != NULL);
+	sge = (struct ibv_sge){ (uintptr_t)buf, WORKER_FILE, mr->lkey };
+
+	snprintf(current, sizeof(current), "%s/memory.current", cg);
+	before = read_value(current, NULL);
+	CHILD_CHECK(odp_advise_mr(p->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+				  0, &sge, 1) == 0);
+	for (i = 0; i < 600; i++) {
+		CHILD_CHECK(odp_query_mr_counters(mr, &c) == 0);
+		if (c.page_prefetch >= n)
+			break;
+		usleep(100 * 1000);
+	}
+	after = read_value(current, NULL);
+	print_message("# child: background prefetch of a %lu MiB file: page_prefetch %llu, page_faults %llu; cgroup memory.current %lld -> %lld KiB\n",
+		      WORKER_FILE / MiB, (unsigned long long)c.page_prefetch,
+		      (unsigned long long)c.page_faults, before / 1024,
+		      after / 1024);
+	CHILD_CHECK(c.page_prefetch == n);
+	CHILD_CHECK(before >= 0 && after - before >= (long long)WORKER_FILE);
+
+	CHILD_CHECK(ibv_dereg_mr(mr) == 0);
+	CHILD_CHECK(munmap(buf, WORKER_FILE) == 0);
+	CHILD_CHECK(close(fd) == 0);
+	CHILD_CHECK(unlink(path) == 0);
+	odp_pair_close(p);
+	return 0;
+}
+
+/*
+ * Page cache that a kernel worker faults in for an ODP MR of a shared file
+ * mapping (a background prefetch; an rxe task on its worker thread) is
+ * charged to the memory cgroup of the MR's process, as if the process had
+ * touched it: a worker thread has no cgroup of its own, and charged to the
+ * root the pages would escape the process's limit.
+ */
+static void memcg_charges_worker_faults(void **state)
+{
+	const char *dir = getenv("ODP_MM_DISK");
+	char path[256];
+
+	need_odp(state, RC_RW);
+	if (!dir)
+		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/odp-memcg-worker", dir);
+	run_in_memcg(memcg_worker_child, path, false, false);
 }
 
 /* ---- fork ------------------------------------------------------------- */
@@ -1195,6 +1280,7 @@ int main(void)
 		T(compaction_under_traffic),
 		T(memcg_larger_than_limit),
 		T(memcg_file_larger_than_limit),
+		T(memcg_charges_worker_faults),
 		T(fork_nic_write_cow_shared),
 		T(fork_child_own_mr),
 		T(prefetch_no_fault_present),
