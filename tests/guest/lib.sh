@@ -106,18 +106,23 @@ file_target_on() {
 server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
 
 # client_retry CMD...: run a client, retrying while its server is not yet
-# listening (perftest and the pingpongs fail at once in that case).
+# listening (perftest and ibv_*_pingpong fail at once in that case; our
+# examples try for 5 s first).
 client_retry() {
-	local n out rc
-	# up to ~60 s: a loaded TCG guest may take that long to start a server
-	for n in $(seq 120); do
+	local out rc end=$((SECONDS + 60))
+	# up to 60 s: a loaded TCG guest may take that long to start a server.
+	# Counted in time, not tries: 120 tries of an example that waits 5 s
+	# each made a server that had died an 11-minute hang.
+	while :; do
 		out=$("$@" 2>&1) && { echo "$out"; return 0; }
 		rc=$?
 		echo "$out" | grep -qiE "couldn't connect|connection refused|unable to open|failed to connect" ||
 			{ echo "$out"; return $rc; }
+		[ "$SECONDS" -lt "$end" ] || break
 		sleep 0.5
 	done
 	echo "$out"
+	echo "client_retry: no server answered within 60 s" >&2
 	return $rc
 }
 

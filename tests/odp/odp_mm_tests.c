@@ -464,6 +464,56 @@ static void stalled_write(struct odp_pair *p, struct ibv_mr *mr,
 }
 
 /*
+ * In a child: the device writes [@buf, @buf + @len) of @mr whole, one
+ * ODP_SCRATCH at a time, the pattern of @base plus the offset; with @cg,
+ * a WRITE that gets no completion is looked into (stalled_write()). 0 on
+ * success, else the line of the check that failed.
+ */
+static int device_write_all(struct odp_pair *p, struct ibv_mr *mr,
+			    uint8_t *buf, size_t len, unsigned int base,
+			    const char *cg)
+{
+	size_t off;
+	int st;
+
+	for (off = 0; off < len; off += ODP_SCRATCH) {
+		fill(p->scratch, ODP_SCRATCH, base + off);
+		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS) {
+			print_message("# child: WRITE at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+			if (st < 0 && cg)
+				stalled_write(p, mr, cg);
+		}
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+	}
+	return 0;
+}
+
+/*
+ * In a child: the device reads [@buf, @buf + @len) of @mr back whole and
+ * finds what device_write_all() wrote there with @base. 0 on success,
+ * else the line of the check that failed.
+ */
+static int device_read_back(struct odp_pair *p, struct ibv_mr *mr,
+			    uint8_t *buf, size_t len, unsigned int base)
+{
+	size_t off;
+	int st;
+
+	for (off = 0; off < len; off += ODP_SCRATCH) {
+		memset(p->scratch, 0, ODP_SCRATCH);
+		st = odp_remote_read(p, mr, buf + off, ODP_SCRATCH);
+		if (st != IBV_WC_SUCCESS)
+			print_message("# child: READ at MiB %zu: %s\n",
+				      off / MiB, ibv_wc_status_str(st));
+		CHILD_CHECK(st == IBV_WC_SUCCESS);
+		CHILD_CHECK(holds(p->scratch, ODP_SCRATCH, base + off));
+	}
+	return 0;
+}
+
+/*
  * In a child: join the cgroup @cg, which may keep MEMCG_LIMIT resident,
  * as may RLIMIT_MEMLOCK; an ODP MR of MEMCG_MR is written whole and read
  * back whole by the device; the same MR pinned fails. 0 on success, else
@@ -478,7 +528,7 @@ static int memcg_child(const char *cg)
 	long long swapped, oom;
 	uint8_t *buf;
 	size_t off;
-	int err, st;
+	int err, line;
 
 	/* credentials first: uverbs refuses a file opened under others */
 	CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0);
@@ -498,17 +548,9 @@ static int memcg_child(const char *cg)
 	CHILD_CHECK(madvise(buf, MEMCG_MR, MADV_NOHUGEPAGE) == 0);
 	mr = ibv_reg_mr(p->pd, buf, MEMCG_MR, ODP_ACCESS);
 	CHILD_CHECK(mr != NULL);
-	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
-		fill(p->scratch, ODP_SCRATCH, 0x3300 + off);
-		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
-		if (st != IBV_WC_SUCCESS) {
-			print_message("# child: WRITE at MiB %zu: %s\n",
-				      off / MiB, ibv_wc_status_str(st));
-			if (st < 0)
-				stalled_write(p, mr, cg);
-		}
-		CHILD_CHECK(st == IBV_WC_SUCCESS);
-	}
+	line = device_write_all(p, mr, buf, MEMCG_MR, 0x3300, cg);
+	if (line)
+		return line;
 	snprintf(path, sizeof(path), "%s/memory.swap.current", cg);
 	swapped = read_value(path, NULL);
 	snprintf(path, sizeof(path), "%s/memory.current", cg);
@@ -517,15 +559,9 @@ static int memcg_child(const char *cg)
 		      swapped / 1024);
 	/* most of it must be in swap: the cgroup cannot hold it */
 	CHILD_CHECK(swapped >= (long long)(MEMCG_MR - 2 * MEMCG_LIMIT));
-	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH) {
-		memset(p->scratch, 0, ODP_SCRATCH);
-		st = odp_remote_read(p, mr, buf + off, ODP_SCRATCH);
-		if (st != IBV_WC_SUCCESS)
-			print_message("# child: READ at MiB %zu: %s\n",
-				      off / MiB, ibv_wc_status_str(st));
-		CHILD_CHECK(st == IBV_WC_SUCCESS);
-		CHILD_CHECK(holds(p->scratch, ODP_SCRATCH, 0x3300 + off));
-	}
+	line = device_read_back(p, mr, buf, MEMCG_MR, 0x3300);
+	if (line)
+		return line;
 	/* the CPU sees it all too */
 	for (off = 0; off < MEMCG_MR; off += ODP_SCRATCH)
 		CHILD_CHECK(holds(buf + off, ODP_SCRATCH, 0x3300 + off));
@@ -628,13 +664,19 @@ static int memcg_file_child(const char *cg, const char *path)
 	uint8_t *buf, *back;
 	struct ibv_mr *mr;
 	size_t off;
-	int fd, st;
+	int fd, line;
 
 	CHILD_CHECK(odp_pair_open(p) == 0);
-	/* touched here: charged where we are now, like the pair */
+	/*
+	 * Touched here: charged where we are now, like the pair. Not with
+	 * zeroes: the compiler makes malloc() and memset(0) a calloc(),
+	 * which touches nothing, and pread() then faulted 4 MiB of
+	 * anonymous memory into @cg, where without swap it cannot go
+	 * anywhere (OOM-killed, once).
+	 */
 	back = malloc(ODP_SCRATCH);
 	CHILD_CHECK(back != NULL);
-	memset(back, 0, ODP_SCRATCH);
+	memset(back, 0xa5, ODP_SCRATCH);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	CHILD_CHECK(write_file(procs, pid) == 0);
@@ -646,23 +688,11 @@ static int memcg_file_child(const char *cg, const char *path)
 	CHILD_CHECK(buf != MAP_FAILED);
 	mr = ibv_reg_mr(p->pd, buf, MEMCG_FILE, ODP_ACCESS);
 	CHILD_CHECK(mr != NULL);
-	for (off = 0; off < MEMCG_FILE; off += ODP_SCRATCH) {
-		fill(p->scratch, ODP_SCRATCH, 0x4400 + off);
-		st = odp_remote_write(p, mr, buf + off, ODP_SCRATCH);
-		if (st != IBV_WC_SUCCESS)
-			print_message("# child: WRITE at MiB %zu: %s\n",
-				      off / MiB, ibv_wc_status_str(st));
-		CHILD_CHECK(st == IBV_WC_SUCCESS);
-	}
-	for (off = 0; off < MEMCG_FILE; off += ODP_SCRATCH) {
-		memset(p->scratch, 0, ODP_SCRATCH);
-		st = odp_remote_read(p, mr, buf + off, ODP_SCRATCH);
-		if (st != IBV_WC_SUCCESS)
-			print_message("# child: READ at MiB %zu: %s\n",
-				      off / MiB, ibv_wc_status_str(st));
-		CHILD_CHECK(st == IBV_WC_SUCCESS);
-		CHILD_CHECK(holds(p->scratch, ODP_SCRATCH, 0x4400 + off));
-	}
+	line = device_write_all(p, mr, buf, MEMCG_FILE, 0x4400, NULL);
+	if (!line)
+		line = device_read_back(p, mr, buf, MEMCG_FILE, 0x4400);
+	if (line)
+		return line;
 	/* reclaim took pages from under the mirror, the device faulted
 	 * them back: more faults than the file has pages
 	 */
