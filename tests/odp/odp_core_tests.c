@@ -1470,15 +1470,15 @@ static void explicit_chunks_kept(struct odp_pair *p)
 /* Make the next @n page faults of the data path fail for now. */
 static void inject_transient(unsigned int n)
 {
-	if (odp_test_fail_transient(n) != (int)n)
+	if (odp_fail_transient(n) != (int)n)
 		print_message("# %s: %s\n", ODP_FAIL_TRANSIENT, strerror(errno));
-	assert_int_equal(odp_test_fail_transient(-1), n);
+	assert_int_equal(odp_fail_transient(-1), n);
 }
 
 /* Injected failures not yet met by a fault. */
 static int transient_left(void)
 {
-	return odp_test_fail_transient(-1);
+	return odp_fail_transient(-1);
 }
 
 /*

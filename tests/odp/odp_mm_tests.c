@@ -820,6 +820,128 @@ static void memcg_charges_worker_faults(void **state)
 	run_in_memcg(memcg_worker_child, path, false, false);
 }
 
+/* ---- a disk file under the MR ------------------------------------------ */
+
+#define DISK_FILE (256 * KiB)
+
+/* Fill the four quarters of DISK_FILE at @b, quarter k with @seed + k. */
+static void fill_quarters(uint8_t *b, uint64_t seed)
+{
+	size_t k, q = DISK_FILE / 4;
+
+	for (k = 0; k < 4; k++)
+		fill(b + k * q, q, seed + k);
+}
+
+/* Quarter @k of DISK_FILE at @b holds what fill_quarters(@seed) put there. */
+static bool quarter_holds(const uint8_t *b, size_t k, uint64_t seed)
+{
+	return holds(b + k * (DISK_FILE / 4), DISK_FILE / 4, seed + k);
+}
+
+/*
+ * Issue 14 item 3 on a disk file system (ODP_MM_DISK: ext4 on a loop
+ * device), where the page cache has blocks and writeback behind it: a
+ * shared mapping of a file, registered with ODP, while the file is
+ * rewritten, hole-punched, shrunk and grown under it. The device sees the
+ * CPU's rewrite (never its own older data), zeros in a punched hole,
+ * a remote access error past the end of the shrunk file (for a WRITE too,
+ * and the file does not grow), zeros once it grows again; what it writes
+ * last is in the file on disk, read back with O_DIRECT.
+ */
+static void disk_file_rewrite_punch_truncate(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	const char *dir = getenv("ODP_MM_DISK");
+	size_t q = DISK_FILE / 4;
+	char path[256];
+	uint8_t *buf, *back = NULL;
+	struct ibv_mr *mr;
+	struct stat st;
+	int fd, dfd;
+
+	if (!dir)
+		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/odp-disk-file", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, DISK_FILE), 0);
+	buf = mmap(NULL, DISK_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(buf != MAP_FAILED);
+	mr = odp_test_reg_odp(p, buf, DISK_FILE);
+
+	/* the device writes it all, and it goes to disk */
+	fill_quarters(p->scratch, 0x7100);
+	assert_int_equal(odp_remote_write(p, mr, buf, DISK_FILE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(msync(buf, DISK_FILE, MS_SYNC), 0);
+
+	/* the CPU rewrites the second quarter through write(): the device
+	 * reads the new data, the rest unchanged
+	 */
+	fill(p->scratch, q, 0x7200);
+	assert_int_equal(pwrite(fd, p->scratch, q, q), (ssize_t)q);
+	memset(p->scratch, 0, DISK_FILE);
+	assert_int_equal(odp_remote_read(p, mr, buf, DISK_FILE),
+			 IBV_WC_SUCCESS);
+	assert_true(quarter_holds(p->scratch, 0, 0x7100));
+	assert_true(holds(p->scratch + q, q, 0x7200));
+	assert_true(quarter_holds(p->scratch, 2, 0x7100));
+	assert_true(quarter_holds(p->scratch, 3, 0x7100));
+
+	/* a hole punched in the third quarter reads as zeros */
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				   FALLOC_FL_KEEP_SIZE, 2 * q, q), 0);
+	memset(p->scratch, 0xff, DISK_FILE);
+	assert_int_equal(odp_remote_read(p, mr, buf, DISK_FILE),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch + q, q, 0x7200));
+	assert_true(all_zero(p->scratch + 2 * q, q));
+	assert_true(quarter_holds(p->scratch, 3, 0x7100));
+
+	/* shrunk to one quarter: past the end, a READ and a WRITE fail and
+	 * the file does not grow; what is left still works
+	 */
+	assert_int_equal(ftruncate(fd, q), 0);
+	assert_int_equal(odp_remote_read(p, mr, buf + 3 * q, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	fill(p->scratch, PAGE, 0x7300);
+	assert_int_equal(odp_remote_write(p, mr, buf + 2 * q, PAGE),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, q);
+	assert_int_equal(odp_remote_read(p, mr, buf, q), IBV_WC_SUCCESS);
+	assert_true(quarter_holds(p->scratch, 0, 0x7100));
+
+	/* grown again: zeros past the old end, never the old data */
+	assert_int_equal(ftruncate(fd, DISK_FILE), 0);
+	memset(p->scratch, 0xff, DISK_FILE);
+	assert_int_equal(odp_remote_read(p, mr, buf, DISK_FILE),
+			 IBV_WC_SUCCESS);
+	assert_true(quarter_holds(p->scratch, 0, 0x7100));
+	assert_true(all_zero(p->scratch + q, DISK_FILE - q));
+
+	/* the device's last write is what the disk holds */
+	fill(p->scratch, DISK_FILE, 0x7400);
+	assert_int_equal(odp_remote_write(p, mr, buf, DISK_FILE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, DISK_FILE), 0);
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(close(fd), 0);
+	dfd = open(path, O_RDONLY | O_DIRECT);
+	assert_true(dfd >= 0);
+	assert_int_equal(posix_memalign((void **)&back, 4096, DISK_FILE), 0);
+	assert_int_equal(pread(dfd, back, DISK_FILE, 0), (ssize_t)DISK_FILE);
+	assert_true(holds(back, DISK_FILE, 0x7400));
+	free(back);
+	assert_int_equal(close(dfd), 0);
+	assert_int_equal(unlink(path), 0);
+}
+
 /* ---- fork ------------------------------------------------------------- */
 
 /* A device WRITE into pages still shared copy-on-write with a child (no
@@ -1311,6 +1433,7 @@ int main(void)
 		T(memcg_larger_than_limit),
 		T(memcg_file_larger_than_limit),
 		T(memcg_charges_worker_faults),
+		T(disk_file_rewrite_punch_truncate),
 		T(fork_nic_write_cow_shared),
 		T(fork_child_own_mr),
 		T(prefetch_no_fault_present),

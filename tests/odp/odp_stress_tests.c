@@ -160,10 +160,10 @@ static void *injector(void *arg)
 	int armed = 0, left;
 
 	while (!atomic_load(&s->stop)) {
-		left = odp_test_fail_transient(-1);
+		left = odp_fail_transient(-1);
 		if (left >= 0 && left <= armed)
 			atomic_fetch_add(&s->injected, armed - left);
-		armed = odp_test_fail_transient(1 + rand_r(&seed) % 3);
+		armed = odp_fail_transient(1 + rand_r(&seed) % 3);
 		if (armed < 0) {
 			atomic_fetch_add(&s->corrupt, 1);
 			fprintf(stderr, "# %s: cannot set\n", ODP_FAIL_TRANSIENT);
@@ -172,7 +172,7 @@ static void *injector(void *arg)
 		usleep(2000 + rand_r(&seed) % 8000);
 	}
 	/* none left for the tests after this one */
-	if (odp_test_fail_transient(0) < 0)
+	if (odp_fail_transient(0) < 0)
 		atomic_fetch_add(&s->corrupt, 1);
 	return NULL;
 }
@@ -332,9 +332,9 @@ static void run_stress(bool transient)
 	long end;
 
 	assert_non_null(s);
-	if (transient && odp_test_fail_transient(-1) < 0)
+	if (transient && odp_fail_transient(-1) < 0)
 		print_message("# %s: %s\n", ODP_FAIL_TRANSIENT, strerror(errno));
-	assert_true(!transient || odp_test_fail_transient(0) == 0);
+	assert_true(!transient || odp_fail_transient(0) == 0);
 	s->region = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(s->region != MAP_FAILED);

@@ -71,18 +71,3 @@ bool odp_test_listed(const char *list, const char *name)
 	return false;
 }
 
-int odp_test_fail_transient(int set)
-{
-	FILE *f = fopen(ODP_FAIL_TRANSIENT, set < 0 ? "r" : "w");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (set < 0 ? fscanf(f, "%d", &n) != 1 : fprintf(f, "%d\n", set) < 0)
-		n = -1;
-	else if (set >= 0)
-		n = set;
-	if (fclose(f))
-		n = -1;
-	return n;
-}

@@ -154,4 +154,15 @@ int odp_rereg_raw(struct ibv_mr *mr, uint32_t flags, struct ibv_pd *pd,
  */
 long long odp_tool_mr_counter(struct ibv_mr *mr, const char *name);
 
+/* rdma_rxe_odp's fault injection (kernel/ib_odp_umem.c). */
+#define ODP_FAIL_TRANSIENT \
+	"/sys/module/rdma_rxe_odp/parameters/odp_fail_transient"
+/*
+ * Make the next @set page faults of the data path fail for now, not for
+ * good (@set >= 0), or read how many of those are still to come (@set
+ * -1). Returns that number, or -1 (errno) when the parameter cannot be
+ * read or written: a kernel without it, or not root.
+ */
+int odp_fail_transient(int set);
+
 #endif /* ODP_VERBS_H */

@@ -3,7 +3,7 @@
  * odp_fuzz: bad and racing input against ODP, for a bounded time (issue 15
  * item 7). Seeded, so that a run can be replayed.
  *
- *   odp_fuzz [-s SEED] [-t SECONDS] [-p PROCS]
+ *   odp_fuzz [-s SEED] [-t SECONDS] [-p PROCS] [-f]
  *
  * PROCS worker processes (default 2), each with a loopback RC QP pair on
  * $RXE_ODP_DEV and an arena of memory, do at random, for SECONDS (default
@@ -35,7 +35,11 @@
  * PAGEOUT), "unmapping" (PROT_NONE remaps, so that nothing else can take
  * the hole), touches, and fork()s whose child touches pages and exits.
  * The parent kills a worker with SIGKILL now and then (process exit with
- * MRs, faults and traffic in flight) and starts a new one.
+ * MRs, faults and traffic in flight) and starts a new one. With -f it also
+ * makes the next one to three page faults of the data path fail for now
+ * (rdma_rxe_odp's odp_fail_transient) at each of its turns: a fault that
+ * fails for now is retried (RNR for the responder, a retry for the
+ * requester), so none of the checks below may see it.
  *
  * Remote addresses and the SGEs of the traffic stay inside the arena and
  * the scratch buffer, so that what the device writes never lands in the
@@ -994,7 +998,33 @@ struct run {
 	struct counts *counts;		/* MAX_PROCS, shared: one per worker slot */
 	pid_t pid[MAX_PROCS];
 	unsigned int started, kills, deaths;
+	bool inject;			/* -f */
+	unsigned int armed;		/* injected failures not yet met */
+	uint64_t injected;		/* injected failures met */
 };
+
+/*
+ * -f: account for the injected failures met since the last turn, then arm
+ * @n more. 0, or -1 when the module's parameter is not there.
+ */
+static int inject(struct run *run, unsigned int n)
+{
+	int left = odp_fail_transient(-1);
+
+	if (left < 0 || (unsigned int)left > run->armed) {
+		printf("FAIL: odp_fail_transient: %s\n",
+		       left < 0 ? strerror(errno) : "more left than armed");
+		return -1;
+	}
+	run->injected += run->armed - left;
+	if (odp_fail_transient(n) < 0) {
+		printf("FAIL: odp_fail_transient: cannot arm: %s\n",
+		       strerror(errno));
+		return -1;
+	}
+	run->armed = n;
+	return 0;
+}
 
 static void start_worker(struct run *run, int i, time_t end)
 {
@@ -1033,18 +1063,19 @@ static int parse(int argc, char **argv, struct run *run)
 	run->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	run->seconds = 60;
 	run->procs = 2;
-	while ((c = getopt(argc, argv, "s:t:p:")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:p:f")) != -1) {
 		switch (c) {
 		case 's': run->seed = strtoull(optarg, NULL, 0); break;
 		case 't': run->seconds = atoi(optarg); break;
 		case 'p': run->procs = atoi(optarg); break;
+		case 'f': run->inject = true; break;
 		default: return -1;
 		}
 	}
 	if (optind != argc || run->seconds < 1 || run->procs < 1 ||
 	    run->procs > MAX_PROCS) {
 		fprintf(stderr, "usage: odp_fuzz [-s SEED] [-t SECONDS] "
-			"[-p PROCS (1-%d)]\n", MAX_PROCS);
+			"[-p PROCS (1-%d)] [-f]\n", MAX_PROCS);
 		return -1;
 	}
 	return 0;
@@ -1068,8 +1099,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("odp_fuzz: seed 0x%" PRIx64 ", %d s, %d processes\n", run.seed,
-	       run.seconds, run.procs);
+	printf("odp_fuzz: seed 0x%" PRIx64 ", %d s, %d processes%s\n",
+	       run.seed, run.seconds, run.procs,
+	       run.inject ? ", transient fault failures injected" : "");
+	if (run.inject && inject(&run, 0))
+		return 2;
 	end = time(NULL) + run.seconds;
 	for (i = 0; i < run.procs; i++)
 		start_worker(&run, i, end);
@@ -1078,6 +1112,8 @@ int main(int argc, char **argv)
 		usleep(500000 + below(&run.rng, 2000000));
 		if (time(NULL) >= end - 2)
 			break;
+		if (run.inject && inject(&run, 1 + below(&run.rng, 3)))
+			run.deaths++;
 		i = below(&run.rng, run.procs);
 		if (below(&run.rng, 3))
 			continue;
@@ -1089,6 +1125,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < run.procs; i++)
 		if (run.pid[i])
 			reap(&run, i, false);
+	if (run.inject && inject(&run, 0))
+		run.deaths++;
 
 	for (i = 0; i < MAX_PROCS; i++)
 		for (c = 0; c < C_NUM; c++)
@@ -1097,6 +1135,8 @@ int main(int argc, char **argv)
 	       run.seed, run.started, run.kills);
 	for (c = 0; c < C_NUM; c++)
 		printf(" %s %" PRIu64, count_names[c], total.c[c]);
+	if (run.inject)
+		printf(" injected %" PRIu64, run.injected);
 	printf("\n");
 	return total.c[C_FAIL] || run.deaths ? 1 : 0;
 }
