@@ -1493,7 +1493,8 @@ static int transient_left(void)
  * - READ: the responder makes the response again a moment later; the
  *   requester neither times out nor asks again (completer_retry_err and
  *   duplicate_request stay);
- * - atomic: no answer, then done once;
+ * - atomic: RNR NAKs too, then done once (no retransmit timeout:
+ *   completer_retry_err stays);
  * - the requester's and the completer's own ODP buffers: built again.
  * Each part checks that its faults, and no others, met the injection.
  */
@@ -1553,8 +1554,10 @@ static void transient_faults(void **state)
 	assert_true(holds(snd, len, 0x75));
 	assert_true(hw_counter(p, "send_rnr_err") - rnr >= 3);
 
-	/* an atomic, done once */
+	/* an atomic: RNR NAKs, then done once, without a timeout */
 	atom[0] = 40;
+	rnr = hw_counter(p, "send_rnr_err");
+	retry = hw_counter(p, "completer_retry_err");
 	inject_transient(2);
 	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
 				    (uintptr_t)atom, mr->rkey, 2, 0, &old),
@@ -1562,6 +1565,8 @@ static void transient_faults(void **state)
 	assert_int_equal(transient_left(), 0);
 	assert_int_equal(old, 40);
 	assert_int_equal(atom[0], 42);
+	assert_int_equal(hw_counter(p, "send_rnr_err") - rnr, 2);
+	assert_int_equal(hw_counter(p, "completer_retry_err"), retry);
 
 	/* the requester's buffer (the target wr is mapped whole) ... */
 	fill(loc_src, len, 0x76);
