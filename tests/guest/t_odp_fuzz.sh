@@ -12,7 +12,8 @@
 # completion or a worker's crash; the harness fails the run on any kernel
 # report. With our module (not on the upstream reference run's rdma_rxe)
 # one to three page faults fail for now at each of the fuzzer's turns
-# (odp_fail_transient, -f): the retries must stay invisible to every check.
+# (odp_fail_transient, -f): the retries must stay invisible to every check
+# (a UD message into ODP memory may be dropped then: ud_lost).
 # RXE_ODP_FUZZ_SEED replays a run (the seed is printed first);
 # RXE_ODP_FUZZ_SECONDS sets its length (default 60).
 . "$(dirname "$0")/lib.sh"

@@ -447,6 +447,20 @@ err:
 int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
 		     void *dst, uint32_t dkey, size_t len)
 {
+	int st = odp_ud_send_recv_within(p, src, skey, dst, dkey, len,
+					 ODP_WAIT_MS);
+
+	if (st == ODP_UD_LOST) {
+		fprintf(stderr, "no receive completion within %d ms\n",
+			ODP_WAIT_MS);
+		st = -1;
+	}
+	return st;
+}
+
+int odp_ud_send_recv_within(struct odp_pair *p, void *src, uint32_t skey,
+			    void *dst, uint32_t dkey, size_t len, int recv_ms)
+{
 	struct ibv_ah_attr aa = {
 		.is_global = 1, .port_num = 1,
 		.grh = { .dgid = p->gid, .sgid_index = p->gid_index,
@@ -476,8 +490,11 @@ int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
 	if (ibv_post_recv(rx, &rwr, &rbad) || ibv_post_send(tx, &swr, &sbad))
 		goto out;
 	st = wait_one(p->cq[0]);
-	if (st == IBV_WC_SUCCESS)
-		st = wait_one(p->cq[1]);
+	if (st == IBV_WC_SUCCESS) {
+		st = odp_wait_cq(p->cq[1], recv_ms);
+		if (st < 0)
+			st = ODP_UD_LOST;
+	}
 out:
 	if (ah)
 		ibv_destroy_ah(ah);

@@ -130,6 +130,18 @@ int odp_send_recv(struct odp_pair *p, void *src, uint32_t skey, void *dst,
 int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
 		     void *dst, uint32_t dkey, size_t len);
 
+/* odp_ud_send_recv() gave up on the receive: the SEND completed, and no
+ * receive completion came within its time (UD may drop a message)
+ */
+#define ODP_UD_LOST (-2)
+
+/*
+ * odp_ud_send_recv() that waits @recv_ms for the receive once the SEND
+ * completed, and then returns ODP_UD_LOST.
+ */
+int odp_ud_send_recv_within(struct odp_pair *p, void *src, uint32_t skey,
+			    void *dst, uint32_t dkey, size_t len, int recv_ms);
+
 /* Shorthands with the scratch buffer as qp[0]'s side. */
 int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,
 		     size_t len);

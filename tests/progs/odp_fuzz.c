@@ -39,7 +39,9 @@
  * makes the next one to three page faults of the data path fail for now
  * (rdma_rxe_odp's odp_fail_transient) at each of its turns: a fault that
  * fails for now is retried (RNR for the responder, a retry for the
- * requester), so none of the checks below may see it.
+ * requester), so none of the checks below may see it; only a UD message
+ * whose receive into ODP memory failed so is dropped, as UD may be
+ * (counted as ud_lost, see ud()).
  *
  * Remote addresses and the SGEs of the traffic stay inside the arena and
  * the scratch buffer, so that what the device writes never lands in the
@@ -101,13 +103,15 @@
 enum count {
 	C_REG, C_REG_OK, C_BAD_REG, C_DEREG, C_REREG, C_REREG_OK, C_ADVISE,
 	C_ADVISE_OK, C_POST, C_WC_OK, C_WC_ERR, C_RESET, C_CHURN, C_FORK,
-	C_SEND, C_RECV, C_SRQ, C_UD, C_SGE_MULTI, C_RXE_STATUS, C_FAIL, C_NUM
+	C_SEND, C_RECV, C_SRQ, C_UD, C_UD_LOST, C_SGE_MULTI, C_RXE_STATUS,
+	C_FAIL, C_NUM
 };
 
 static const char *const count_names[C_NUM] = {
 	"reg", "reg_ok", "bad_reg", "dereg", "rereg", "rereg_ok", "advise",
 	"advise_ok", "post", "wc_ok", "wc_err", "qp_reset", "churn", "fork",
-	"send", "recv", "srq", "ud", "sge_multi", "rxe_status", "FAILURES",
+	"send", "recv", "srq", "ud", "ud_lost", "sge_multi", "rxe_status",
+	"FAILURES",
 };
 
 /* Counts of one worker, in memory shared with the parent. */
@@ -125,6 +129,7 @@ struct worker {
 	unsigned int max_sge;		/* of the RC QPs and the SRQ */
 	unsigned int ud_mtu;		/* bytes */
 	bool use_srq;			/* qp[1] receives from pair.srq */
+	bool inject;			/* -f: transient fault failures */
 	struct counts *counts;
 	volatile bool stop;
 };
@@ -850,7 +855,11 @@ static void drain(struct worker *w)
 /*
  * UD SEND and RECV of up to the MTU through odp_ud_send_recv(), random
  * SGEs on both sides (the receive's has room for the GRH and the payload).
- * A bad or unfaultable SGE on either side is IBV_WC_LOC_PROT_ERR.
+ * A bad or unfaultable SGE on either side is IBV_WC_LOC_PROT_ERR. With
+ * -f, a receive into ODP memory whose fault failed for now drops the
+ * message (UD: as mlx5 drops it), and no receive completion comes: that
+ * is counted as ud_lost, not a failure; into the pinned scratch buffer
+ * (no fault) it is one.
  */
 static void ud(struct worker *w)
 {
@@ -870,11 +879,23 @@ static void ud(struct worker *w)
 	count(w, C_POST);
 	count(w, C_UD);
 	errno = 0;
-	st = odp_ud_send_recv(&w->pair, (void *)(uintptr_t)s.addr, s.lkey,
-			      (void *)(uintptr_t)d.addr, d.lkey, len);
+	st = odp_ud_send_recv_within(&w->pair, (void *)(uintptr_t)s.addr,
+				     s.lkey, (void *)(uintptr_t)d.addr, d.lkey,
+				     len, w->inject ? 3000 : 30000);
 	drain(w);
 	if (st == IBV_WC_SUCCESS) {
 		count(w, C_WC_OK);
+		return;
+	}
+	if (st == ODP_UD_LOST && w->inject &&
+	    d.lkey != w->pair.scratch_mr->lkey) {
+		count(w, C_UD_LOST);
+		return;
+	}
+	if (st == ODP_UD_LOST) {
+		failure(w, "UD SEND of %zu bytes (lkeys 0x%x, 0x%x): sent, "
+			"and no receive completion within %d s", len, s.lkey,
+			d.lkey, w->inject ? 3 : 30);
 		return;
 	}
 	if (st < 0) {
@@ -923,10 +944,11 @@ static int worker_caps(struct worker *w)
 	return new_qps(w) ? 1 : 0;
 }
 
-static int worker_run(uint64_t seed, time_t end, struct counts *counts)
+static int worker_run(uint64_t seed, time_t end, struct counts *counts,
+		      bool inject)
 {
 	struct worker w = { .rng = seed | 1, .churn_rng = (seed * 7) | 1,
-			    .counts = counts };
+			    .counts = counts, .inject = inject };
 	pthread_t churn;
 	unsigned int i;
 
@@ -1034,7 +1056,7 @@ static void start_worker(struct run *run, int i, time_t end)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
-		_exit(worker_run(seed, end, &run->counts[i]));
+		_exit(worker_run(seed, end, &run->counts[i], run->inject));
 	run->pid[i] = pid;
 }
 
