@@ -107,9 +107,17 @@ submit() {
 	if [ "$node" = 2 ]; then echo "$id"; else echo "$node.$id"; fi
 }
 
+# known_job: does job J exist in queue Q? A job goes from req-J.sh to
+# run-J.sh (the node's mv) and never back: look for req- first. The other
+# order ("run-", then "req-") missed a job renamed between the two looks:
+# "no such job" for a job just started (t_mpi's daemon, once).
+known_job() {
+	[ -e "$Q/req-$J.sh" ] || [ -e "$Q/run-$J.sh" ]
+}
+
 wait_job() {
 	job_queue "$1"
-	[ -e "$Q/run-$J.sh" ] || [ -e "$Q/req-$J.sh" ] || die "no such job: $1"
+	known_job || die "no such job: $1"
 	until [ -e "$Q/$J.status" ]; do
 		sleep 0.1
 	done
@@ -120,7 +128,7 @@ wait_job() {
 # kill_job ID: ask the job's node to stop a --bg job.
 kill_job() {
 	job_queue "$1"
-	[ -e "$Q/run-$J.sh" ] || [ -e "$Q/req-$J.sh" ] || die "no such job: $1"
+	known_job || die "no such job: $1"
 	touch "$Q/kill-$J"
 }
 
