@@ -463,6 +463,50 @@ static void stalled_write(struct odp_pair *p, struct ibv_mr *mr,
 			      now_ms() - t0);
 }
 
+/* Move this process into the cgroup @cg: 0 or an errno value. */
+static int join_cgroup(const char *cg)
+{
+	char path[256], pid[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(path, pid);
+}
+
+/*
+ * A new file of @len bytes at @path, mapped MAP_SHARED read-write; its
+ * descriptor in *@fd. MAP_FAILED (and no descriptor) if any step failed.
+ */
+static uint8_t *map_new_file(const char *path, size_t len, int *fd)
+{
+	void *buf;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (*fd < 0)
+		return MAP_FAILED;
+	buf = ftruncate(*fd, len) ? MAP_FAILED :
+	      mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (buf == MAP_FAILED) {
+		close(*fd);
+		*fd = -1;
+	}
+	return buf;
+}
+
+/*
+ * @name in ODP_MM_DISK (a directory on a disk file system, which
+ * tests/guest/t_odp_mm.sh mounts) into @path; the test fails without it.
+ */
+static void disk_path(char *path, size_t size, const char *name)
+{
+	const char *dir = getenv("ODP_MM_DISK");
+
+	if (!dir)
+		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
+	assert_non_null(dir);
+	snprintf(path, size, "%s/%s", dir, name);
+}
+
 /*
  * In a child: the device writes [@buf, @buf + @len) of @mr whole, one
  * ODP_SCRATCH at a time, the pattern of @base plus the offset; with @cg,
@@ -523,7 +567,7 @@ static int memcg_child(const char *cg)
 {
 	struct rlimit lim = { MEMCG_LIMIT, MEMCG_LIMIT };
 	struct odp_pair pair, *p = &pair;
-	char path[256], pid[32];
+	char path[256];
 	struct ibv_mr *mr, *pinned;
 	long long swapped, oom;
 	uint8_t *buf;
@@ -535,9 +579,7 @@ static int memcg_child(const char *cg)
 	CHILD_CHECK(drop_ipc_lock() == 0);
 	/* the pair (its pinned scratch) is charged where we are now */
 	CHILD_CHECK(odp_pair_open(p) == 0);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	CHILD_CHECK(write_file(path, pid) == 0);
+	CHILD_CHECK(join_cgroup(cg) == 0);
 
 	buf = mmap(NULL, MEMCG_MR, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -660,7 +702,6 @@ static int memcg_file_child(const char *cg, const char *path)
 {
 	struct odp_counters c = { 0 };
 	struct odp_pair pair, *p = &pair;
-	char procs[256], pid[32];
 	uint8_t *buf, *back;
 	struct ibv_mr *mr;
 	size_t off;
@@ -677,14 +718,9 @@ static int memcg_file_child(const char *cg, const char *path)
 	back = malloc(ODP_SCRATCH);
 	CHILD_CHECK(back != NULL);
 	memset(back, 0xa5, ODP_SCRATCH);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	CHILD_CHECK(write_file(procs, pid) == 0);
+	CHILD_CHECK(join_cgroup(cg) == 0);
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHILD_CHECK(fd >= 0);
-	CHILD_CHECK(ftruncate(fd, MEMCG_FILE) == 0);
-	buf = mmap(NULL, MEMCG_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	buf = map_new_file(path, MEMCG_FILE, &fd);
 	CHILD_CHECK(buf != MAP_FAILED);
 	mr = ibv_reg_mr(p->pd, buf, MEMCG_FILE, ODP_ACCESS);
 	CHILD_CHECK(mr != NULL);
@@ -727,14 +763,10 @@ static int memcg_file_child(const char *cg, const char *path)
  */
 static void memcg_file_larger_than_limit(void **state)
 {
-	const char *dir = getenv("ODP_MM_DISK");
 	char path[256];
 
 	need_odp(state, RC_RW);
-	if (!dir)
-		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/odp-memcg-file", dir);
+	disk_path(path, sizeof(path), "odp-memcg-file");
 	run_in_memcg(memcg_file_child, path, true, true);
 }
 
@@ -751,7 +783,7 @@ static int memcg_worker_child(const char *cg, const char *path)
 {
 	struct odp_counters c = { 0 };
 	struct odp_pair pair, *p = &pair;
-	char procs[256], pid[32], current[256];
+	char current[256];
 	long long before, after;
 	size_t n = WORKER_FILE / PAGE;
 	struct ibv_mr *mr;
@@ -760,15 +792,9 @@ static int memcg_worker_child(const char *cg, const char *path)
 	int fd, i;
 
 	CHILD_CHECK(odp_pair_open(p) == 0);
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	CHILD_CHECK(write_file(procs, pid) == 0);
+	CHILD_CHECK(join_cgroup(cg) == 0);
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	CHILD_CHECK(fd >= 0);
-	CHILD_CHECK(ftruncate(fd, WORKER_FILE) == 0);
-	buf = mmap(NULL, WORKER_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		   0);
+	buf = map_new_file(path, WORKER_FILE, &fd);
 	CHILD_CHECK(buf != MAP_FAILED);
 	mr = ibv_reg_mr(p->pd, buf, WORKER_FILE, ODP_ACCESS);
 	CHILD_CHECK(mr != NULL);
@@ -809,14 +835,10 @@ static int memcg_worker_child(const char *cg, const char *path)
  */
 static void memcg_charges_worker_faults(void **state)
 {
-	const char *dir = getenv("ODP_MM_DISK");
 	char path[256];
 
 	need_odp(state, RC_RW);
-	if (!dir)
-		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/odp-memcg-worker", dir);
+	disk_path(path, sizeof(path), "odp-memcg-worker");
 	run_in_memcg(memcg_worker_child, path, false, false);
 }
 
@@ -852,7 +874,6 @@ static bool quarter_holds(const uint8_t *b, size_t k, uint64_t seed)
 static void disk_file_rewrite_punch_truncate(void **state)
 {
 	struct odp_pair *p = need_odp(state, RC_RW);
-	const char *dir = getenv("ODP_MM_DISK");
 	size_t q = DISK_FILE / 4;
 	char path[256];
 	uint8_t *buf, *back = NULL;
@@ -860,14 +881,8 @@ static void disk_file_rewrite_punch_truncate(void **state)
 	struct stat st;
 	int fd, dfd;
 
-	if (!dir)
-		print_message("# ODP_MM_DISK unset: tests/guest/t_odp_mm.sh sets it\n");
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/odp-disk-file", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, DISK_FILE), 0);
-	buf = mmap(NULL, DISK_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	disk_path(path, sizeof(path), "odp-disk-file");
+	buf = map_new_file(path, DISK_FILE, &fd);
 	assert_true(buf != MAP_FAILED);
 	mr = odp_test_reg_odp(p, buf, DISK_FILE);
 
