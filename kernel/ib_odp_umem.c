@@ -45,8 +45,13 @@ const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
 
 /* Pages asked of one hmm_range_fault() call at most. */
 #define IB_ODP_FAULT_CHUNK	256UL
-/* How long one access may keep losing races against invalidations. */
-#define IB_ODP_FAULT_TIMEOUT_MS	10000
+/*
+ * How long one fault may keep losing races against invalidations before
+ * it fails for now (-EBUSY): hmm's HMM_RANGE_DEFAULT_TIMEOUT, which mlx5
+ * has through ib_umem_odp. Only retries count: a first try may take as
+ * long as the memory's backing store takes.
+ */
+#define IB_ODP_FAULT_TIMEOUT_MS	1000
 /*
  * Pages ib_odp_visit() holds the mirror lock over at most: a visit may
  * span a whole region, and an invalidation waits for the pages it holds.
@@ -282,7 +287,8 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
  * much of [need_end, end) as odp_ahead_end() allows, and install it: the
  * mmu_interval_read_begin() / hmm_range_fault() / read_retry() loop.
  * Takes and drops m->lock.
- * *@done is set to the end of what was installed.
+ * *@done is set to the end of what was installed. A fault that keeps
+ * losing to invalidations gives up after IB_ODP_FAULT_TIMEOUT_MS: -EBUSY.
  * A range that meets memory the device cannot reach (odp_check_vmas()) is
  * refused with -EFAULT, whether its pages are to be faulted or only taken
  * where present: an entry for such a page must never exist.
@@ -290,8 +296,7 @@ static unsigned long odp_ahead_end(struct mm_struct *mm,
 static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			   unsigned long need_end, unsigned long end,
 			   unsigned long req_flags,
-			   enum ib_odp_counter counter, unsigned long deadline,
-			   unsigned long *done)
+			   enum ib_odp_counter counter, unsigned long *done)
 {
 	struct mm_struct *mm = m->notifier.mm;
 	struct hmm_range range = {
@@ -299,7 +304,10 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		.start = start,
 		.default_flags = req_flags,
 	};
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
 	struct mem_cgroup *memcg, *old_memcg;
+	bool retry = false;
 	u64 t0;
 	int ret;
 
@@ -324,10 +332,11 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 	old_memcg = set_active_memcg(memcg);
 
 	for (;;) {
-		if (time_after(jiffies, deadline)) {
+		if (retry && time_after(jiffies, deadline)) {
 			ret = -EBUSY;
 			break;
 		}
+		retry = true;
 		/* a retry after an invalidation: let others run meanwhile */
 		cond_resched();
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
@@ -460,8 +469,6 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			size_t length, bool write, unsigned long write_end)
 {
-	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
 	unsigned long start, end, miss, need_end, done, limit;
 	int ret;
 
@@ -484,8 +491,7 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 					      odp_fault_ahead(m, miss, need_end,
 							      limit),
 					      odp_req_flags(write),
-					      IB_ODP_PAGE_FAULTS, deadline,
-					      &done);
+					      IB_ODP_PAGE_FAULTS, &done);
 		if (ret)
 			return ret;
 		WRITE_ONCE(m->ahead_next, done);
@@ -509,8 +515,6 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault)
 {
-	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
 	unsigned long start, end, a, next, done;
 	int ret;
 
@@ -521,7 +525,7 @@ int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		next = min(end, a + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
 		ret = odp_fault_range(m, a, next, next,
 				      fault ? odp_req_flags(write) : 0,
-				      IB_ODP_PAGE_PREFETCH, deadline, &done);
+				      IB_ODP_PAGE_PREFETCH, &done);
 		if (ret)
 			return ret;
 	}
