@@ -3,11 +3,13 @@
  * odp_fault_stall: tear an ODP MR down while the device's page fault into
  * it is stuck in the file system (issue 15 item 1).
  *
- *   odp_fault_stall -a read|prefetch -m dereg|destroy-qp|exit -c CTLDIR FILE
+ *   odp_fault_stall -a read|prefetch|sync-prefetch
+ *                   -m dereg|destroy-qp|exit|wait -c CTLDIR FILE
  *
  * FILE is a file of fuse_stall (tests/progs/fuse_stall.c), whose reads
- * block until CTLDIR/release exists. Its first MiB is mapped and
- * registered as an ODP MR, then faulted into by the device:
+ * block until CTLDIR/release exists. Its first 2 MiB (two of the ODP
+ * core's 1 MiB fault chunks) are mapped and registered as an ODP MR, then
+ * faulted into by the device:
  *
  *   -a read      an RDMA READ of it from a loopback QP: the responder of
  *                the other QP faults, in an rxe worker
@@ -16,6 +18,8 @@
  *                refuses one (its bound on prefetches in flight, reported),
  *                and an RDMA READ between pinned buffers must still
  *                complete (stalled prefetches hold up no QP)
+ *   -a sync-prefetch  a synchronous advise_mr PREFETCH (FLUSH) of all of
+ *                it, from a thread: the caller faults
  *
  * Once CTLDIR/stalled exists (the fault reached the file system), it
  * prints "stalled", then "<mode> start" and does:
@@ -23,6 +27,10 @@
  *   -m dereg       ibv_dereg_mr() of the MR
  *   -m destroy-qp  ibv_destroy_qp() of the QP whose responder faults
  *   -m exit        _exit(0): the kernel tears everything down
+ *   -m wait        nothing: wait for the synchronous prefetch, which must
+ *                  succeed however long its first chunk was blocked (a
+ *                  first try may take as long as the file system takes;
+ *                  only retries after lost races are bounded)
  *
  * and prints "<mode> returned <ret> after <seconds> s" (the call must not
  * return before the test releases the file system, nor fail), what became
@@ -31,6 +39,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +51,7 @@
 
 #include "odp_verbs.h"
 
-#define MAP_LEN		(1u << 20)
+#define MAP_LEN		(2u << 20)
 #define STALL_WAIT_MS	120000
 /* far above any bound a driver would put on prefetches in flight */
 #define PREFETCH_TRIES	4096
@@ -140,11 +149,29 @@ static void prefetch_flood(struct odp_pair *p, struct ibv_mr *mr)
 	}
 }
 
+/* -a sync-prefetch: the prefetch, and what it returned. */
+struct sync_prefetch {
+	struct ibv_pd *pd;
+	struct ibv_sge sge;
+	int ret;
+};
+
+static void *sync_prefetch(void *arg)
+{
+	struct sync_prefetch *sp = arg;
+
+	sp->ret = odp_advise_mr(sp->pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+				IBV_ADVISE_MR_FLAG_FLUSH, &sp->sge, 1);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *access_kind = NULL, *mode = NULL, *ctl = NULL;
 	char stalled[4096];
 	struct odp_pair p = { 0 };
+	struct sync_prefetch sp = { 0 };
+	pthread_t thread;
 	struct ibv_sge sge;
 	struct ibv_mr *mr;
 	double t0;
@@ -191,9 +218,19 @@ int main(int argc, char **argv)
 			errno = ret;
 			die("odp_advise_mr");
 		}
+	} else if (!strcmp(access_kind, "sync-prefetch")) {
+		sp.pd = p.pd;
+		sp.sge = (struct ibv_sge){
+			.addr = (uintptr_t)map, .length = MAP_LEN,
+			.lkey = mr->lkey,
+		};
+		if (pthread_create(&thread, NULL, sync_prefetch, &sp))
+			die("pthread_create");
 	} else {
 		goto usage;
 	}
+	if (!strcmp(mode, "wait") != !strcmp(access_kind, "sync-prefetch"))
+		goto usage;
 	if (wait_for(stalled, STALL_WAIT_MS)) {
 		printf("FAIL: the fault never reached the file system\n");
 		return 1;
@@ -212,6 +249,9 @@ int main(int argc, char **argv)
 		p.qp[1] = NULL;
 	} else if (!strcmp(mode, "exit")) {
 		_exit(0);
+	} else if (!strcmp(mode, "wait")) {
+		pthread_join(thread, NULL);
+		ret = sp.ret;
 	} else {
 		goto usage;
 	}
@@ -241,7 +281,8 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr,
-		"usage: %s -a read|prefetch -m dereg|destroy-qp|exit -c CTLDIR FILE\n",
+		"usage: %s -a read|prefetch|sync-prefetch -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
+		"(-m wait with -a sync-prefetch, and only there)\n",
 		argv[0]);
 	return 2;
 }
