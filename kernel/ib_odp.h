@@ -30,6 +30,8 @@
 #include <linux/mm_types.h>
 #include <linux/xarray.h>
 #include <linux/jump_label.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/wait_bit.h>
 #include <linux/seqlock.h>
@@ -270,6 +272,37 @@ static inline void ib_odp_lat_record(enum ib_odp_lat k, u64 t0)
 {
 	if (t0)
 		__ib_odp_lat_record(k, t0);
+}
+
+/**
+ * struct ib_odp_charge - whose memory cgroup an allocation is charged to
+ * @memcg:	the process's, held while charging to it
+ * @old:	the one that was active before
+ */
+struct ib_odp_charge {
+	struct mem_cgroup *memcg;
+	struct mem_cgroup *old;
+};
+
+/*
+ * Charge what the current task allocates (kernel memory with __GFP_ACCOUNT,
+ * page cache, anonymous pages) to @mm's memory cgroup until
+ * ib_odp_charge_end(). The device works for the region's process from
+ * whatever context it runs in: an rxe worker thread has no mm of its own,
+ * and a kworker's charges would go to the root cgroup, beyond the
+ * process's limit.
+ */
+static inline void ib_odp_charge_begin(struct ib_odp_charge *c,
+				       struct mm_struct *mm)
+{
+	c->memcg = get_mem_cgroup_from_mm(mm);
+	c->old = set_active_memcg(c->memcg);
+}
+
+static inline void ib_odp_charge_end(struct ib_odp_charge *c)
+{
+	set_active_memcg(c->old);
+	mem_cgroup_put(c->memcg);
 }
 
 static inline unsigned long ib_odp_end(const struct ib_odp_mirror *m)

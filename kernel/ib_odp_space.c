@@ -228,7 +228,7 @@ static void odp_chunk_emptied(struct ib_odp_mirror *m)
 static struct odp_chunk *odp_chunk_create(struct ib_odp_space *s,
 					  unsigned long index)
 {
-	struct mem_cgroup *memcg, *old_memcg;
+	struct ib_odp_charge charge;
 	unsigned long start, end;
 	struct odp_chunk *c;
 	int ret;
@@ -236,8 +236,7 @@ static struct odp_chunk *odp_chunk_create(struct ib_odp_space *s,
 	/* a notifier needs a live address space */
 	if (!mmget_not_zero(s->mm))
 		return ERR_PTR(-EFAULT);
-	memcg = get_mem_cgroup_from_mm(s->mm);
-	old_memcg = set_active_memcg(memcg);
+	ib_odp_charge_begin(&charge, s->mm);
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c) {
 		ret = -ENOMEM;
@@ -259,8 +258,7 @@ static struct odp_chunk *odp_chunk_create(struct ib_odp_space *s,
 	if (ret)
 		ib_odp_mirror_destroy(&c->mirror);
 out:
-	set_active_memcg(old_memcg);
-	mem_cgroup_put(memcg);
+	ib_odp_charge_end(&charge);
 	/* maybe the last reference: see odp_fault_range() */
 	mmput_async(s->mm);
 	if (ret) {

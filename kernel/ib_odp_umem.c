@@ -306,7 +306,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 	};
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
-	struct mem_cgroup *memcg, *old_memcg;
+	struct ib_odp_charge charge;
 	bool retry = false;
 	u64 t0;
 	int ret;
@@ -322,14 +322,11 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		goto out_free;
 	}
 	/*
-	 * The pages are the process's: charged to its memory cgroup from
-	 * whatever context the device faults in. An rxe worker thread has
-	 * no mm of its own, and page cache (a file mapping's pages) is
-	 * charged to the current task's cgroup, which for a kworker would
-	 * be the root: the process's limit would not hold for it.
+	 * The pages are the process's: page cache (a file mapping's pages)
+	 * is charged to the current task's cgroup, which for a kworker
+	 * would be the root.
 	 */
-	memcg = get_mem_cgroup_from_mm(mm);
-	old_memcg = set_active_memcg(memcg);
+	ib_odp_charge_begin(&charge, mm);
 
 	for (;;) {
 		if (retry && time_after(jiffies, deadline)) {
@@ -382,8 +379,7 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		*done = range.end;
 		break;
 	}
-	set_active_memcg(old_memcg);
-	mem_cgroup_put(memcg);
+	ib_odp_charge_end(&charge);
 	/*
 	 * Ours may be the last reference, if the process exited meanwhile:
 	 * its exit_mmap() belongs on a worker of its own, not in an rxe task
