@@ -47,11 +47,14 @@ const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
 #define IB_ODP_FAULT_CHUNK	256UL
 /*
  * How long one fault may keep losing races against invalidations before
- * it fails for now (-EBUSY): hmm's HMM_RANGE_DEFAULT_TIMEOUT, which mlx5
- * has through ib_umem_odp. Only retries count: a first try may take as
- * long as the memory's backing store takes.
+ * it fails for now (-EBUSY). Only retries count: a first try may take as
+ * long as the memory's backing store takes. (hmm's own default, which
+ * mlx5 has through ib_umem_odp, is 1 s; with it, the fuzzer's fork storm
+ * on the debug kernel once left an RDMA READ's completer retrying for
+ * over 30 s: each new call faults ahead again before narrowing to the
+ * need, and a wide fault there loses most races.)
  */
-#define IB_ODP_FAULT_TIMEOUT_MS	1000
+#define IB_ODP_FAULT_TIMEOUT_MS	10000
 /*
  * Pages ib_odp_visit() holds the mirror lock over at most: a visit may
  * span a whole region, and an invalidation waits for the pages it holds.
