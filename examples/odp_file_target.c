@@ -18,6 +18,12 @@
  * the file on disk (O_DIRECT, past the page cache) once the client is done.
  * Each side ends with a summary: bytes moved and MB/s (client), the MR's
  * faults and invalidations and what the device counted (target).
+ *
+ * For comparison, the target can instead be what a target without ODP
+ * does: --pin registers the same mapping pinned, and --bounce copies
+ * (pread, pwrite) each block between the file and a pinned buffer of
+ * -b BYTES that the client reads and writes, asking for each copy over
+ * the control connection.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,24 +51,36 @@ struct opts {
 	int gid_index, port;
 	size_t block;
 	unsigned int rounds;
-	bool fill, check, read, write, pin, no_persist;
+	bool fill, check, read, write, pin, bounce, no_persist;
 	uint64_t fill_seed, check_seed, read_seed, write_seed;
 };
 
-/* What the target tells the client besides its QP: where its file is. */
+/* What the target tells the client besides its QP: where its file is (or,
+ * with WIRE_BOUNCE, its bounce buffer of @block bytes). The client sends
+ * the same, with only @qp set.
+ */
 struct target_wire {
 	struct rc_wire qp;
-	uint64_t addr, size;
-	uint32_t rkey;
+	uint64_t addr, size, block;
+	uint32_t rkey, flags;
 };
+
+#define WIRE_BOUNCE	1u
 
 /* Control messages from the client, one byte each; the target answers
  * MSG_PERSIST with a 4-byte errno (0: the file's pages are on disk).
  * MSG_VERIFY is followed by an 8-byte seed: the target persists, then reads
  * the file on disk back (O_DIRECT) and answers 0 when it holds the pattern
  * of that seed, EIO when not, or msync's errno.
+ * To a --bounce target, MSG_STAGE and MSG_COMMIT, each followed by an
+ * 8-byte file offset and an 8-byte length: copy that much of the file into
+ * the bounce buffer (for an RDMA READ of it), or the bounce buffer into
+ * the file (after an RDMA WRITE into it); the answer is a 4-byte errno.
  */
-enum { MSG_PERSIST = 'P', MSG_VERIFY = 'V', MSG_DONE = 'D' };
+enum {
+	MSG_PERSIST = 'P', MSG_VERIFY = 'V', MSG_DONE = 'D',
+	MSG_STAGE = 'S', MSG_COMMIT = 'C',
+};
 
 struct ctx {
 	struct opts o;
@@ -72,6 +90,10 @@ struct ctx {
 	struct ibv_qp *qp;
 	union ibv_gid gid;
 	int sock;
+	/* a --bounce target's buffer and file, and what it copied */
+	uint8_t *bounce;
+	int fd;
+	uint64_t staged, committed;
 };
 
 /* Byte @off of the file as the pattern of @seed has it. */
@@ -124,8 +146,10 @@ static void usage(void)
 	       "                  hold the pattern of SEED\n"
 	       "  --pin           register pinned memory instead of ODP (for comparison:\n"
 	       "                  a DAX mapping cannot be pinned)\n"
+	       "  --bounce        no registration of the file: copy each block between it\n"
+	       "                  and a pinned buffer of -b BYTES, as the client asks\n"
 	       "client:\n"
-	       "  -b BYTES        block size (default 65536)\n"
+	       "  -b BYTES        block size (default 65536); a --bounce target's buffer\n"
 	       "  --read SEED     RDMA READ every block, check it holds the pattern of SEED\n"
 	       "  --write SEED    RDMA WRITE the pattern of SEED into every block, then ask\n"
 	       "                  the target to persist the file\n"
@@ -148,13 +172,15 @@ static int parse_seed(const char *s, uint64_t *seed)
 /* 0: run; 1: --help printed the usage; -1: bad options (usage printed) */
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { O_FILL = 256, O_CHECK, O_READ, O_WRITE, O_PIN, O_ROUNDS, O_NO_PERSIST };
+	enum { O_FILL = 256, O_CHECK, O_READ, O_WRITE, O_PIN, O_BOUNCE, O_ROUNDS,
+	       O_NO_PERSIST };
 	static const struct option longs[] = {
 		{ "fill", required_argument, NULL, O_FILL },
 		{ "check", required_argument, NULL, O_CHECK },
 		{ "read", required_argument, NULL, O_READ },
 		{ "write", required_argument, NULL, O_WRITE },
 		{ "pin", no_argument, NULL, O_PIN },
+		{ "bounce", no_argument, NULL, O_BOUNCE },
 		{ "rounds", required_argument, NULL, O_ROUNDS },
 		{ "no-persist", no_argument, NULL, O_NO_PERSIST },
 		{ "help", no_argument, NULL, 'h' },
@@ -175,6 +201,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case O_READ: o->read = true; bad |= parse_seed(optarg, &o->read_seed); break;
 		case O_WRITE: o->write = true; bad |= parse_seed(optarg, &o->write_seed); break;
 		case O_PIN: o->pin = true; break;
+		case O_BOUNCE: o->bounce = true; break;
 		case O_ROUNDS: o->rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case O_NO_PERSIST: o->no_persist = true; break;
 		case 'h': usage(); return 1;
@@ -187,7 +214,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	    o->block > (64u << 20) || !o->target == !o->file ||
 	    o->rounds < 1 || o->rounds > 1000 ||
 	    ((o->rounds > 1 || o->no_persist) && !o->write) ||
-	    (o->target && (o->fill || o->check || o->pin)) ||
+	    (o->pin && o->bounce) ||
+	    (o->target && (o->fill || o->check || o->pin || o->bounce)) ||
 	    (o->file && (o->read || o->write))) {
 		fprintf(stderr, PROG ": bad options (a target takes FILE, a client -c TARGET)\n");
 		usage();
@@ -204,7 +232,8 @@ static int setup(struct ctx *c)
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 	};
 
-	c->ctx = rc_open(PROG, c->o.dev, c->o.gid_index, !c->o.pin, &c->gid);
+	c->ctx = rc_open(PROG, c->o.dev, c->o.gid_index,
+			 !c->o.pin && !c->o.bounce, &c->gid);
 	if (!c->ctx)
 		return -1;
 	c->pd = ibv_alloc_pd(c->ctx);
@@ -286,7 +315,42 @@ static int file_check(const char *path, uint64_t size, uint64_t seed)
 	return bad >= 0;
 }
 
-/* Serve the client's control messages until it is done. */
+/* All @len bytes at @off of the file, to (@commit: from) the bounce buffer:
+ * 0, or an errno.
+ */
+static int32_t bounce_copy(struct ctx *c, uint64_t size, bool commit)
+{
+	uint64_t at[2], off, len;
+	ssize_t n;
+
+	if (rc_recv_all(c->sock, at, sizeof(at)))
+		return -1;
+	off = at[0];
+	len = at[1];
+	if (off > size || len > size - off || len > c->o.block)
+		return EINVAL;
+	for (; len; off += (uint64_t)n, len -= (uint64_t)n) {
+		if (commit)
+			n = pwrite(c->fd, c->bounce + (off - at[0]), len, (off_t)off);
+		else
+			n = pread(c->fd, c->bounce + (off - at[0]), len, (off_t)off);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			return n ? errno : EIO;
+		if (commit)
+			c->committed += (uint64_t)n;
+		else
+			c->staged += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Serve the client's control messages until it is done. A --bounce target
+ * has no mapping (@map NULL): it persists with fdatasync.
+ */
 static int serve(struct ctx *c, uint8_t *map, uint64_t size, int *persists)
 {
 	uint64_t seed;
@@ -298,17 +362,49 @@ static int serve(struct ctx *c, uint8_t *map, uint64_t size, int *persists)
 			return -1;	/* the client went away */
 		if (msg == MSG_DONE)
 			return 0;
+		if (c->o.bounce && (msg == MSG_STAGE || msg == MSG_COMMIT)) {
+			err = bounce_copy(c, size, msg == MSG_COMMIT);
+			if (err < 0 || rc_send_all(c->sock, &err, sizeof(err)))
+				return -1;
+			continue;
+		}
 		if (msg != MSG_PERSIST && msg != MSG_VERIFY)
 			return -1;
 		if (msg == MSG_VERIFY && rc_recv_all(c->sock, &seed, sizeof(seed)))
 			return -1;
-		err = msync(map, size, MS_SYNC) ? errno : 0;
+		if (map)
+			err = msync(map, size, MS_SYNC) ? errno : 0;
+		else
+			err = fdatasync(c->fd) ? errno : 0;
 		(*persists)++;
 		if (!err && msg == MSG_VERIFY)
 			err = file_check(c->o.file, size, seed) ? EIO : 0;
 		if (rc_send_all(c->sock, &err, sizeof(err)))
 			return -1;
 	}
+}
+
+/* A --bounce target's pinned buffer of -b bytes, registered for the
+ * client's RDMA READs and WRITEs; NULL on failure (said).
+ */
+static struct ibv_mr *bounce_setup(struct ctx *c)
+{
+	struct ibv_mr *mr;
+
+	if (posix_memalign((void **)&c->bounce, 4096, c->o.block)) {
+		c->bounce = NULL;
+		fprintf(stderr, PROG ": no memory for a bounce buffer of %zu bytes\n",
+			c->o.block);
+		return NULL;
+	}
+	memset(c->bounce, 0, c->o.block);
+	mr = ibv_reg_mr(c->pd, c->bounce, c->o.block,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
+			IBV_ACCESS_REMOTE_WRITE);
+	if (!mr)
+		fprintf(stderr, PROG ": registration of the bounce buffer: %s\n",
+			strerror(errno));
+	return mr;
 }
 
 static int run_target(struct ctx *c)
@@ -319,10 +415,11 @@ static int run_target(struct ctx *c)
 	struct target_wire me, peer;
 	struct ibv_mr *mr;
 	struct stat st;
-	uint8_t *map;
+	uint8_t *map = NULL;
 	int fd, ret = 1, persists = 0, mr_err;
 
 	fd = open(c->o.file, O_RDWR);
+	c->fd = fd;
 	if (fd < 0 || fstat(fd, &st)) {
 		fprintf(stderr, PROG ": %s: %s\n", c->o.file, strerror(errno));
 		return 1;
@@ -335,23 +432,35 @@ static int run_target(struct ctx *c)
 		fprintf(stderr, PROG ": filling %s: %s\n", c->o.file, strerror(errno));
 		goto out_close;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		fprintf(stderr, PROG ": mmap %s: %s\n", c->o.file, strerror(errno));
-		goto out_close;
+	if (c->o.bounce) {
+		mr = bounce_setup(c);
+		if (!mr)
+			goto out_close;
+		printf("target: %s, %jd bytes, not registered: blocks copied through a pinned buffer of %zu bytes (rkey %#x)\n",
+		       c->o.file, (intmax_t)st.st_size, c->o.block, mr->rkey);
+		me = (struct target_wire){ .block = c->o.block, .flags = WIRE_BOUNCE };
+	} else {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			fprintf(stderr, PROG ": mmap %s: %s\n", c->o.file, strerror(errno));
+			map = NULL;
+			goto out_close;
+		}
+		mr = ibv_reg_mr(c->pd, map, (size_t)st.st_size, access);
+		if (!mr) {
+			fprintf(stderr, PROG ": %s registration of the mapping of %s: %s\n",
+				c->o.pin ? "pinned" : "ODP", c->o.file, strerror(errno));
+			goto out_unmap;
+		}
+		printf("target: %s, %jd bytes, mapped MAP_SHARED and registered %s (rkey %#x)\n",
+		       c->o.file, (intmax_t)st.st_size, c->o.pin ? "pinned" : "ODP", mr->rkey);
+		me = (struct target_wire){ 0 };
 	}
-	mr = ibv_reg_mr(c->pd, map, (size_t)st.st_size, access);
-	if (!mr) {
-		fprintf(stderr, PROG ": %s registration of the mapping of %s: %s\n",
-			c->o.pin ? "pinned" : "ODP", c->o.file, strerror(errno));
-		goto out_unmap;
-	}
-	printf("target: %s, %jd bytes, mapped MAP_SHARED and registered %s (rkey %#x)\n",
-	       c->o.file, (intmax_t)st.st_size, c->o.pin ? "pinned" : "ODP", mr->rkey);
 	fflush(stdout);
 
 	rc_wire_of(&me.qp, c->qp, &c->gid);
-	me.addr = (uintptr_t)map;
+	me.addr = (uintptr_t)mr->addr;
 	me.size = (uint64_t)st.st_size;
 	me.rkey = mr->rkey;
 	c->sock = rc_exchange(PROG, NULL, c->o.port, &me, &peer, sizeof(me));
@@ -369,8 +478,12 @@ static int run_target(struct ctx *c)
 	usleep(20000);	/* past the kernel's 10 ms hw_counters cache */
 	if (odp_query_dev_counters(c->ctx, 1, &after))
 		memset(&after, 0, sizeof(after));
-	mr_err = c->o.pin ? EINVAL : odp_query_mr_counters(mr, &mrc);
-	printf("target: %d persist request(s) served (msync)\n", persists);
+	mr_err = c->o.pin || c->o.bounce ? EINVAL : odp_query_mr_counters(mr, &mrc);
+	printf("target: %d persist request(s) served (%s)\n", persists,
+	       map ? "msync" : "fdatasync");
+	if (c->o.bounce)
+		printf("target: copied through the bounce buffer: %" PRIu64 " bytes read from the file, %" PRIu64 " written to it\n",
+		       c->staged, c->committed);
 	if (!mr_err) {
 		printf("target: this MR:");
 		rc_print_counters(&mrc, NULL);
@@ -382,7 +495,9 @@ out_dereg:
 	if (ibv_dereg_mr(mr))
 		ret = 1;
 out_unmap:
-	munmap(map, (size_t)st.st_size);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	free(c->bounce);
 	if (!ret && c->o.check)
 		ret = file_check(c->o.file, (uint64_t)st.st_size, c->o.check_seed) ? 1 : 0;
 out_close:
@@ -419,12 +534,40 @@ static int rdma_op(struct ctx *c, enum ibv_wr_opcode op, struct ibv_mr *mr,
 	return 0;
 }
 
+/* Ask a --bounce target to copy @len bytes at @off of its file into its
+ * bounce buffer (@msg MSG_STAGE) or from it into the file (MSG_COMMIT).
+ */
+static int bounce_ask(struct ctx *c, char msg, uint64_t off, size_t len)
+{
+	uint64_t at[2] = { off, len };
+	uint8_t req[1 + sizeof(at)];
+	int32_t err;
+
+	/* one send: a message in two would wait for the first's ACK (Nagle) */
+	req[0] = (uint8_t)msg;
+	memcpy(req + 1, at, sizeof(at));
+	if (rc_send_all(c->sock, req, sizeof(req)) ||
+	    rc_recv_all(c->sock, &err, sizeof(err))) {
+		fprintf(stderr, PROG ": the target went away\n");
+		return -1;
+	}
+	if (err) {
+		fprintf(stderr, PROG ": the target could not copy %zu bytes at %" PRIu64 " %s its file: %s\n",
+			len, off, msg == MSG_STAGE ? "from" : "to", strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
 /* Every block of the target: RDMA READ and check (@write false), or fill
- * and RDMA WRITE. Prints the phase's figures.
+ * and RDMA WRITE. Through a --bounce target's buffer, the target copies
+ * each block out of the file before the READ, or into it after the WRITE.
+ * Prints the phase's figures.
  */
 static int sweep(struct ctx *c, const struct target_wire *t, struct ibv_mr *mr,
 		 bool write, uint64_t seed)
 {
+	bool bounce = t->flags & WIRE_BOUNCE;
 	double t0 = now_s(), secs;
 	uint64_t off;
 	int64_t bad;
@@ -434,8 +577,12 @@ static int sweep(struct ctx *c, const struct target_wire *t, struct ibv_mr *mr,
 		n = t->size - off < c->o.block ? t->size - off : c->o.block;
 		if (write)
 			pattern_fill(mr->addr, off, n, seed);
+		if (bounce && !write && bounce_ask(c, MSG_STAGE, off, n))
+			return -1;
 		if (rdma_op(c, write ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ, mr,
-			    n, t->addr + off, t->rkey))
+			    n, t->addr + (bounce ? 0 : off), t->rkey))
+			return -1;
+		if (bounce && write && bounce_ask(c, MSG_COMMIT, off, n))
 			return -1;
 		if (!write) {
 			bad = pattern_diff(mr->addr, off, n, seed);
@@ -447,10 +594,11 @@ static int sweep(struct ctx *c, const struct target_wire *t, struct ibv_mr *mr,
 		}
 	}
 	secs = now_s() - t0;
-	printf("client: RDMA %s of %" PRIu64 " bytes in %zu-byte blocks: %.3f s, %.1f MB/s%s\n",
+	printf("client: RDMA %s of %" PRIu64 " bytes in %zu-byte blocks: %.3f s, %.1f MB/s%s%s\n",
 	       write ? "WRITE" : "READ", t->size, c->o.block, secs,
 	       t->size / 1e6 / (secs > 0 ? secs : 1e-9),
-	       write ? "" : ", every byte checked");
+	       write ? "" : ", every byte checked",
+	       bounce ? ", through the target's bounce buffer" : "");
 	return 0;
 }
 
@@ -479,8 +627,14 @@ static int run_client(struct ctx *c)
 		fprintf(stderr, PROG ": cannot connect the QP\n");
 		goto out_dereg;
 	}
-	printf("client: target file of %" PRIu64 " bytes at %#" PRIx64 ", rkey %#x\n",
-	       t.size, t.addr, t.rkey);
+	if ((t.flags & WIRE_BOUNCE) && c->o.block > t.block) {
+		fprintf(stderr, PROG ": blocks of %zu bytes, but the target's bounce buffer has %" PRIu64 " (-b)\n",
+			c->o.block, t.block);
+		goto out_dereg;
+	}
+	printf("client: target file of %" PRIu64 " bytes at %#" PRIx64 ", rkey %#x%s\n",
+	       t.size, t.addr, t.rkey,
+	       t.flags & WIRE_BOUNCE ? " (a bounce buffer: the target copies)" : "");
 	if (c->o.read && sweep(c, &t, mr, false, c->o.read_seed))
 		goto out_dereg;
 	for (round = 0; c->o.write && round < c->o.rounds; round++) {
@@ -501,7 +655,8 @@ static int run_client(struct ctx *c)
 			goto out_dereg;
 		}
 		if (last)
-			printf("client: the target persisted the file (msync)\n");
+			printf("client: the target persisted the file (%s)\n",
+			       t.flags & WIRE_BOUNCE ? "fdatasync" : "msync");
 		else
 			printf("client: round %u: the target persisted the file and found the pattern of %#" PRIx64 " on disk\n",
 			       round + 1, seed);
