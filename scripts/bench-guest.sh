@@ -4,10 +4,14 @@
 # them mean something even under TCG, where absolute numbers do not.
 #
 #   bench-guest.sh [--quick] [--reps N] [--sizes "S1 S2..."] [--no-odp-bench]
-#                  [--stock-pinned]
+#                  [--stock-pinned] [--no-mpi] [--no-perftest] [--no-target]
+#   bench-guest.sh --serve-file-target SIZE ARG...   (item 9's target side)
 #
 # --quick: one repetition of two sizes, odp_bench --quick (a check of the
 # whole pipeline, not figures to quote).
+# --no-perftest, --no-odp-bench, --no-mpi, --no-target: leave out item 1,
+# items 2-7, item 8, item 9 (tests/guest/t_bench_mpi.sh runs item 8
+# alone).
 # --stock-pinned: also pinned on the kernel's own rdma_rxe, same boot,
 # module swapped: what our rxe changes cost a user who never registers ODP
 # memory. After the ODP/pinned sweep, every cell pinned on ours (rows
@@ -21,11 +25,42 @@
 #    against --odp, at each size, N repetitions (ABBA order), raw figures in
 #    OUT/bench/perftest.tsv (tool size mode rep value p99).
 # 2-7. build/odp_bench (one node only: a loopback QP pair), tables in
-#    OUT/bench/*.tsv. scripts/bench-report.sh turns OUT/bench into the report.
+#    OUT/bench/*.tsv.
+# 8. UCX and Open MPI (issue 13): ucx_perftest (tag_bw, tag_lat,
+#    ucp_put_bw, ucp_put_lat) and tests/progs' mpi_pingpong, keeping its
+#    buffers and reallocating them for every message (-r), pinned (UCX's
+#    registration cache) against UCX's ODP (lib.sh's ucx_odp_setup), N
+#    repetitions, ABBA; raw rows in OUT/bench/mpi.tsv (test size mode rep
+#    value faults: MB/s for *_bw, usec for *_lat (one way) and for
+#    mpi_pingpong's round trip; faults: node 1's page_faults over the
+#    run). --no-mpi leaves it out; without UCX or Open MPI it is skipped,
+#    saying so.
+# 9. The storage target (issue 14, two guests only): examples/
+#    odp_file_target serving an 8 MiB file on ext4 (a loop device on node
+#    2) to its client on node 1, which RDMA READs every block, then RDMA
+#    WRITEs every block; the target zero-copy over ODP (odp), the same
+#    mapping registered pinned (pin), or copying every block between the
+#    file and a pinned buffer (bounce); N repetitions, the three rotating;
+#    raw rows in OUT/bench/target.tsv (op block mode rep MB/s faults: the
+#    target device's page_faults over the run, READ and WRITE). Each run
+#    is a fresh file system: the ODP MR starts cold, and its faults are in
+#    its figures, where the pinned registration's cost is not (it is
+#    before the client's clock starts). --no-target leaves it out.
+# scripts/bench-report.sh turns OUT/bench into the report.
 . "$RXE_ODP_ROOT/tests/guest/lib.sh"
 . "$RXE_ODP_ROOT/scripts/guest-traffic.sh"
 
 OUT=${RXE_ODP_OUT:-/run/rxe-odp/out}/bench
+
+# item 9's target side, on node 2: a fresh ext4 with a file of SIZE,
+# odp_file_target serving it with ARG...
+if [ "${1:-}" = --serve-file-target ]; then
+	shift
+	size=$1
+	shift
+	file_target_on ext4_on_loop "$size" : "$@"
+	exit
+fi
 reps=3
 sizes="64 512 4096 32768 262144 1048576"
 # Across the wire, the link is qemu's UDP socket on the host: under host
@@ -35,6 +70,9 @@ sizes="64 512 4096 32768 262144 1048576"
 # 21 minutes for the two-guest sweep). Two guests stop at 32 KiB.
 [ -n "${RXE_ODP_PEER_IP:-}" ] && sizes="64 512 4096 32768"
 odp_bench=yes
+mpi_bench=yes
+perftest=yes
+target_bench=yes
 sizes_set=no
 stock_pinned=no
 quick=()
@@ -44,12 +82,16 @@ while [ $# -gt 0 ]; do
 	--sizes) sizes=$2 sizes_set=yes; shift 2 ;;
 	--no-odp-bench) odp_bench=no; shift ;;
 	--stock-pinned) stock_pinned=yes; shift ;;
+	--no-mpi) mpi_bench=no; shift ;;
+	--no-perftest) perftest=no; shift ;;
+	--no-target) target_bench=no; shift ;;
 	# after --sizes, --quick keeps those sizes
 	--quick) reps=1 quick=(--quick); [ "$sizes_set" = yes ] || sizes="64 65536"; shift ;;
 	*) echo "bench-guest.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
 [ -n "${RXE_ODP_PEER_IP:-}" ] && odp_bench=no
+[ -n "${RXE_ODP_PEER_IP:-}" ] || target_bench=no
 mkdir -p "$OUT"
 
 ibv_devinfo -v -d "$DEV" | grep -q 'ODP_SUPPORT' ||
@@ -117,9 +159,7 @@ perf_run() {
 bw_iters() { local n=$((32 * 1048576 / $1)); ((n > 20000)) && n=20000; ((n < 20)) && n=20; echo $n; }
 lat_iters() { local n=$((4 * 1048576 / $1)); ((n > 1000)) && n=1000; ((n < 20)) && n=20; echo $n; }
 
-t0=$(date +%s)
 tsv=$OUT/perftest.tsv
-echo "# tool size mode rep value p99" >"$tsv"
 # driver_for MODE: rxe0 on the driver MODE runs on (stock: the kernel's
 # own rdma_rxe; any other mode: ours), the module swapped if need be, with
 # tests/guest/lib.sh's rxe_down and rxe_up for ours; GIDX is the new
@@ -165,9 +205,13 @@ sweep() {
 	done
 }
 
-echo "-- perftest: pinned vs --odp, $reps repetitions each (MB/s; ib_write_lat: usec typical / p99)"
-sweep pinned odp
-echo "-- perftest took $(($(date +%s) - t0)) s"
+if [ $perftest = yes ]; then
+	t0=$(date +%s)
+	echo "# tool size mode rep value p99" >"$tsv"
+	echo "-- perftest: pinned vs --odp, $reps repetitions each (MB/s; ib_write_lat: usec typical / p99)"
+	sweep pinned odp
+	echo "-- perftest took $(($(date +%s) - t0)) s"
+fi
 
 if [ $stock_pinned = yes ]; then
 	t0=$(date +%s)
@@ -177,6 +221,184 @@ if [ $stock_pinned = yes ]; then
 	sweep pinned2 stock
 	driver_for ours
 	echo "-- stock against ours, pinned, took $(($(date +%s) - t0)) s"
+fi
+
+# ---- 8. UCX and Open MPI ------------------------------------------------
+mpi_tsv=$OUT/mpi.tsv
+
+# ucx_run TEST SIZE ITERS MODE: one ucx_perftest pair (pinned, or odp:
+# UCX's ODP), printed as "VALUE FAULTS" (bandwidth tests: MB/s overall;
+# latency tests: usec, average) or "- -" for a failed run (its output in
+# mpi-invalid.log). The thresholds are t_ucx_odp's: tag messages from
+# 8 KiB go by rendezvous and PUTs by zero copy, through the user's buffer
+# and its MR, not UCX's own pinned bounce buffers.
+ucx_run() {
+	local test=$1 size=$2 iters=$3 mode=$4 env=("UCX_TLS=rc_verbs,ud_verbs") f0 out v
+	[ "$mode" = odp ] && env+=("${UCX_ODP[@]}")
+	case $test in
+	tag_*) env+=(UCX_RNDV_THRESH=8k) ;;
+	*) env+=(UCX_ZCOPY_THRESH=8k) ;;
+	esac
+	f0=$(dev_counter page_faults)
+	# (a subshell: client_server's fail ends it, not the benchmark)
+	if out=$( (ucx_perftest_pair "${env[@]}" -- -t "$test" -s "$size" -n "$iters") 2>&1); then
+		# Final: iterations, latency 50%, average, overall (usec), bandwidth
+		# average, overall (MB/s), message rate average, overall
+		v=$(awk -v bw="$([[ $test == *_bw ]] && echo 1)" '$1 == "Final:" && NF >= 8 {
+			print bw ? $7 : $4; exit }' <<<"$out")
+		if [ -n "$v" ]; then
+			echo "$v $(($(dev_counter page_faults) - f0))"
+			return 0
+		fi
+	fi
+	{ echo "=== ucx_perftest -t $test -s $size $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
+	echo "# ucx_perftest -t $test -s $size $mode: failed or no final figures (mpi-invalid.log)" >&2
+	echo "- -"
+}
+
+# mpi_run REALLOC MODE: one mpi_pingpong (-r if REALLOC is yes) up to
+# mpi_max, mpi_iters round trips a size; prints "SIZE USEC FAULTS" for
+# each size of mpi_sizes, or nothing for a failed run (its output in
+# mpi-invalid.log). Every rank checks every byte and must print PASSED.
+mpi_run() {
+	local realloc=$1 mode=$2 env=() args=(-i "$mpi_iters" -m "$mpi_max") f0 out r s
+	[ "$mode" = odp ] && env=("${UCX_ODP[@]}")
+	[ "$realloc" = yes ] && args+=(-r)
+	f0=$(dev_counter page_faults)
+	out=$( (mpirun_ucx ${env[@]+"${env[@]}"} -- "$PROGS/mpi_pingpong" "${args[@]}") 2>&1)
+	r=$?
+	for s in "${!MPI_HOSTS[@]}"; do
+		grep -qx "rank $s: PASSED" <<<"$out" || r=1
+	done
+	if [ $r != 0 ]; then
+		{ echo "=== mpi_pingpong ${args[*]} $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
+		echo "# mpi_pingpong ${args[*]} $mode failed (mpi-invalid.log)" >&2
+		return 0
+	fi
+	r=$(($(dev_counter page_faults) - f0))
+	for s in $mpi_sizes; do
+		awk -v s="$s" -v f="$r" '$1 == "pingpong" && $2 == s { print s, $7, f }' <<<"$out"
+	done
+}
+
+# mpi_sweep: every ucx_perftest test and size, then mpi_pingpong keeping
+# and reallocating its buffers, N repetitions, pinned and ODP ABBA
+mpi_sweep() {
+	local test size iters rep mode order r res realloc
+	for test in tag_bw ucp_put_bw tag_lat ucp_put_lat; do
+		for size in $ucx_sizes; do
+			if [[ $test == *_lat ]]; then iters=$(lat_iters "$size"); else iters=$(bw_iters "$size"); fi
+			res=""
+			for rep in $(seq "$reps"); do
+				order="pinned odp"
+				((rep % 2 == 0)) && order="odp pinned"
+				for mode in $order; do
+					r=$(ucx_run "$test" "$size" "$iters" "$mode")
+					echo "$test $size $mode $rep $r" >>"$mpi_tsv"
+					res="$res $mode=${r%% *}"
+				done
+			done
+			printf '%-12s %8s %s\n' "$test" "$size" "$res"
+		done
+	done
+	for realloc in no yes; do
+		test=mpi_pingpong
+		[ $realloc = yes ] && test=mpi_pingpong_realloc
+		for rep in $(seq "$reps"); do
+			order="pinned odp"
+			((rep % 2 == 0)) && order="odp pinned"
+			for mode in $order; do
+				r=$(mpi_run $realloc "$mode")
+				[ -n "$r" ] || r=$(for size in $mpi_sizes; do echo "$size - -"; done)
+				while read -r size v f; do
+					echo "$test $size $mode $rep $v $f" >>"$mpi_tsv"
+				done <<<"$r"
+				printf '%-20s rep %d %-6s %s\n' "$test" "$rep" "$mode" "$(echo $r)"
+			done
+		done
+	done
+}
+
+if [ $mpi_bench = yes ]; then
+	t0=$(date +%s)
+	if ! command -v ucx_perftest >/dev/null || ! command -v mpirun >/dev/null ||
+		[ ! -x "$PROGS/mpi_pingpong" ]; then
+		echo "-- UCX and Open MPI: skipped (needs ucx-utils, openmpi-bin and mpi_pingpong built)" |
+			tee "$OUT/mpi.txt"
+	elif ! ucx_odp_setup; then
+		echo "-- UCX and Open MPI: skipped ($(ucx_info -v | head -n1) has no ODP registration on $DEV)" |
+			tee "$OUT/mpi.txt"
+	else
+		mpi_setup
+		# Across the wire, qemu's UDP link (see above): ucx_perftest to
+		# 32 KiB, mpi_pingpong to 64 KiB (mpi_setup cuts its RDMA READs).
+		ucx_sizes="4096 65536 1048576" mpi_max=1048576 mpi_sizes="4096 65536 1048576" mpi_iters=20
+		[ -n "${RXE_ODP_PEER_IP:-}" ] &&
+			ucx_sizes="4096 32768" mpi_max=65536 mpi_sizes="4096 65536"
+		[ ${#quick[@]} = 0 ] || { ucx_sizes=${ucx_sizes##* } mpi_iters=4; }
+		echo "ucx UCX $(ucx_info -v | head -n1 | sed 's/^# *//; s/^Version /version /' | cut -c1-60); UCX's ODP: $UCX_ODP_MODE (${UCX_ODP[*]})" >"$OUT/mpi.txt"
+		echo "mpi $(mpirun --version 2>&1 | head -n1), ranks on ${MPI_HOSTS[*]}, $mpi_iters round trips a size" >>"$OUT/mpi.txt"
+		echo "# test size mode rep value faults" >"$mpi_tsv"
+		echo "-- UCX and Open MPI: pinned (UCX's registration cache) vs UCX's ODP, $reps repetitions each"
+		cat "$OUT/mpi.txt"
+		mpi_sweep
+	fi
+	echo "-- UCX and Open MPI took $(($(date +%s) - t0)) s"
+fi
+
+# ---- 9. The storage target ------------------------------------------------
+
+# target_run BLOCK MODE: one odp_file_target run (target on node 2, MODE
+# odp, pin or bounce), printed as "READ_MBS WRITE_MBS FAULTS", or "- - -"
+# for a failed run (its output in target-invalid.log). The client checks
+# every byte it reads and the target every byte on disk.
+target_run() {
+	local block=$1 mode=$2 args=(--fill 0x1111 --check 0x2222) out r w f
+	case $mode in
+	pin) args+=(--pin) ;;
+	bounce) args+=(--bounce -b "$block") ;;
+	esac
+	if out=$( (client_server bash "$0" --serve-file-target 8M "${args[@]}" -- \
+		"$UBUILD/odp_file_target" -d "$DEV" -g "$GIDX" -b "$block" \
+		--read 0x1111 --write 0x2222 -c "$(server_ip)") 2>&1) &&
+		grep -q '^on disk: all 8388608 bytes of .* hold the pattern of 0x2222' <<<"$out"; then
+		r=$(awk '/^client: RDMA READ of / { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^MB\/s/) print $i }' <<<"$out")
+		w=$(awk '/^client: RDMA WRITE of / { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^MB\/s/) print $i }' <<<"$out")
+		f=$(awk '/^target: this device during the run:/ { for (i = 1; i < NF; i++) if ($i == "page_faults") print $(i + 1) }' <<<"$out")
+		if [ -n "$r" ] && [ -n "$w" ] && [ -n "$f" ]; then
+			echo "$r $w $f"
+			return 0
+		fi
+	fi
+	{ echo "=== odp_file_target -b $block $mode"; echo "$out"; } >>"$OUT/target-invalid.log"
+	echo "# odp_file_target -b $block $mode: failed (target-invalid.log)" >&2
+	echo "- - -"
+}
+
+if [ $target_bench = yes ]; then
+	t0=$(date +%s)
+	blocks="4096 32768"
+	[ ${#quick[@]} = 0 ] || blocks=32768
+	echo "# op block mode rep value faults" >"$OUT/target.tsv"
+	echo "-- storage target: an 8 MiB ext4 file on node 2, zero-copy ODP vs pinned mapping vs bounce copy, $reps repetitions (MB/s)"
+	for block in $blocks; do
+		res=""
+		for rep in $(seq "$reps"); do
+			case $((rep % 3)) in
+			1) order="odp pin bounce" ;;
+			2) order="pin bounce odp" ;;
+			0) order="bounce odp pin" ;;
+			esac
+			for mode in $order; do
+				read -r r w f <<<"$(target_run "$block" "$mode")"
+				echo "READ $block $mode $rep $r $f" >>"$OUT/target.tsv"
+				echo "WRITE $block $mode $rep $w $f" >>"$OUT/target.tsv"
+				res="$res $mode=$r/$w"
+			done
+		done
+		printf '%-12s %8s %s\n' "READ/WRITE" "$block" "$res"
+	done
+	echo "-- storage target took $(($(date +%s) - t0)) s"
 fi
 
 if [ $odp_bench = yes ]; then

@@ -89,6 +89,96 @@ stock_summary() {
 	}' "$1/perftest.tsv"
 }
 
+# mpi_summary NODEDIR: one line per test and size from mpi.tsv (UCX and
+# Open MPI, item 8): test size pinned odp ratio odp_faults valid/total
+# spread (medians of the valid repetitions; ratio: ODP's speed relative
+# to pinned, for *_bw odp/pinned, for times (*_lat, mpi_pingpong's round
+# trip) pinned/odp; odp_faults: median page faults of an ODP run).
+mpi_summary() {
+	[ -f "$1/mpi.tsv" ] || return 0
+	awk "$AWK_STATS"'
+	/^#/ || ($3 != "pinned" && $3 != "odp") { next }
+	{
+		k = $1 " " $2
+		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		tot[k]++
+		if ($5 != "-") { v[k, $3] = v[k, $3] " " $5; ok[k]++ }
+		if ($3 == "odp" && $6 != "-") f[k] = f[k] " " $6
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			split(k, kk, " ")
+			a = median(v[k, "pinned"]); b = median(v[k, "odp"])
+			r = "-"
+			if (a != "-" && b != "-" && a > 0 && b > 0)
+				r = sprintf("%.3f", kk[1] ~ /_bw$/ ? b / a : a / b)
+			printf "%s %s %s %s %s %s %d/%d %s\n", kk[1], kk[2], a, b, r,
+				median(f[k]), ok[k], tot[k], spread(v[k, "pinned"])
+		}
+	}' "$1/mpi.tsv"
+}
+
+# mpi_section NODE: the UCX and Open MPI table of NODE's run
+mpi_section() {
+	local node=$1 nd=$dir/$1
+	[ -f "$nd/mpi.txt" ] || return 0
+	echo "### $(info "$nd" where) ($node)"
+	echo
+	if [ ! -s "$nd/mpi-summary.txt" ]; then
+		sed 's/^-- //' "$nd/mpi.txt"
+		echo
+		return 0
+	fi
+	echo "$(sed -n 's/^ucx //p' "$nd/mpi.txt"); $(sed -n 's/^mpi //p' "$nd/mpi.txt")."
+	echo "Pinned: UCX's registration cache. Medians of $(info "$nd" reps) repetitions, pinned and ODP alternating (ABBA)."
+	echo "Ratio: ODP's speed relative to pinned (bandwidth: ODP/pinned; times: pinned/ODP). Target: 0.95 or better"
+	echo "for a program that keeps its buffers, above 1 for one that reallocates them (\`mpi_pingpong_realloc\`)."
+	echo
+	echo "| test | size (B) | pinned | ODP | ratio | target | ODP page faults a run | valid runs | noise |"
+	echo "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"
+	while read -r test size a b r f v sp; do
+		if [ "$test" = mpi_pingpong_realloc ]; then
+			t=$(meets "$r" '>=' 1.0)
+		else
+			t=$(perf_verdict "$r" "$sp")
+		fi
+		echo "| $test | $size | $a | $b | $r | $t | $f | $v | $sp |"
+	done <"$nd/mpi-summary.txt"
+	echo
+	echo "(*_bw in MB/s; *_lat in usec one way, average; mpi_pingpong in usec a round trip, ranks checking"
+	echo "every byte; page faults: the device's counter on node 1 over the whole run, every size)"
+	echo
+}
+
+# target_summary NODEDIR: one line per operation and block size from
+# target.tsv (the storage target, item 9): op block odp pin bounce
+# odp/pin odp/bounce faults_per_mib valid/total (medians of the valid
+# repetitions, MB/s; faults: the median ODP run's page faults over the
+# 16 MiB it moves, READ and WRITE).
+target_summary() {
+	[ -f "$1/target.tsv" ] || return 0
+	awk "$AWK_STATS"'
+	/^#/ { next }
+	{
+		k = $1 " " $2
+		if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		tot[k]++
+		if ($5 != "-") { v[k, $3] = v[k, $3] " " $5; ok[k]++ }
+		if ($3 == "odp" && $6 != "-") f[k] = f[k] " " $6
+	}
+	function ratio(a, b) { return (a != "-" && b != "-" && a > 0 && b > 0) ? sprintf("%.3f", a / b) : "-" }
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			a = median(v[k, "odp"]); b = median(v[k, "pin"]); c = median(v[k, "bounce"])
+			m = median(f[k])
+			printf "%s %s %s %s %s %s %s %d/%d\n", k, a, b, c, ratio(a, b), ratio(a, c),
+				m == "-" ? "-" : sprintf("%.0f", m / 16), ok[k], tot[k]
+		}
+	}' "$1/target.tsv"
+}
+
 # tsv_table FILE: a table of odp_bench (first line "# col..."), as Markdown.
 tsv_table() {
 	awk 'NR == 1 { sub(/^# /, ""); n = NF; h = "|"; s = "|"
@@ -289,6 +379,10 @@ for n in 1node 2node; do
 	perf_summary "$dir/$n" >"$dir/$n/perftest-summary.txt"
 	stock_summary "$dir/$n" >"$dir/$n/stock-summary.txt"
 done
+for n in 1node 2node; do
+	[ -d "$dir/$n" ] && mpi_summary "$dir/$n" >"$dir/$n/mpi-summary.txt"
+	[ -d "$dir/$n" ] && target_summary "$dir/$n" >"$dir/$n/target-summary.txt"
+done
 bench_plots
 {
 	echo "# rxe-odp benchmarks: ODP against pinned"
@@ -316,6 +410,17 @@ bench_plots
 	done
 	w=$(worst_ratio stock-summary.txt 6)
 	[ -n "$w" ] && set -- $w && echo "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock ($2, $3 B, $4; noise $5) | $1 | >= 0.95 | $(perf_verdict "$1" "$5") |"
+	for n in 1node 2node; do
+		[ -s "$dir/$n/mpi-summary.txt" ] || continue
+		awk -v n=$n '$5 != "-" && $1 != "mpi_pingpong_realloc" { all++ }
+			$5 != "-" && $1 != "mpi_pingpong_realloc" && $5 < 0.95 && ($8 == "-" || $5 * $8 < 0.95) {
+				k++; l = l (l ? ", " : "") $1 " " $2 " B " $5 }
+			END { if (all) printf "| 8 UCX, MPI | cells below 0.95 beyond their noise, buffers kept (%s) | %d of %d | 0 | %s |\n",
+				n (l ? ": " l : ""), k, all, k ? "**not met**" : "met" }' "$dir/$n/mpi-summary.txt"
+		w=$(awk '$1 == "mpi_pingpong_realloc" && $5 != "-" { print $5, $2 }' "$dir/$n/mpi-summary.txt" | sort -g | head -1)
+		[ -n "$w" ] && set -- $w &&
+			echo "| 8 MPI, buffers reallocated | worst ODP/pinned ($2 B, $n) | $1 | > 1 | $(meets "$1" '>=' 1.0) |"
+	done
 	if [ -f "$dir/1node/ratios.tsv" ]; then
 		r=$dir/1node
 		v=$(ratio_of "$r" cold/warm_min); echo "| 2 cold first touch | worst cold/warm bandwidth | $v | >= 0.5 | $(meets "$v" '>=' 0.5) |"
@@ -347,6 +452,28 @@ bench_plots
 	echo "## 1. Steady state (perftest)"
 	echo
 	for n in 1node 2node; do perf_section "$n"; done
+	if [ -f "$dir/1node/mpi.txt" ] || [ -f "$dir/2node/mpi.txt" ]; then
+		echo "## 8. UCX and Open MPI (ucx_perftest, mpi_pingpong)"
+		echo
+		for n in 1node 2node; do mpi_section "$n"; done
+	fi
+	if [ -s "$dir/2node/target-summary.txt" ]; then
+		echo "## 9. The storage target (odp_file_target, two guests)"
+		echo
+		echo "An 8 MiB file on ext4 (a loop device on node 2), served by \`odp_file_target\` to its client on node 1:"
+		echo "every block RDMA READ (each byte checked), then every block RDMA WRITE, persisted and checked on disk."
+		echo "The target zero-copy over ODP (the page cache is the RDMA buffer), the same mapping registered pinned,"
+		echo "or a bounce copy (each block pread or pwritten between the file and a pinned buffer, on the client's"
+		echo "request). Medians of $(info "$dir/2node" reps) repetitions, the three rotating; MB/s. Each run is a fresh file"
+		echo "system: ODP's figures include its first-touch faults, the pinned registration's cost is outside the clock."
+		echo
+		echo "| op | block (B) | ODP | pinned | bounce | ODP/pinned | ODP/bounce | ODP faults per MiB moved | valid runs |"
+		echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+		while read -r op block a b c r1 r2 f v; do
+			echo "| $op | $block | $a | $b | $c | $r1 | $r2 | $f | $v |"
+		done <"$dir/2node/target-summary.txt"
+		echo
+	fi
 	if [ -f "$dir/1node/ratios.tsv" ]; then
 		nd=$dir/1node
 		sec() { # FILE TITLE [IMAGE]

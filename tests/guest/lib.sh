@@ -269,6 +269,61 @@ ucx_odp_setup() {
 	fi
 }
 
+# ---- Open MPI -------------------------------------------------------------
+
+# mpi_setup: how mpirun places ranks here, into MPI_NODES (guests with a
+# rank), MPI_HOSTS (the node each rank must run on), MPI_LAUNCH (mpirun's
+# placement options) and MPI_LINK_ENV (UCX settings for the link).
+# One guest: two ranks there. Two guests or more: one rank a guest, rank
+# K-1 on node K; mpirun on node 1 starts the other nodes' orted through
+# Open MPI's rsh launcher with rxe-odp-rsh as its agent
+# (scripts/guest-rsh.sh: ssh's calling convention over rxe-odp-peer), a
+# hostfile of every node's address (slots=1 each) and Open MPI's own TCP
+# (daemons, mpirun's I/O forwarding) on the guests' subnet; the ranks'
+# data goes over rxe0. Across guests UCX's RDMA READs (rendezvous GET)
+# are cut to 64 KiB, one outstanding at a time: qemu's UDP link between
+# the guests loses bursts of more than ~128 KiB (the receiving guest does
+# not drain it in time under TCG), and each loss costs RC a 1 s
+# retransmission timeout (with UCX's defaults a 4 MiB round trip took
+# 48 s, pinned or not; with these 5-12 s).
+mpi_setup() {
+	local k peer_gidx
+	command -v mpirun >/dev/null || fail "mpirun not installed (openmpi-bin)"
+	MPI_NODES=1 MPI_HOSTS=(node1 node1) MPI_LINK_ENV=() MPI_LAUNCH=(-np 2 --oversubscribe)
+	[ -n "${RXE_ODP_PEER_IP:-}" ] || return 0
+	command -v rxe-odp-rsh >/dev/null || fail "rxe-odp-rsh not installed in the guest"
+	MPI_NODES=${RXE_ODP_NODES:-2} MPI_HOSTS=(node1)
+	for k in $(seq 2 "$MPI_NODES"); do
+		peer_gidx=$(rxe-odp-peer --node "$k" printenv RXE_ODP_GID_INDEX) || fail "cannot reach node $k"
+		# (UCX_IB_GID_INDEX is node 1's, exported to every rank)
+		[ "$peer_gidx" = "$GIDX" ] ||
+			fail "node $k's IPv4 GID index is $peer_gidx, node 1's $GIDX: one UCX_IB_GID_INDEX cannot serve all"
+		MPI_HOSTS+=("node$k")
+	done
+	local hostfile=${TMPDIR:-/tmp}/rxe-odp-mpi-hosts
+	# shellcheck disable=SC2086 # every node's address, node 1's first
+	printf '%s slots=1\n' ${RXE_ODP_IPS:-$RXE_ODP_IP $RXE_ODP_PEER_IP} >"$hostfile"
+	[ "$(wc -l <"$hostfile")" = "$MPI_NODES" ] || fail "not $MPI_NODES addresses in RXE_ODP_IPS: ${RXE_ODP_IPS:-}"
+	MPI_LINK_ENV=(UCX_RC_VERBS_MAX_GET_ZCOPY=64k UCX_RC_VERBS_MAX_RD_ATOMIC=1)
+	MPI_LAUNCH=(-np "$MPI_NODES" --hostfile "$hostfile" --mca plm_rsh_agent rxe-odp-rsh
+		--mca oob_tcp_if_include "${RXE_ODP_IP%.*}.0/24")
+}
+
+# mpirun_ucx ENV... -- PROG ARGS...: mpirun (placed by mpi_setup) of PROG
+# with UCX on rxe0 only, each ENV exported to every rank, 10 minutes at
+# most.
+mpirun_ucx() {
+	local x=() e
+	for e in "${UCX_ENV[@]}" UCX_TLS=rc_verbs,ud_verbs,self ${MPI_LINK_ENV[@]+"${MPI_LINK_ENV[@]}"}; do
+		x+=(-x "$e")
+	done
+	while [ "$1" != -- ]; do x+=(-x "$1"); shift; done
+	shift
+	timeout 600 mpirun --allow-run-as-root "${MPI_LAUNCH[@]}" \
+		--mca pml ucx --mca btl self --mca osc ^ucx --mca mpi_yield_when_idle 1 \
+		"${x[@]}" "$@"
+}
+
 # field NAME OUTPUT: the number after NAME in a counters line (as
 # odp_pingpong prints them: "... page_faults N page_invalidations N ...")
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }

@@ -48,6 +48,31 @@ printf 'cold/warm_min\t0.400\t>=0.5\ninval_p99_wait/packet_time\t0.500\t<=1\n' >
 printf '# op msg pinned\nwrite 4096 12.5\n' >"$d/1node/cold.tsv"
 printf '== cold: title ==\n# op msg pinned\n# a note\nwrite 4096 12.5\n' >"$d/1node/odp_bench.txt"
 
+cat >"$d/2node/mpi.tsv" <<'T'
+# test size mode rep value faults
+tag_bw 32768 pinned 1 20 0
+tag_bw 32768 odp 1 15 40
+tag_bw 32768 odp 2 17 42
+tag_bw 32768 pinned 2 22 0
+tag_lat 4096 pinned 1 100 0
+tag_lat 4096 odp 1 - -
+mpi_pingpong_realloc 65536 pinned 1 900 0
+mpi_pingpong_realloc 65536 odp 1 1200 700
+T
+cat >"$d/2node/target.tsv" <<'T'
+# op block mode rep value faults
+READ 4096 odp 1 10 160
+WRITE 4096 odp 1 8 160
+READ 4096 pin 1 12 0
+WRITE 4096 pin 1 9 0
+READ 4096 bounce 1 5 0
+WRITE 4096 bounce 1 - 0
+READ 4096 odp 2 12 192
+READ 4096 pin 2 11 0
+T
+printf 'ucx UCX 1.13\nmpi mpirun 4.1.4, ranks on node1 node2, 20 round trips a size\n' >"$d/2node/mpi.txt"
+printf -- '-- UCX and Open MPI: skipped (no UCX)\n' >"$d/1node/mpi.txt"
+
 check_status "no such directory" 2 "no directory" "$rep" "$d/none"
 check "report made" bash -c "\"\$1\" \"\$2\" >/dev/null" - "$rep" "$d"
 md=$d/report.md
@@ -73,5 +98,19 @@ check "ours against stock, worst in the targets table" \
 check "no ours-against-stock table without stock runs" \
 	bash -c '[ "$(grep -c "ours against the kernel" "$1")" = 1 ]' - "$md"
 check "runs that hung, listed" has "ib_write_lat 64 B odp."
+check "UCX: bandwidth ODP/pinned, ODP's faults, valid runs, noise" \
+	has "| tag_bw | 32768 | 21 | 16 | 0.762 | **not met** | 41 | 4/4 | 1.10 |"
+check "UCX: a latency with no valid ODP run has no ratio" has "| tag_lat | 4096 | 100 | - | - | - | - | 1/2 | - |"
+check "MPI reallocating: times as pinned/ODP, target above 1" \
+	has "| mpi_pingpong_realloc | 65536 | 900 | 1200 | 0.750 | **not met** | 700 | 2/2 | - |"
+check "UCX/MPI cells short beyond their noise, in the targets table" \
+	has "| 8 UCX, MPI | cells below 0.95 beyond their noise, buffers kept (2node: tag_bw 32768 B 0.762) | 1 of 1 | 0 | **not met** |"
+check "MPI reallocating, in the targets table" \
+	has "| 8 MPI, buffers reallocated | worst ODP/pinned (65536 B, 2node) | 0.750 | > 1 | **not met** |"
+check "UCX/MPI skipped on a node: says why" has "UCX and Open MPI: skipped (no UCX)"
+check "storage target: medians, ODP against pinned and bounce, faults per MiB moved" \
+	has "| READ | 4096 | 11 | 11.5 | 5 | 0.957 | 2.200 | 11 | 5/5 |"
+check "storage target: a mode without a valid run has no ratio" \
+	has "| WRITE | 4096 | 8 | 9 | - | 0.889 | - | 10 | 2/3 |"
 check "plots (gnuplot)" test -s "$d/perftest-bw-1node.png"
 done_testing
