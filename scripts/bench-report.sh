@@ -17,9 +17,13 @@ command -v gnuplot >/dev/null && have_gnuplot=yes
 
 info() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1/info.txt" 2>/dev/null; }
 
-# awk: the median of a space-separated list ("-" for none), and its
-# spread, largest over smallest ("-" for fewer than two figures)
+# awk: the median of a space-separated list ("-" for none), its spread,
+# largest over smallest ("-" for fewer than two figures), and the ratio of
+# two medians ("-" unless both are figures above 0)
 AWK_STATS='
+	function ratio(x, y) {
+		return (x != "-" && y != "-" && x > 0 && y > 0) ? sprintf("%.3f", x / y) : "-"
+	}
 	function spread(list,   n, a, i, lo, hi) {
 		n = split(list, a, " ")
 		if (n < 2) return "-"
@@ -55,9 +59,7 @@ perf_summary() {
 			k = order[i]
 			split(k, kk, " ")
 			a = median(v[k, "pinned"]); b = median(v[k, "odp"])
-			r = "-"
-			if (a != "-" && b != "-" && a > 0 && b > 0)
-				r = sprintf("%.3f", kk[1] ~ /_lat$/ ? a / b : b / a)
+			r = kk[1] ~ /_lat$/ ? ratio(a, b) : ratio(b, a)
 			printf "%s %s %s %s %s %s %s %d/%d %s\n", kk[1], kk[2], a, b, r,
 				median(p[k, "pinned"]), median(p[k, "odp"]), ok[k], tot[k],
 				spread(v[k, "pinned"])
@@ -81,9 +83,8 @@ stock_summary() {
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
 			split(k, kk, " ")
-			a = median(ours[k]); b = median(st[k]); r = "-"
-			if (a != "-" && b != "-" && a > 0 && b > 0)
-				r = sprintf("%.3f", kk[1] ~ /_lat$/ ? b / a : a / b)
+			a = median(ours[k]); b = median(st[k])
+			r = kk[1] ~ /_lat$/ ? ratio(b, a) : ratio(a, b)
 			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r, spread(ours[k])
 		}
 	}' "$1/perftest.tsv"
@@ -110,9 +111,7 @@ mpi_summary() {
 			k = order[i]
 			split(k, kk, " ")
 			a = median(v[k, "pinned"]); b = median(v[k, "odp"])
-			r = "-"
-			if (a != "-" && b != "-" && a > 0 && b > 0)
-				r = sprintf("%.3f", kk[1] ~ /_bw$/ ? b / a : a / b)
+			r = kk[1] ~ /_bw$/ ? ratio(b, a) : ratio(a, b)
 			printf "%s %s %s %s %s %s %d/%d %s\n", kk[1], kk[2], a, b, r,
 				median(f[k]), ok[k], tot[k], spread(v[k, "pinned"])
 		}
@@ -167,7 +166,6 @@ target_summary() {
 		if ($5 != "-") { v[k, $3] = v[k, $3] " " $5; ok[k]++ }
 		if ($3 == "odp" && $6 != "-") f[k] = f[k] " " $6
 	}
-	function ratio(a, b) { return (a != "-" && b != "-" && a > 0 && b > 0) ? sprintf("%.3f", a / b) : "-" }
 	END {
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
