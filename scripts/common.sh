@@ -41,9 +41,9 @@ PKGS_GUEST="qemu-system-x86 busybox-static cpio iproute2 rdma-core ibverbs-utils
 PKGS_USER="cmake gcc libibverbs-dev librdmacm-dev pkg-config libcmocka-dev groff-base libfuse3-dev fuse3"
 PKGS_DEB="dpkg-dev debhelper dh-dkms dkms fakeroot lintian"
 PKGS_BENCH="gnuplot-nox"	# also for the host test of the report
-# UCX and Open MPI over rxe (the t_ucx_* and MPI guest tests; `run` has
+# UCX, Open MPI and libfabric over rxe (t_ucx_*, t_mpi, t_libfabric; `run` has
 # them so that a guest can run them by hand too).
-PKGS_MPI="ucx-utils libucx0 openmpi-bin libopenmpi-dev"
+PKGS_MPI="ucx-utils libucx0 openmpi-bin libopenmpi-dev libfabric-bin"
 # A kernel other than the host's (./rxe-odp --kernel 6.12): its headers
 # make BTF for modules.
 PKGS_OTHER_KERNEL="dwarves"
