@@ -29,9 +29,11 @@
 # 8. UCX and Open MPI (issue 13): ucx_perftest (tag_bw, tag_lat,
 #    ucp_put_bw, ucp_put_lat) and tests/progs' mpi_pingpong, keeping its
 #    buffers and reallocating them for every message (-r), pinned (UCX's
-#    registration cache) against UCX's ODP (lib.sh's ucx_odp_setup), N
-#    repetitions, ABBA; raw rows in OUT/bench/mpi.tsv (test size mode rep
-#    value faults: MB/s for *_bw, usec for *_lat (one way) and for
+#    registration cache) against UCX's ODP (lib.sh's ucx_odp_setup), and
+#    libfabric's fi_pingpong (fi_msg_bw: verbs MSG, fi_rdm_bw:
+#    verbs;ofi_rxm) pinned against FI_VERBS_USE_ODP=1 where libfabric-bin
+#    is installed, N repetitions, ABBA; raw rows in OUT/bench/mpi.tsv (test
+#    size mode rep value faults: MB/s for *_bw, usec for *_lat (one way) and for
 #    mpi_pingpong's round trip; faults: node 1's page_faults over the
 #    run). --no-mpi leaves it out; without UCX or Open MPI it is skipped,
 #    saying so.
@@ -256,6 +258,31 @@ ucx_run() {
 	echo "- -"
 }
 
+# fi_run EP SIZE ITERS MODE: one fabtests fi_pingpong pair over rxe0
+# (EP msg: the verbs MSG endpoint; rdm: verbs;ofi_rxm, with t_libfabric's
+# FI_UNIVERSE_SIZE=64; odp: FI_VERBS_USE_ODP=1), data checked (-c),
+# printed as "MB/S FAULTS" (fi_pingpong's MB/sec, the client's) or "- -"
+# for a failed run (its output in mpi-invalid.log)
+fi_run() {
+	local ep=$1 size=$2 iters=$3 mode=$4 env=(FI_UNIVERSE_SIZE=64) prov=verbs args f0 out v
+	[ "$ep" = rdm ] && prov="verbs;ofi_rxm"
+	[ "$mode" = odp ] && env+=(FI_VERBS_USE_ODP=1)
+	args=(-p "$prov" -e "$ep" -I "$iters" -S "$size" -c)
+	f0=$(dev_counter page_faults)
+	if out=$( (client_server env "${env[@]}" fi_pingpong "${args[@]}" -- \
+		env "${env[@]}" fi_pingpong "${args[@]}" "$(server_ip)") 2>&1); then
+		# bytes iters =iters total time MB/sec usec/xfer Mxfers/sec
+		v=$(awk -v n="=$iters" '$3 == n && NF >= 8 { print $6; exit }' <<<"$out")
+		if [ -n "$v" ]; then
+			echo "$v $(($(dev_counter page_faults) - f0))"
+			return 0
+		fi
+	fi
+	{ echo "=== fi_pingpong ${args[*]} $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
+	echo "# fi_pingpong ${args[*]} $mode: failed or no figure (mpi-invalid.log)" >&2
+	echo "- -"
+}
+
 # mpi_run REALLOC MODE: one mpi_pingpong (-r if REALLOC is yes) up to
 # mpi_max, mpi_iters round trips a size; prints "SIZE USEC FAULTS" for
 # each size of mpi_sizes, or nothing for a failed run (its output in
@@ -285,15 +312,21 @@ mpi_run() {
 # and reallocating its buffers, N repetitions, pinned and ODP ABBA
 mpi_sweep() {
 	local test size iters rep mode order r res realloc
-	for test in tag_bw ucp_put_bw tag_lat ucp_put_lat; do
+	for test in tag_bw ucp_put_bw tag_lat ucp_put_lat $fi_tests; do
 		for size in $ucx_sizes; do
 			if [[ $test == *_lat ]]; then iters=$(lat_iters "$size"); else iters=$(bw_iters "$size"); fi
+			# a ping-pong: a round trip an iteration
+			[[ $test == fi_* ]] && iters=$(lat_iters "$size")
 			res=""
 			for rep in $(seq "$reps"); do
 				order="pinned odp"
 				((rep % 2 == 0)) && order="odp pinned"
 				for mode in $order; do
-					r=$(ucx_run "$test" "$size" "$iters" "$mode")
+					case $test in
+					fi_msg_bw) r=$(fi_run msg "$size" "$iters" "$mode") ;;
+					fi_rdm_bw) r=$(fi_run rdm "$size" "$iters" "$mode") ;;
+					*) r=$(ucx_run "$test" "$size" "$iters" "$mode") ;;
+					esac
 					echo "$test $size $mode $rep $r" >>"$mpi_tsv"
 					res="$res $mode=${r%% *}"
 				done
@@ -338,6 +371,14 @@ if [ $mpi_bench = yes ]; then
 		[ ${#quick[@]} = 0 ] || { ucx_sizes=${ucx_sizes##* } mpi_iters=4; }
 		echo "ucx UCX $(ucx_info -v | head -n1 | sed 's/^# *//; s/^Version /version /' | cut -c1-60); UCX's ODP: $UCX_ODP_MODE (${UCX_ODP[*]})" >"$OUT/mpi.txt"
 		echo "mpi $(mpirun --version 2>&1 | head -n1), ranks on ${MPI_HOSTS[*]}, $mpi_iters round trips a size" >>"$OUT/mpi.txt"
+		# libfabric's fi_pingpong (libfabric-bin), where it is installed
+		fi_tests="fi_msg_bw fi_rdm_bw"
+		if command -v fi_pingpong >/dev/null; then
+			echo "fi $(fi_info --version 2>&1 | head -n1 | cut -c1-40); fi_pingpong pinned and FI_VERBS_USE_ODP=1" >>"$OUT/mpi.txt"
+		else
+			fi_tests=""
+			echo "fi fi_pingpong not installed (libfabric-bin): no libfabric rows" >>"$OUT/mpi.txt"
+		fi
 		echo "# test size mode rep value faults" >"$mpi_tsv"
 		echo "-- UCX and Open MPI: pinned (UCX's registration cache) vs UCX's ODP, $reps repetitions each"
 		cat "$OUT/mpi.txt"

@@ -130,6 +130,7 @@ mpi_section() {
 		return 0
 	fi
 	echo "$(sed -n 's/^ucx //p' "$nd/mpi.txt"); $(sed -n 's/^mpi //p' "$nd/mpi.txt")."
+	grep -q '^fi ' "$nd/mpi.txt" && echo "libfabric: $(sed -n 's/^fi //p' "$nd/mpi.txt")."
 	echo "Pinned: UCX's registration cache. Medians of $(info "$nd" reps) repetitions, pinned and ODP alternating (ABBA)."
 	echo "Ratio: ODP's speed relative to pinned (bandwidth: ODP/pinned; times: pinned/ODP). Target: 0.95 or better"
 	echo "for a program that keeps its buffers, above 1 for one that reallocates them (\`mpi_pingpong_realloc\`)."
@@ -146,7 +147,8 @@ mpi_section() {
 	done <"$nd/mpi-summary.txt"
 	echo
 	echo "(*_bw in MB/s; *_lat in usec one way, average; mpi_pingpong in usec a round trip, ranks checking"
-	echo "every byte; page faults: the device's counter on node 1 over the whole run, every size)"
+	echo "every byte; fi_*_bw: fi_pingpong's MB/s, data checked, fi_msg_bw the verbs MSG endpoint, fi_rdm_bw"
+	echo "verbs;ofi_rxm; page faults: the device's counter on node 1 over the whole run, every size)"
 	echo
 }
 
@@ -451,7 +453,7 @@ bench_plots
 	echo
 	for n in 1node 2node; do perf_section "$n"; done
 	if [ -f "$dir/1node/mpi.txt" ] || [ -f "$dir/2node/mpi.txt" ]; then
-		echo "## 8. UCX and Open MPI (ucx_perftest, mpi_pingpong)"
+		echo "## 8. UCX, Open MPI and libfabric (ucx_perftest, mpi_pingpong, fi_pingpong)"
 		echo
 		for n in 1node 2node; do mpi_section "$n"; done
 	fi

@@ -1,15 +1,16 @@
 #!/bin/bash
 # nodes: 1
 # debug: no
-# The UCX and Open MPI item of ./rxe-odp bench (scripts/bench-guest.sh,
-# item 8) in its quick mode, alone: every ucx_perftest test and both
-# mpi_pingpong programs must give a figure pinned and on ODP, the ODP
-# runs must fault pages in and the pinned ones must not (so the figures
-# compare what they say they compare), and bench-report.sh must make its
-# table from them. No timing is checked: speed is for ./rxe-odp bench.
+# The UCX, Open MPI and libfabric item of ./rxe-odp bench (bench-guest.sh,
+# item 8) in its quick mode, alone: every ucx_perftest test, both
+# mpi_pingpong programs and fi_pingpong (MSG, RDM) must give a figure
+# pinned and on ODP, the ODP runs must fault pages in and the pinned ones
+# must not (so the figures compare what they say they compare), and
+# bench-report.sh must make its table from them. No timing is checked: speed is for ./rxe-odp bench.
 . "$(dirname "$0")/lib.sh"
 
 command -v ucx_perftest >/dev/null || fail "ucx_perftest not installed (ucx-utils)"
+command -v fi_pingpong >/dev/null || fail "fi_pingpong not installed (libfabric-bin)"
 [ -x "$PROGS/mpi_pingpong" ] || fail "mpi_pingpong not built ($PROGS; needs libopenmpi-dev)"
 ucx_odp_setup || fail "$(ucx_info -v | head -n1): no ODP registration on $DEV"
 [ "$UCX_ODP_MODE" != implicit ] || ibv_devinfo -v -d "$DEV" | grep -q ODP_SUPPORT_IMPLICIT ||
@@ -26,7 +27,7 @@ cat "$tsv"
 
 # rows TEST MODE: that test's rows of that mode
 rows() { awk -v t="$1" -v m="$2" '$1 == t && $3 == m' "$tsv"; }
-for t in tag_bw ucp_put_bw tag_lat ucp_put_lat mpi_pingpong mpi_pingpong_realloc; do
+for t in tag_bw ucp_put_bw tag_lat ucp_put_lat fi_msg_bw fi_rdm_bw mpi_pingpong mpi_pingpong_realloc; do
 	for m in pinned odp; do
 		r=$(rows $t $m)
 		[ -n "$r" ] || fail "$t: no $m row"
@@ -47,8 +48,8 @@ done
 mkdir "$d/report"
 mv "$d/bench" "$d/report/1node"
 "$RXE_ODP_ROOT/scripts/bench-report.sh" "$d/report" >/dev/null || fail "bench-report.sh failed"
-grep -q '^## 8. UCX and Open MPI' "$d/report/report.md" || fail "no UCX and Open MPI section in the report"
-for t in tag_bw ucp_put_lat mpi_pingpong_realloc; do
+grep -q '^## 8. UCX, Open MPI and libfabric' "$d/report/report.md" || fail "no UCX, Open MPI and libfabric section in the report"
+for t in tag_bw ucp_put_lat fi_rdm_bw mpi_pingpong_realloc; do
 	grep -Eq "^\| $t \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|" "$d/report/report.md" ||
 		fail "report: no $t row with figures and a ratio"
 done
