@@ -245,10 +245,15 @@ ucx_run() {
 	# (a subshell: client_server's fail ends it, not the benchmark)
 	if out=$( (ucx_perftest_pair "${env[@]}" -- -t "$test" -s "$size" -n "$iters") 2>&1); then
 		# Final: iterations, latency 50%, average, overall (usec), bandwidth
-		# average, overall (MB/s), message rate average, overall
+		# average, overall (MB/s), message rate average, overall. The
+		# "average"s are over the last reporting second alone (UCX 1.13's
+		# libperf.c: moment_average), inf when that report came at the
+		# last iteration (a 1 MiB tag_lat of 20 round trips did once);
+		# the "overall"s are over the whole run.
 		v=$(awk -v bw="$([[ $test == *_bw ]] && echo 1)" '$1 == "Final:" && NF >= 8 {
-			print bw ? $7 : $4; exit }' <<<"$out")
-		if [ -n "$v" ]; then
+			print bw ? $7 : $5; exit }' <<<"$out")
+		# (a figure, not inf or nan)
+		if [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
 			echo "$v $(($(dev_counter page_faults) - f0))"
 			return 0
 		fi
@@ -273,7 +278,8 @@ fi_run() {
 		env "${env[@]}" fi_pingpong "${args[@]}" "$(server_ip)") 2>&1); then
 		# bytes iters =iters total time MB/sec usec/xfer Mxfers/sec
 		v=$(awk -v n="=$iters" '$3 == n && NF >= 8 { print $6; exit }' <<<"$out")
-		if [ -n "$v" ]; then
+		# (a figure, not inf or nan)
+		if [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
 			echo "$v $(($(dev_counter page_faults) - f0))"
 			return 0
 		fi
