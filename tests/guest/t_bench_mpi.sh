@@ -1,6 +1,7 @@
 #!/bin/bash
 # nodes: 1
 # debug: no
+# kernel: 6.1
 # The UCX, Open MPI and libfabric item of ./rxe-odp bench (bench-guest.sh,
 # item 8) in its quick mode, alone: every ucx_perftest test, both
 # mpi_pingpong programs and fi_pingpong (MSG, RDM) must give a figure

@@ -112,4 +112,10 @@ check "suite --list: an upstream run selects the tests marked for it only" \
 	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_UPSTREAM=1 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_up " ]
 check "suite --list: any other run selects both" \
 	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_ours t_up " ]
+# "# kernel: 6.1": only in 6.1's suites (the label says which)
+printf '#!/bin/bash\n# nodes: 1\n# kernel: 6.1\n' >"$tmp/guest/t_k61.sh"
+check "suite --list: a 6.1-only test is in 6.1's suites" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_LABEL=stock-1node "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_k61 t_ours t_up " ]
+check "suite --list: and not in 6.12's" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_LABEL=trixie-6.12-1node "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_ours t_up " ]
 done_testing
