@@ -228,6 +228,13 @@ fi
 # ---- 8. UCX and Open MPI ------------------------------------------------
 mpi_tsv=$OUT/mpi.tsv
 
+# figure_row V F0: "V FAULTS" (the device's page faults since F0) when V
+# is a figure, not empty, inf or nan; fails otherwise
+figure_row() {
+	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] || return 1
+	echo "$1 $(($(dev_counter page_faults) - $2))"
+}
+
 # ucx_run TEST SIZE ITERS MODE: one ucx_perftest pair (pinned, or odp:
 # UCX's ODP), printed as "VALUE FAULTS" (bandwidth tests: MB/s overall;
 # latency tests: usec, average) or "- -" for a failed run (its output in
@@ -252,11 +259,7 @@ ucx_run() {
 		# the "overall"s are over the whole run.
 		v=$(awk -v bw="$([[ $test == *_bw ]] && echo 1)" '$1 == "Final:" && NF >= 8 {
 			print bw ? $7 : $5; exit }' <<<"$out")
-		# (a figure, not inf or nan)
-		if [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
-			echo "$v $(($(dev_counter page_faults) - f0))"
-			return 0
-		fi
+		figure_row "$v" "$f0" && return 0
 	fi
 	{ echo "=== ucx_perftest -t $test -s $size $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
 	echo "# ucx_perftest -t $test -s $size $mode: failed or no final figures (mpi-invalid.log)" >&2
@@ -278,11 +281,7 @@ fi_run() {
 		env "${env[@]}" fi_pingpong "${args[@]}" "$(server_ip)") 2>&1); then
 		# bytes iters =iters total time MB/sec usec/xfer Mxfers/sec
 		v=$(awk -v n="=$iters" '$3 == n && NF >= 8 { print $6; exit }' <<<"$out")
-		# (a figure, not inf or nan)
-		if [[ $v =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
-			echo "$v $(($(dev_counter page_faults) - f0))"
-			return 0
-		fi
+		figure_row "$v" "$f0" && return 0
 	fi
 	{ echo "=== fi_pingpong ${args[*]} $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
 	echo "# fi_pingpong ${args[*]} $mode: failed or no figure (mpi-invalid.log)" >&2
@@ -320,9 +319,12 @@ mpi_sweep() {
 	local test size iters rep mode order r res realloc
 	for test in tag_bw ucp_put_bw tag_lat ucp_put_lat $fi_tests; do
 		for size in $ucx_sizes; do
-			if [[ $test == *_lat ]]; then iters=$(lat_iters "$size"); else iters=$(bw_iters "$size"); fi
-			# a ping-pong: a round trip an iteration
-			[[ $test == fi_* ]] && iters=$(lat_iters "$size")
+			# (fi_pingpong: a round trip an iteration, as a latency test)
+			if [[ $test == *_lat || $test == fi_* ]]; then
+				iters=$(lat_iters "$size")
+			else
+				iters=$(bw_iters "$size")
+			fi
 			res=""
 			for rep in $(seq "$reps"); do
 				order="pinned odp"

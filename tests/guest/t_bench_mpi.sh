@@ -7,7 +7,8 @@
 # mpi_pingpong programs and fi_pingpong (MSG, RDM) must give a figure
 # pinned and on ODP, the ODP runs must fault pages in and the pinned ones
 # must not (so the figures compare what they say they compare), and
-# bench-report.sh must make its table from them. No timing is checked: speed is for ./rxe-odp bench.
+# bench-report.sh must make its table from them. No timing is checked:
+# speed is for ./rxe-odp bench.
 . "$(dirname "$0")/lib.sh"
 
 command -v ucx_perftest >/dev/null || fail "ucx_perftest not installed (ucx-utils)"
