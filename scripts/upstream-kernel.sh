@@ -71,7 +71,9 @@ update_lists() {
 	# once a day is enough for a reference run
 	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
 		upstream_apt apt-get update -qq 2>&1 | grep -v 'unsandboxed' >&2 || true
-		upstream_apt apt-cache policy linux-image-amd64 | grep -q 'Candidate: 7' ||
+		# (grep without -q reads to the end: under pipefail a grep that
+		# quit at its match would fail the pipeline with apt's SIGPIPE)
+		upstream_apt apt-cache policy linux-image-amd64 | grep 'Candidate: 7' >/dev/null ||
 			die "no 7.x linux-image-amd64 in unstable or trixie-backports (apt lists under $APT_DIR)"
 		touch "$stamp"
 	fi
