@@ -330,3 +330,22 @@ field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1
 
 # dev_counter NAME: the device's hw counter NAME (page_faults, ...).
 dev_counter() { cat "/sys/class/infiniband/$DEV/ports/1/hw_counters/$1"; }
+
+# node_counters VAR NAME NODES: the array VAR gets hw counter NAME of the
+# test device on nodes 1 to NODES, in order (node 2 on: through
+# rxe-odp-peer). In this shell, not a subshell, so that a counter that
+# cannot be read fails the test here.
+node_counters() {
+	local -n _vals=$1
+	local k v
+	_vals=()
+	for k in $(seq "$3"); do
+		if [ "$k" = 1 ]; then
+			v=$(dev_counter "$2") || fail "cannot read $DEV's $2"
+		else
+			v=$(rxe-odp-peer --node "$k" cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/$2") ||
+				fail "cannot read node $k's $2"
+		fi
+		_vals+=("$v")
+	done
+}

@@ -26,13 +26,6 @@ nodes=1
 [ -z "${RXE_ODP_PEER_IP:-}" ] || nodes=2
 size=65536 iters=20
 
-# faults: the page_faults counter of every node, one a line
-faults() {
-	dev_counter page_faults
-	[ $nodes = 1 ] || rxe-odp-peer cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/page_faults" ||
-		fail "cannot read node 2's page_faults"
-}
-
 # pingpong NAME ENV... -- ARG...: fi_pingpong server and client with the
 # environment ENV and the options ARG; checks as above
 pingpong() {
@@ -41,11 +34,11 @@ pingpong() {
 	while [ "$1" != -- ]; do env+=("$1"); shift; done
 	shift
 	args=(-I "$iters" -S "$size" -c "$@")
-	mapfile -t f0 < <(faults)
+	node_counters f0 page_faults $nodes
 	out=$(client_server env "${env[@]}" fi_pingpong "${args[@]}" -- \
 		env "${env[@]}" fi_pingpong "${args[@]}" "$(server_ip)" 2>&1)
 	local rc=$?
-	mapfile -t f1 < <(faults)
+	node_counters f1 page_faults $nodes
 	for i in "${!f0[@]}"; do d+=($((f1[i] - f0[i]))); done
 	echo "$out" | sed 's/^/  /'
 	note "$name (${env[*]} fi_pingpong ${args[*]}): exit $rc, page faults by node: ${d[*]}"
@@ -53,7 +46,6 @@ pingpong() {
 	# the client's line and the server's: "64k  20  =20  2.5m ..."
 	[ "$(grep -cE "^ *$((size / 1024))k +$iters +=$iters " <<<"$out")" = 2 ] ||
 		fail "$name: both sides must report $iters iterations of $size bytes"
-	[ ${#d[@]} = $nodes ] || fail "$name: page_faults not read on every node"
 	for i in "${!d[@]}"; do
 		case $name in
 		*odp*) [ "${d[i]}" -gt 0 ] || fail "$name: no page fault on node $((i + 1))" ;;

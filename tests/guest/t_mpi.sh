@@ -40,32 +40,22 @@ case $(uname -r) in
 *rxe-odp-debug*) max=262144 runs=("-i 1 -r") regs=(odp) ;;
 esac
 
-# faults: the page_faults counter of every node, one a line
-faults() {
-	local k
-	dev_counter page_faults
-	for k in $(seq 2 "$nodes"); do
-		rxe-odp-peer --node "$k" cat "/sys/class/infiniband/$RXE_ODP_PEER_DEV/ports/1/hw_counters/page_faults" ||
-			fail "cannot read node $k's page_faults"
-	done
-}
-
+f0=() f1=()
 for reg in "${regs[@]}"; do
 	env=()
 	[ $reg = odp ] && env=("${UCX_ODP[@]}")
 	for args in "${runs[@]}"; do
-		mapfile -t f0 < <(faults)
+		node_counters f0 page_faults "$nodes"
 		t0=$SECONDS
 		# shellcheck disable=SC2086
 		out=$(mpirun_ucx ${env[@]+"${env[@]}"} -- "$prog" -m $max $args 2>&1)
 		rc=$?
 		t=$((SECONDS - t0))
-		mapfile -t f1 < <(faults)
+		node_counters f1 page_faults "$nodes"
 		echo "$out" | grep -vE '^\[.*\] .*UCX +(DEBUG|INFO)'
 		d=()
 		for i in "${!f0[@]}"; do d+=($((f1[i] - f0[i]))); done
 		echo "# $reg, mpi_pingpong $args: mpirun exit $rc in ${t}s, page faults by node: ${d[*]}"
-		[ ${#d[@]} -eq $nodes ] || fail "$reg, $args: page_faults not read on every node"
 		[ $rc -eq 0 ] || fail "$reg, $args: mpirun exit $rc"
 		for r in "${!MPI_HOSTS[@]}"; do
 			grep -qx "rank $r: PASSED" <<<"$out" || fail "$reg, $args: rank $r did not print PASSED"
