@@ -4,7 +4,8 @@
 # ODP registrations of good and bad forms, deregistration, rereg,
 # advise_mr, RDMA WRITE/READ/atomics with random keys and SGEs, WRITEs of
 # several SGEs, SEND/RECV on the RC pair (through an SRQ in some workers)
-# and UD SEND/RECV with random SGEs, while the
+# and UD SEND/RECV with random SGEs (some receives too small, some through
+# an SRQ), while the
 # memory under them is remapped, protected, advised away and forked, and
 # worker processes are killed mid-run. It fails on an error code the man
 # pages and mlx5 do not give (completion statuses too, for the SENDs, RECVs,
@@ -43,7 +44,8 @@ if has general:ODP_SUPPORT && has rc:SEND && has rc:RECV; then
 	need+=(send recv)
 	! has rc:SRQ || need+=(srq)	# SRQ_RECV
 fi
-! { has general:ODP_SUPPORT && has ud:SEND && has ud:RECV; } || need+=(ud)
+# UD: some receives too small, some through an SRQ (rxe has SRQs always)
+! { has general:ODP_SUPPORT && has ud:SEND && has ud:RECV; } || need+=(ud ud_small ud_srq)
 for k in "${need[@]}"; do
 	[ "$(value "$k")" -gt 0 ] || fail "the fuzzer did no '$k' (a run that exercises nothing passes nothing)"
 done

@@ -414,12 +414,18 @@ int odp_remote_read(struct odp_pair *p, struct ibv_mr *mr, void *src,
 			len, (uintptr_t)src, mr->rkey);
 }
 
-static struct ibv_qp *make_ud_qp(struct odp_pair *p, struct ibv_cq *cq)
+/*
+ * A UD QP in RTS with @ns send SGEs and @nr receive SGEs, or receiving
+ * from @srq (then it has no receive queue of its own).
+ */
+static struct ibv_qp *make_ud_qp(struct odp_pair *p, struct ibv_cq *cq,
+				 struct ibv_srq *srq, int ns, int nr)
 {
 	struct ibv_qp_init_attr a = {
-		.send_cq = cq, .recv_cq = cq, .qp_type = IBV_QPT_UD,
-		.cap = { .max_send_wr = 4, .max_recv_wr = 4,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.send_cq = cq, .recv_cq = cq, .srq = srq,
+		.qp_type = IBV_QPT_UD,
+		.cap = { .max_send_wr = 4, .max_recv_wr = srq ? 0 : 4,
+			 .max_send_sge = ns, .max_recv_sge = srq ? 0 : nr },
 	};
 	struct ibv_qp_attr m = {
 		.qp_state = IBV_QPS_INIT, .port_num = 1, .qkey = 0x11111111,
@@ -458,36 +464,40 @@ int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
 	return st;
 }
 
-int odp_ud_send_recv_within(struct odp_pair *p, void *src, uint32_t skey,
-			    void *dst, uint32_t dkey, size_t len, int recv_ms)
+int odp_ud_send_recv_sgl(struct odp_pair *p, const struct ibv_sge *s, int ns,
+			 const struct ibv_sge *d, int nd, bool use_srq,
+			 int recv_ms)
 {
 	struct ibv_ah_attr aa = {
 		.is_global = 1, .port_num = 1,
 		.grh = { .dgid = p->gid, .sgid_index = p->gid_index,
 			 .hop_limit = 1 },
 	};
-	struct ibv_qp *tx = make_ud_qp(p, p->cq[0]);
-	struct ibv_qp *rx = make_ud_qp(p, p->cq[1]);
-	struct ibv_ah *ah = ibv_create_ah(p->pd, &aa);
-	struct ibv_sge rsge = {
-		.addr = (uintptr_t)dst, .length = len + 40, .lkey = dkey,
+	struct ibv_srq_init_attr sa = {
+		.attr = { .max_wr = 4, .max_sge = nd },
 	};
-	struct ibv_recv_wr rwr = { .sg_list = &rsge, .num_sge = 1 }, *rbad;
-	struct ibv_sge ssge = {
-		.addr = (uintptr_t)src, .length = len, .lkey = skey,
-	};
+	/* the verbs take the lists as writable, and do not write them */
+	struct ibv_recv_wr rwr = {
+		.sg_list = (struct ibv_sge *)d, .num_sge = nd,
+	}, *rbad;
 	struct ibv_send_wr swr = {
-		.sg_list = &ssge, .num_sge = 1, .opcode = IBV_WR_SEND,
-		.send_flags = IBV_SEND_SIGNALED,
+		.sg_list = (struct ibv_sge *)s, .num_sge = ns,
+		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
 	}, *sbad;
+	struct ibv_srq *srq = use_srq ? ibv_create_srq(p->pd, &sa) : NULL;
+	struct ibv_qp *tx = make_ud_qp(p, p->cq[0], NULL, ns, 1);
+	struct ibv_qp *rx = make_ud_qp(p, p->cq[1], srq, 1, nd);
+	struct ibv_ah *ah = ibv_create_ah(p->pd, &aa);
 	int st = -1;
 
-	if (!tx || !rx || !ah)
+	if (!tx || !rx || !ah || (use_srq && !srq))
 		goto out;
 	swr.wr.ud.ah = ah;
 	swr.wr.ud.remote_qpn = rx->qp_num;
 	swr.wr.ud.remote_qkey = 0x11111111;
-	if (ibv_post_recv(rx, &rwr, &rbad) || ibv_post_send(tx, &swr, &sbad))
+	if ((srq ? ibv_post_srq_recv(srq, &rwr, &rbad) :
+		   ibv_post_recv(rx, &rwr, &rbad)) ||
+	    ibv_post_send(tx, &swr, &sbad))
 		goto out;
 	st = wait_one(p->cq[0]);
 	if (st == IBV_WC_SUCCESS) {
@@ -502,7 +512,23 @@ out:
 		ibv_destroy_qp(tx);
 	if (rx)
 		ibv_destroy_qp(rx);
+	/* after its QP: an SRQ in use cannot go */
+	if (srq)
+		ibv_destroy_srq(srq);
 	return st;
+}
+
+int odp_ud_send_recv_within(struct odp_pair *p, void *src, uint32_t skey,
+			    void *dst, uint32_t dkey, size_t len, int recv_ms)
+{
+	struct ibv_sge s = {
+		.addr = (uintptr_t)src, .length = len, .lkey = skey,
+	};
+	struct ibv_sge d = {
+		.addr = (uintptr_t)dst, .length = len + 40, .lkey = dkey,
+	};
+
+	return odp_ud_send_recv_sgl(p, &s, 1, &d, 1, false, recv_ms);
 }
 
 int odp_rereg_raw(struct ibv_mr *mr, uint32_t flags, struct ibv_pd *pd,

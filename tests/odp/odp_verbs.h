@@ -9,6 +9,7 @@
 #ifndef ODP_VERBS_H
 #define ODP_VERBS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,6 +142,21 @@ int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
  */
 int odp_ud_send_recv_within(struct odp_pair *p, void *src, uint32_t skey,
 			    void *dst, uint32_t dkey, size_t len, int recv_ms);
+
+/*
+ * odp_ud_send_recv_within() with @ns SGEs @s to send and @nd SGEs @d to
+ * receive into, as they are: the GRH and then the payload land there, and
+ * a receive with less room than that is the caller's to want (UD drops
+ * the message, or completes the receive in error). With @use_srq the
+ * receive goes to a shared receive queue made for the receiving QP. The
+ * QPs (and the SRQ) are made for the one operation and destroyed after
+ * it, so that no error state outlives it. Returns the SEND's status when
+ * it failed, else the receive's, ODP_UD_LOST, or -1 (no QP, SRQ or AH, a
+ * post refused, no SEND completion).
+ */
+int odp_ud_send_recv_sgl(struct odp_pair *p, const struct ibv_sge *s, int ns,
+			 const struct ibv_sge *d, int nd, bool use_srq,
+			 int recv_ms);
 
 /* Shorthands with the scratch buffer as qp[0]'s side. */
 int odp_remote_write(struct odp_pair *p, struct ibv_mr *mr, void *dst,

@@ -27,8 +27,11 @@
  *     shared receive queue half the time (chosen anew with each new pair
  *     of QPs) and the receives go there
  *   - UD SEND and RECV of up to the port's MTU between two UD QPs made for
- *     the operation (odp_ud_send_recv()), with random SGEs, when the
- *     device reports UD SEND and RECV
+ *     the operation (odp_ud_send_recv_sgl()), each with 1..max_sge random
+ *     SGEs, when the device reports UD SEND and RECV: one receive in eight
+ *     too small for the GRH and the payload; half of them through a
+ *     shared receive queue of the receiving QP (when the device does not
+ *     report UD SRQ_RECV, such a receive is in the pinned scratch buffer)
  *
  * while a second thread churns the arena under them: anonymous and memfd
  * remaps over parts of it, mprotect, madvise (DONTNEED, FREE, COLD,
@@ -41,7 +44,8 @@
  * fails for now is retried (RNR for the responder, a retry for the
  * requester), so none of the checks below may see it; only a UD message
  * whose receive into ODP memory failed so is dropped, as UD may be
- * (counted as ud_lost, see ud()).
+ * (counted as ud_lost, see ud()), and a UD message into too small a
+ * receive may be dropped (ud_small_dropped).
  *
  * Remote addresses and the SGEs of the traffic stay inside the arena and
  * the scratch buffer, so that what the device writes never lands in the
@@ -92,6 +96,14 @@
 #define MAX_SGE		8
 /* UD: what the receiver gets before the payload */
 #define GRH		40
+/*
+ * UD: how long to wait for the completion of a receive too small for its
+ * message, without an SRQ, where 6.6 and later rxe drop the message: long
+ * enough for a completion that comes (6.1 rxe, mlx5: a loopback message
+ * takes milliseconds), short enough not to make those runs mostly waiting.
+ * A completion later than that is drained unseen, a wrong one too.
+ */
+#define UD_SMALL_MS	1000
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -103,15 +115,15 @@
 enum count {
 	C_REG, C_REG_OK, C_BAD_REG, C_DEREG, C_REREG, C_REREG_OK, C_ADVISE,
 	C_ADVISE_OK, C_POST, C_WC_OK, C_WC_ERR, C_RESET, C_CHURN, C_FORK,
-	C_SEND, C_RECV, C_SRQ, C_UD, C_UD_LOST, C_SGE_MULTI, C_RXE_STATUS,
-	C_FAIL, C_NUM
+	C_SEND, C_RECV, C_SRQ, C_UD, C_UD_LOST, C_UD_SRQ, C_UD_SMALL,
+	C_UD_SMALL_DROPPED, C_SGE_MULTI, C_RXE_STATUS, C_FAIL, C_NUM
 };
 
 static const char *const count_names[C_NUM] = {
 	"reg", "reg_ok", "bad_reg", "dereg", "rereg", "rereg_ok", "advise",
 	"advise_ok", "post", "wc_ok", "wc_err", "qp_reset", "churn", "fork",
-	"send", "recv", "srq", "ud", "ud_lost", "sge_multi", "rxe_status",
-	"FAILURES",
+	"send", "recv", "srq", "ud", "ud_lost", "ud_srq", "ud_small",
+	"ud_small_dropped", "sge_multi", "rxe_status", "FAILURES",
 };
 
 /* Counts of one worker, in memory shared with the parent. */
@@ -674,12 +686,18 @@ static int wait_wc(struct worker *w, struct ibv_cq *cq, const char *what)
  * IBV_WC_LOC_QP_OP_ERR (copy_data()'s -EINVAL; mlx5: LOC_PROT_ERR), and a
  * receive rxe cannot fill, for any reason (a bad or unfaultable SGE, too
  * small), gets IBV_WC_LOC_QP_OP_ERR with IBV_WC_REM_OP_ERR on the SEND
- * (mlx5: LOC_PROT_ERR, or LOC_LEN_ERR with REM_INV_REQ_ERR). Counted as
+ * (mlx5: LOC_PROT_ERR, or LOC_LEN_ERR with REM_INV_REQ_ERR). A UD
+ * receive through an SRQ too small for GRH and payload (@ud_small_srq)
+ * gets IBV_WC_REM_INV_REQ_ERR on 6.6 and later (copy_data()'s -ENOSPC,
+ * rxe_resp.c's RESPST_ERR_LENGTH: "UC/UD - class E"; without an SRQ the
+ * message is dropped there, with no completion; 6.1's copy_data() gives
+ * -EINVAL, so LOC_QP_OP_ERR as above; mlx5: LOC_LEN_ERR). Counted as
  * rxe_status, not as failures: any other status still fails.
  */
-static bool rxe_status(struct worker *w, int st, bool why)
+static bool rxe_status(struct worker *w, int st, bool why, bool ud_small_srq)
 {
-	if (st != IBV_WC_LOC_QP_OP_ERR || !why)
+	if (!(st == IBV_WC_LOC_QP_OP_ERR && why) &&
+	    !(st == IBV_WC_REM_INV_REQ_ERR && ud_small_srq))
 		return false;
 	count(w, C_RXE_STATUS);
 	return true;
@@ -736,7 +754,7 @@ static void write_multi(struct worker *w)
 	if (st >= 0) {
 		count(w, C_WC_ERR);
 		if (!STATUS_IN(st, IBV_WC_LOC_PROT_ERR, IBV_WC_REM_ACCESS_ERR) &&
-		    !rxe_status(w, st, *sge_fault(w, sge, n)))
+		    !rxe_status(w, st, *sge_fault(w, sge, n), false))
 			failure(w, "WRITE of %u SGEs%s, %zu bytes (rkey 0x%x): "
 				"unexpected status %s", n,
 				sge_fault(w, sge, n),
@@ -807,7 +825,7 @@ static void send_recv(struct worker *w)
 		       IBV_WC_REM_INV_REQ_ERR)) {
 		count(w, C_WC_ERR);
 		if (st != IBV_WC_LOC_PROT_ERR &&
-		    !rxe_status(w, st, *sge_fault(w, ssge, ns)))
+		    !rxe_status(w, st, *sge_fault(w, ssge, ns), false))
 			failure(w, "SEND of %u SGEs%s, %zu bytes, into %zu: "
 				"unexpected status %s", ns,
 				sge_fault(w, ssge, ns),
@@ -831,7 +849,7 @@ static void send_recv(struct worker *w)
 			w->use_srq ? ", SRQ" : "", ibv_wc_status_str(rst));
 	else if (!(rst == IBV_WC_LOC_PROT_ERR ||
 		   (rst == IBV_WC_LOC_LEN_ERR && small) ||
-		   rxe_status(w, rst, st == IBV_WC_REM_OP_ERR)))
+		   rxe_status(w, rst, st == IBV_WC_REM_OP_ERR, false)))
 		failure(w, "RECV of %u SGEs%s%s, %zu bytes into %zu: "
 			"unexpected status %s (the SEND's %s)", nr,
 			w->use_srq ? " (SRQ)" : "",
@@ -841,7 +859,66 @@ reset:
 	reset_pair(w);
 }
 
-/* Empty both CQs (what a UD QP that odp_ud_send_recv() dropped left). */
+/* @n SGEs of @total bytes together, in the pinned scratch buffer. */
+static size_t scratch_sges(struct worker *w, struct ibv_sge *sge,
+			   unsigned int n, size_t total)
+{
+	size_t sum = 0, part;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		part = i + 1 < n ? below(&w->rng, total - sum + 1) :
+				   total - sum;
+		sge[i].addr = (uintptr_t)w->pair.scratch +
+			      below(&w->rng, ODP_SCRATCH - MAX_XFER);
+		sge[i].length = part;
+		sge[i].lkey = w->pair.scratch_mr->lkey;
+		sum += part;
+	}
+	return sum;
+}
+
+/*
+ * The @n SGEs of a UD receive for @need bytes (GRH and payload): less
+ * room than that when @small, else all of it; in the pinned scratch
+ * buffer alone when @pinned, else random_sges(). Returns their room.
+ */
+static size_t ud_recv_sges(struct worker *w, struct ibv_sge *d, unsigned int n,
+			   size_t need, bool small, bool pinned)
+{
+	size_t want = small ? below(&w->rng, need) : need, room;
+	struct ibv_sge *last = &d[n - 1];
+
+	room = pinned ? scratch_sges(w, d, n, want) :
+			random_sges(w, d, n, want);
+	if (room >= need || small)
+		return room;
+	/*
+	 * cut short by the arena's end: the last SGE takes the rest in the
+	 * scratch buffer (with a bad lkey half the time), since a receive
+	 * meant to hold all must, or UD drops it and the check learns nothing
+	 */
+	last->length += need - room;
+	last->addr = (uintptr_t)w->pair.scratch +
+		     below(&w->rng, ODP_SCRATCH - MAX_XFER);
+	last->lkey = below(&w->rng, 2) ? w->pair.scratch_mr->lkey :
+					 (uint32_t)rnd(&w->rng);
+	return need;
+}
+
+/* Do the @n SGEs with bytes all have the pinned scratch buffer's lkey? */
+static bool all_scratch(const struct worker *w, const struct ibv_sge *sge,
+			unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (sge[i].length && sge[i].lkey != w->pair.scratch_mr->lkey)
+			return false;
+	return true;
+}
+
+/* Empty both CQs (what a UD QP that odp_ud_send_recv_sgl() dropped left). */
 static void drain(struct worker *w)
 {
 	struct ibv_wc wc;
@@ -853,64 +930,83 @@ static void drain(struct worker *w)
 }
 
 /*
- * UD SEND and RECV of up to the MTU through odp_ud_send_recv(), random
- * SGEs on both sides (the receive's has room for the GRH and the payload).
- * A bad or unfaultable SGE on either side is IBV_WC_LOC_PROT_ERR. With
- * -f, a receive into ODP memory whose fault failed for now drops the
- * message (UD: as mlx5 drops it), and no receive completion comes: that
- * is counted as ud_lost, not a failure; into the pinned scratch buffer
- * (no fault) it is one.
+ * UD SEND of up to the MTU (rxe completes a larger one without sending
+ * it) from 1..max_sge random SGEs into a receive of 1..max_sge, through
+ * odp_ud_send_recv_sgl(). Half the time the receive goes to an SRQ (the
+ * device's max_sge is at most its max_srq_sge here: worker_caps()); when
+ * the device does not report UD SRQ_RECV, ODP is not promised there, and
+ * that receive is in the pinned scratch buffer. One in eight receives is
+ * too small for the GRH and the payload. Accepted:
+ *  - any receive: IBV_WC_LOC_PROT_ERR for a bad or unfaultable SGE on
+ *    either side (mlx5; rxe's LOC_QP_OP_ERR, see rxe_status()), since
+ *    which side failed is not known here; with -f, no receive completion
+ *    when the receive is in ODP memory whose fault failed for now (UD
+ *    drops the message, as mlx5 does): ud_lost;
+ *  - one with room: success (a bad SGE the data does not reach is no
+ *    error on rxe);
+ *  - a too small one, never success (the message was cut): mlx5's
+ *    IBV_WC_LOC_LEN_ERR; without an SRQ no completion (6.6 and later rxe
+ *    drop it, and the WQE stays): ud_small_dropped; rxe's own statuses
+ *    (rxe_status()). No QP state outlives the operation: its QPs are its
+ *    own.
  */
 static void ud(struct worker *w)
 {
 	uint64_t *r = &w->rng;
-	struct ibv_sge s, d;
-	size_t len = below(r, w->ud_mtu + 1);
+	struct ibv_sge s[MAX_SGE], d[MAX_SGE];
+	unsigned int ns = random_sge_count(w), nd = random_sge_count(w);
+	bool srq = w->pair.attr.orig_attr.max_srq > 0 && below(r, 2);
+	bool pinned = srq && !(w->ud_caps & IBV_ODP_SUPPORT_SRQ_RECV);
+	bool small = below(r, 8) == 0;
+	size_t len, room;
 	int st;
 
-	len = random_sge(w, &s, len);
-	/* the receive must hold all: else UD drops it, and nothing comes */
-	if (random_sge(w, &d, len + GRH) < len + GRH) {
-		d.addr = (uintptr_t)w->pair.scratch;
-		d.length = len + GRH;
-		d.lkey = below(r, 2) ? w->pair.scratch_mr->lkey :
-				       (uint32_t)rnd(r);
-	}
+	len = random_sges(w, s, ns, below(r, w->ud_mtu + 1));
+	room = ud_recv_sges(w, d, nd, len + GRH, small, pinned);
 	count(w, C_POST);
 	count(w, C_UD);
+	if (ns > 1 || nd > 1)
+		count(w, C_SGE_MULTI);
+	if (srq)
+		count(w, C_UD_SRQ);
+	if (small)
+		count(w, C_UD_SMALL);
 	errno = 0;
-	st = odp_ud_send_recv_within(&w->pair, (void *)(uintptr_t)s.addr,
-				     s.lkey, (void *)(uintptr_t)d.addr, d.lkey,
-				     len, w->inject ? 3000 : 30000);
+	st = odp_ud_send_recv_sgl(&w->pair, s, ns, d, nd, srq,
+				  small && !srq ? UD_SMALL_MS :
+				  w->inject ? 3000 : 30000);
 	drain(w);
-	if (st == IBV_WC_SUCCESS) {
+	if (st == IBV_WC_SUCCESS && !small) {
 		count(w, C_WC_OK);
 		return;
 	}
-	if (st == ODP_UD_LOST && w->inject &&
-	    d.lkey != w->pair.scratch_mr->lkey) {
+	if (st == ODP_UD_LOST && small && !srq) {
+		count(w, C_UD_SMALL_DROPPED);
+		return;
+	}
+	if (st == ODP_UD_LOST && w->inject && !all_scratch(w, d, nd)) {
 		count(w, C_UD_LOST);
 		return;
 	}
-	if (st == ODP_UD_LOST) {
-		failure(w, "UD SEND of %zu bytes (lkeys 0x%x, 0x%x): sent, "
-			"and no receive completion within %d s", len, s.lkey,
-			d.lkey, w->inject ? 3 : 30);
+	if (st < 0 && st != ODP_UD_LOST) {
+		failure(w, "UD SEND of %zu bytes (%u SGEs into %u%s): no "
+			"completion, or no UD QP, SRQ or AH (%s)", len, ns, nd,
+			srq ? ", SRQ" : "", strerror(errno));
 		return;
 	}
-	if (st < 0) {
-		failure(w, "UD SEND of %zu bytes (lkeys 0x%x, 0x%x): no "
-			"completion, or no UD QP or AH (%s)", len, s.lkey,
-			d.lkey, strerror(errno));
+	if (st > 0)
+		count(w, C_WC_ERR);
+	if (st == IBV_WC_LOC_PROT_ERR ||
+	    (small && st == IBV_WC_LOC_LEN_ERR) ||
+	    rxe_status(w, st, true, small && srq))
 		return;
-	}
-	count(w, C_WC_ERR);
-	/* which side failed is not known here: a receive may fail for any reason */
-	if (st != IBV_WC_LOC_PROT_ERR && !rxe_status(w, st, true))
-		failure(w, "UD SEND of %zu bytes (lkeys 0x%x%s, 0x%x%s): "
-			"unexpected status %s", len, s.lkey,
-			sge_fault(w, &s, 1), d.lkey, sge_fault(w, &d, 1),
-			ibv_wc_status_str(st));
+	failure(w, "UD SEND of %zu bytes from %u SGEs%s into %zu bytes of "
+		"%u SGEs%s%s: %s", len, ns, sge_fault(w, s, ns), room, nd,
+		sge_fault(w, d, nd), srq ? " (SRQ)" : "",
+		st == ODP_UD_LOST ? "sent, and no receive completion" :
+		st == IBV_WC_SUCCESS ? "received in full into too small a "
+				       "receive" :
+		ibv_wc_status_str(st));
 }
 
 /* ---- a worker ------------------------------------------------------------ */
