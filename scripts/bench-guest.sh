@@ -33,10 +33,10 @@
 #    libfabric's fi_pingpong (fi_msg_bw: verbs MSG, fi_rdm_bw:
 #    verbs;ofi_rxm) pinned against FI_VERBS_USE_ODP=1 where libfabric-bin
 #    is installed, N repetitions, ABBA; raw rows in OUT/bench/mpi.tsv (test
-#    size mode rep value faults: MB/s for *_bw, usec for *_lat (one way) and for
-#    mpi_pingpong's round trip; faults: node 1's page_faults over the
-#    run). --no-mpi leaves it out; without UCX or Open MPI it is skipped,
-#    saying so.
+#    size mode rep value faults: MB/s for *_bw, usec for *_lat (one way)
+#    and for mpi_pingpong's round trip; faults: every node's page_faults
+#    over the run, summed). --no-mpi leaves it out; without UCX or Open
+#    MPI it is skipped, saying so.
 # 9. The storage target (issue 14, two guests only): examples/
 #    odp_file_target serving an 8 MiB file on ext4 (a loop device on node
 #    2) to its client on node 1, which RDMA READs every block, then RDMA
@@ -228,11 +228,23 @@ fi
 # ---- 8. UCX and Open MPI ------------------------------------------------
 mpi_tsv=$OUT/mpi.tsv
 
-# figure_row V F0: "V FAULTS" (the device's page faults since F0) when V
-# is a figure, not empty, inf or nan; fails otherwise
+# all_faults: the page faults of every node's device, summed. Across two
+# guests each side of a run faults in its own memory: a PUT's target, a
+# ping-pong's second rank, on node 2.
+all_faults() {
+	local f=() v sum=0
+	node_counters f page_faults "${RXE_ODP_NODES:-1}"
+	for v in "${f[@]}"; do
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+# figure_row V F0: "V FAULTS" (all_faults since F0) when V is a figure,
+# not empty, inf or nan; fails otherwise
 figure_row() {
 	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] || return 1
-	echo "$1 $(($(dev_counter page_faults) - $2))"
+	echo "$1 $(($(all_faults) - $2))"
 }
 
 # ucx_run TEST SIZE ITERS MODE: one ucx_perftest pair (pinned, or odp:
@@ -248,7 +260,7 @@ ucx_run() {
 	tag_*) env+=(UCX_RNDV_THRESH=8k) ;;
 	*) env+=(UCX_ZCOPY_THRESH=8k) ;;
 	esac
-	f0=$(dev_counter page_faults)
+	f0=$(all_faults)
 	# (a subshell: client_server's fail ends it, not the benchmark)
 	if out=$( (ucx_perftest_pair "${env[@]}" -- -t "$test" -s "$size" -n "$iters") 2>&1); then
 		# Final: iterations, latency 50%, average, overall (usec), bandwidth
@@ -276,11 +288,10 @@ fi_run() {
 	[ "$ep" = rdm ] && prov="verbs;ofi_rxm"
 	[ "$mode" = odp ] && env+=(FI_VERBS_USE_ODP=1)
 	args=(-p "$prov" -e "$ep" -I "$iters" -S "$size" -c)
-	f0=$(dev_counter page_faults)
+	f0=$(all_faults)
 	if out=$( (client_server env "${env[@]}" fi_pingpong "${args[@]}" -- \
 		env "${env[@]}" fi_pingpong "${args[@]}" "$(server_ip)") 2>&1); then
-		# bytes iters =iters total time MB/sec usec/xfer Mxfers/sec
-		v=$(awk -v n="=$iters" '$3 == n && NF >= 8 { print $6; exit }' <<<"$out")
+		v=$(fi_figure "$out" "$iters")
 		figure_row "$v" "$f0" && return 0
 	fi
 	{ echo "=== fi_pingpong ${args[*]} $mode"; echo "$out"; } >>"$OUT/mpi-invalid.log"
@@ -296,7 +307,7 @@ mpi_run() {
 	local realloc=$1 mode=$2 env=() args=(-i "$mpi_iters" -m "$mpi_max") f0 out r s
 	[ "$mode" = odp ] && env=("${UCX_ODP[@]}")
 	[ "$realloc" = yes ] && args+=(-r)
-	f0=$(dev_counter page_faults)
+	f0=$(all_faults)
 	out=$( (mpirun_ucx ${env[@]+"${env[@]}"} -- "$PROGS/mpi_pingpong" "${args[@]}") 2>&1)
 	r=$?
 	for s in "${!MPI_HOSTS[@]}"; do
@@ -307,7 +318,7 @@ mpi_run() {
 		echo "# mpi_pingpong ${args[*]} $mode failed (mpi-invalid.log)" >&2
 		return 0
 	fi
-	r=$(($(dev_counter page_faults) - f0))
+	r=$(($(all_faults) - f0))
 	for s in $mpi_sizes; do
 		awk -v s="$s" -v f="$r" '$1 == "pingpong" && $2 == s { print s, $7, f }' <<<"$out"
 	done

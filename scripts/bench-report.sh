@@ -148,7 +148,7 @@ mpi_section() {
 	echo
 	echo "(*_bw in MB/s; *_lat in usec one way, average; mpi_pingpong in usec a round trip, ranks checking"
 	echo "every byte; fi_*_bw: fi_pingpong's MB/s, data checked, fi_msg_bw the verbs MSG endpoint, fi_rdm_bw"
-	echo "verbs;ofi_rxm; page faults: the device's counter on node 1 over the whole run, every size)"
+	echo "verbs;ofi_rxm; page faults: every node's device counter over the whole run, summed, every size)"
 	echo
 }
 

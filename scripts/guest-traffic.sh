@@ -36,3 +36,22 @@ memcg_enter() {
 		echo +memory >$cg/cgroup.subtree_control 2>/dev/null || return 1
 	mkdir -p $cg/rxe-odp-bench && echo "$BASHPID" >$cg/rxe-odp-bench/cgroup.procs
 }
+
+# fi_figure OUTPUT ITERS: the MB/sec of fabtests' fi_pingpong OUTPUT when
+# all ITERS messages were acknowledged, else nothing. Its rows are "bytes
+# #sent #ack total time MB/sec usec/xfer Mxfers/sec", the counts as
+# fabtests' cnt_str() writes them (1000 and up in whole k, m, b: 1500 is
+# "1k"), #ack starting with "=" when every message was acknowledged.
+fi_figure() {
+	local n=$2 c
+	if ((n >= 1000000000)); then
+		c=$((n / 1000000000))b
+	elif ((n >= 1000000)); then
+		c=$((n / 1000000))m
+	elif ((n >= 1000)); then
+		c=$((n / 1000))k
+	else
+		c=$n
+	fi
+	awk -v n="=$c" '$3 == n && NF >= 8 { print $6; exit }' <<<"$1"
+}
