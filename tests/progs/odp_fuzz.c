@@ -570,6 +570,19 @@ static void traffic(struct worker *w)
 }
 
 /*
+ * @sge: @len bytes (up to MAX_XFER) at a random place in the pinned
+ * scratch buffer. Returns @len.
+ */
+static uint32_t scratch_sge(struct worker *w, struct ibv_sge *sge, size_t len)
+{
+	sge->addr = (uintptr_t)w->pair.scratch +
+		    below(&w->rng, ODP_SCRATCH - MAX_XFER);
+	sge->lkey = w->pair.scratch_mr->lkey;
+	sge->length = len;
+	return len;
+}
+
+/*
  * A random SGE of up to @len bytes, which stays inside the scratch buffer
  * or the arena whatever its key: the pinned scratch, inside a kept MR, or
  * anywhere in the arena with any lkey (a kept MR's, the scratch's, a bad
@@ -585,11 +598,7 @@ static uint32_t random_sge(struct worker *w, struct ibv_sge *sge, size_t len)
 		len = MAX_XFER;
 	switch (below(r, 4)) {
 	case 0:
-		sge->addr = (uintptr_t)w->pair.scratch +
-			    below(r, ODP_SCRATCH - MAX_XFER);
-		sge->lkey = w->pair.scratch_mr->lkey;
-		sge->length = len;
-		return len;
+		return scratch_sge(w, sge, len);
 	case 1: case 2:
 		at = mr ? (uintptr_t)mr->addr + below(r, mr->length) : 0;
 		if (at >= arena && at < arena + ARENA) {
@@ -869,11 +878,7 @@ static size_t scratch_sges(struct worker *w, struct ibv_sge *sge,
 	for (i = 0; i < n; i++) {
 		part = i + 1 < n ? below(&w->rng, total - sum + 1) :
 				   total - sum;
-		sge[i].addr = (uintptr_t)w->pair.scratch +
-			      below(&w->rng, ODP_SCRATCH - MAX_XFER);
-		sge[i].length = part;
-		sge[i].lkey = w->pair.scratch_mr->lkey;
-		sum += part;
+		sum += scratch_sge(w, &sge[i], part);
 	}
 	return sum;
 }
@@ -898,11 +903,9 @@ static size_t ud_recv_sges(struct worker *w, struct ibv_sge *d, unsigned int n,
 	 * scratch buffer (with a bad lkey half the time), since a receive
 	 * meant to hold all must, or UD drops it and the check learns nothing
 	 */
-	last->length += need - room;
-	last->addr = (uintptr_t)w->pair.scratch +
-		     below(&w->rng, ODP_SCRATCH - MAX_XFER);
-	last->lkey = below(&w->rng, 2) ? w->pair.scratch_mr->lkey :
-					 (uint32_t)rnd(&w->rng);
+	scratch_sge(w, last, last->length + need - room);
+	if (!below(&w->rng, 2))
+		last->lkey = (uint32_t)rnd(&w->rng);
 	return need;
 }
 
