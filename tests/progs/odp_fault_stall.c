@@ -3,7 +3,7 @@
  * odp_fault_stall: tear an ODP MR down while the device's page fault into
  * it is stuck in the file system (issue 15 item 1).
  *
- *   odp_fault_stall -a read|prefetch|sync-prefetch
+ *   odp_fault_stall -a read|prefetch|sync-prefetch|send
  *                   -m dereg|destroy-qp|exit|wait -c CTLDIR FILE
  *
  * FILE is a file of fuse_stall (tests/progs/fuse_stall.c), whose reads
@@ -20,6 +20,13 @@
  *                complete (stalled prefetches hold up no QP)
  *   -a sync-prefetch  a synchronous advise_mr PREFETCH (FLUSH) of all of
  *                it, from a thread: the caller faults
+ *   -a send      a SEND of three SGEs from a thread: a pinned MTU's
+ *                worth (the first packet goes), 512 bytes of the file (the
+ *                requester faults building the second packet), then an
+ *                SGE that runs past the end of its MR. The retransmit
+ *                timer (67 ms) fires while the fault is blocked; once the
+ *                file system answers, the requester meets the bad SGE
+ *                and the SEND must complete with a local protection error
  *
  * Once CTLDIR/stalled exists (the fault reached the file system), it
  * prints "stalled", then "<mode> start" and does:
@@ -30,7 +37,9 @@
  *   -m wait        nothing: wait for the synchronous prefetch, which must
  *                  succeed however long its first chunk was blocked (a
  *                  first try may take as long as the file system takes;
- *                  only retries after lost races are bounded)
+ *                  only retries after lost races are bounded); with -a
+ *                  send, wait for CTLDIR/release and then for the SEND's
+ *                  completion, which must come within 20 s, in error
  *
  * and prints "<mode> returned <ret> after <seconds> s" (the call must not
  * return before the test releases the file system, nor fail), what became
@@ -40,6 +49,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +159,60 @@ static void prefetch_flood(struct odp_pair *p, struct ibv_mr *mr)
 	}
 }
 
+/*
+ * -a send: the SEND, and what ibv_post_send() returned (-1 while it has
+ * not returned).
+ */
+struct bad_send {
+	struct ibv_qp *qp;
+	struct ibv_sge sge[3];
+	atomic_int ret;
+};
+
+static void *bad_send(void *arg)
+{
+	struct bad_send *bs = arg;
+	struct ibv_send_wr wr = {
+		.sg_list = bs->sge, .num_sge = 3, .opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+
+	/* rxe 6.1 builds a user QP's packets in this call: it blocks */
+	bs->ret = ibv_post_send(bs->qp, &wr, &bad);
+	return NULL;
+}
+
+/*
+ * -a send -m wait: after the release, the SEND's completion; 0 when it
+ * came in error as it should.
+ */
+static int bad_send_done(struct odp_pair *p, const char *ctl, double t0)
+{
+	char release[4096];
+	int st;
+
+	snprintf(release, sizeof(release), "%s/release", ctl);
+	if (wait_for(release, STALL_WAIT_MS)) {
+		printf("FAIL: the test never released the file system\n");
+		return 1;
+	}
+	st = poll_one(p->cq[0], 20000);
+	printf("the SEND's completion, %.1f s into the wait: %d\n",
+	       now_s() - t0, st);
+	if (st < 0) {
+		printf("FAIL: the SEND with a bad SGE behind the stalled page did not complete within 20 s of the release\n");
+		return 1;
+	}
+	printf("the SEND with a bad SGE behind the stalled page: %s\n",
+	       ibv_wc_status_str(st));
+	if (st != IBV_WC_LOC_PROT_ERR) {
+		printf("FAIL: expected %s\n",
+		       ibv_wc_status_str(IBV_WC_LOC_PROT_ERR));
+		return 1;
+	}
+	return 0;
+}
+
 /* -a sync-prefetch: the prefetch, and what it returned. */
 struct sync_prefetch {
 	struct ibv_pd *pd;
@@ -171,6 +235,8 @@ int main(int argc, char **argv)
 	char stalled[4096];
 	struct odp_pair p = { 0 };
 	struct sync_prefetch sp = { 0 };
+	struct bad_send bs = { 0 };
+	struct ibv_recv_wr rwr, *rbad;
 	pthread_t thread;
 	struct ibv_sge sge;
 	struct ibv_mr *mr;
@@ -193,6 +259,12 @@ int main(int argc, char **argv)
 
 	if (odp_pair_open(&p))
 		die("odp_pair_open");
+	if (!strcmp(access_kind, "send")) {
+		/* QPs of three SGEs */
+		p.max_sge = 3;
+		if (odp_pair_reset(&p))
+			die("odp_pair_reset");
+	}
 	fd = open(argv[optind], O_RDONLY);
 	if (fd < 0)
 		die("open");
@@ -226,13 +298,40 @@ int main(int argc, char **argv)
 		};
 		if (pthread_create(&thread, NULL, sync_prefetch, &sp))
 			die("pthread_create");
+	} else if (!strcmp(access_kind, "send")) {
+		sge = (struct ibv_sge){
+			.addr = (uintptr_t)p.scratch + ODP_SCRATCH / 2,
+			.length = 4096, .lkey = p.scratch_mr->lkey,
+		};
+		rwr = (struct ibv_recv_wr){ .sg_list = &sge, .num_sge = 1 };
+		if (ibv_post_recv(p.qp[1], &rwr, &rbad))
+			die("ibv_post_recv");
+		bs.qp = p.qp[0];
+		atomic_init(&bs.ret, -1);
+		bs.sge[0] = (struct ibv_sge){
+			.addr = (uintptr_t)p.scratch, .length = 1024,
+			.lkey = p.scratch_mr->lkey,
+		};
+		bs.sge[1] = (struct ibv_sge){
+			.addr = (uintptr_t)map, .length = 512, .lkey = mr->lkey,
+		};
+		bs.sge[2] = (struct ibv_sge){
+			.addr = (uintptr_t)p.scratch + ODP_SCRATCH - 16,
+			.length = 64, .lkey = p.scratch_mr->lkey,
+		};
+		if (pthread_create(&thread, NULL, bad_send, &bs))
+			die("pthread_create");
 	} else {
 		goto usage;
 	}
-	if (!strcmp(mode, "wait") != !strcmp(access_kind, "sync-prefetch"))
+	if (!strcmp(mode, "wait") != (!strcmp(access_kind, "sync-prefetch") ||
+				       !strcmp(access_kind, "send")))
 		goto usage;
 	if (wait_for(stalled, STALL_WAIT_MS)) {
 		printf("FAIL: the fault never reached the file system\n");
+		if (!strcmp(access_kind, "send"))
+			printf("the SEND: ibv_post_send() %d, completion %d\n",
+			       atomic_load(&bs.ret), poll_one(p.cq[0], 10));
 		return 1;
 	}
 	printf("stalled\n");
@@ -249,6 +348,11 @@ int main(int argc, char **argv)
 		p.qp[1] = NULL;
 	} else if (!strcmp(mode, "exit")) {
 		_exit(0);
+	} else if (!strcmp(mode, "wait") && !strcmp(access_kind, "send")) {
+		if (bad_send_done(&p, ctl, t0))
+			return 1;
+		pthread_join(thread, NULL);
+		ret = bs.ret;
 	} else if (!strcmp(mode, "wait")) {
 		pthread_join(thread, NULL);
 		ret = sp.ret;
@@ -281,8 +385,8 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr,
-		"usage: %s -a read|prefetch|sync-prefetch -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
-		"(-m wait with -a sync-prefetch, and only there)\n",
+		"usage: %s -a read|prefetch|sync-prefetch|send -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
+		"(-m wait with -a sync-prefetch or send, and only there)\n",
 		argv[0]);
 	return 2;
 }
