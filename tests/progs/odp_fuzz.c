@@ -676,13 +676,18 @@ static unsigned int random_sge_count(struct worker *w)
 	return 2 + below(&w->rng, w->max_sge - 1);
 }
 
-/* Wait for one completion on @cq: its status, or -1 (a failure, said). */
-static int wait_wc(struct worker *w, struct ibv_cq *cq, const char *what)
+/*
+ * Wait for one completion on @cq: its status, or -1 (a failure, said:
+ * @what, and the operation's shape @op when there is one).
+ */
+static int wait_wc(struct worker *w, struct ibv_cq *cq, const char *what,
+		   const char *op)
 {
 	int st = odp_wait_cq(cq, 30000);
 
 	if (st < 0)
-		failure(w, "%s: no completion within 30 s", what);
+		failure(w, "%s: no completion within 30 s%s%s", what,
+			op ? ": " : "", op ? op : "");
 	return st;
 }
 
@@ -755,7 +760,7 @@ static void write_multi(struct worker *w)
 		reset_pair(w);
 		return;
 	}
-	st = wait_wc(w, w->pair.cq[0], "WRITE of SGEs");
+	st = wait_wc(w, w->pair.cq[0], "WRITE of SGEs", NULL);
 	if (st == IBV_WC_SUCCESS) {
 		count(w, C_WC_OK);
 		return;
@@ -794,6 +799,7 @@ static void send_recv(struct worker *w)
 		.send_flags = IBV_SEND_SIGNALED,
 	}, *sbad;
 	size_t slen, rlen;
+	char what[256];
 	bool small;
 	int st, rst;
 
@@ -804,6 +810,10 @@ static void send_recv(struct worker *w)
 	rlen = random_sges(w, rsge, nr, small ? below(r, slen) :
 				  slen + below(r, 2 * PAGE));
 	small = rlen < slen;
+	/* the operation, for a missing completion's message */
+	snprintf(what, sizeof(what), "%u SGEs%s, %zu bytes, into %u SGEs%s%s, %zu",
+		 ns, sge_fault(w, ssge, ns), slen, nr, sge_fault(w, rsge, nr),
+		 w->use_srq ? " (SRQ)" : "", rlen);
 	count(w, C_POST);
 	count(w, C_RECV);
 	if (w->use_srq)
@@ -826,7 +836,7 @@ static void send_recv(struct worker *w)
 		reset_pair(w);
 		return;
 	}
-	st = wait_wc(w, w->pair.cq[0], "SEND");
+	st = wait_wc(w, w->pair.cq[0], "SEND", what);
 	if (st < 0)
 		goto reset;
 	/* failed before the wire: the RECV stays posted, and new QPs */
@@ -844,7 +854,7 @@ static void send_recv(struct worker *w)
 	if (st == IBV_WC_REM_INV_REQ_ERR && !small)
 		failure(w, "SEND of %zu bytes into %zu: %s, but the receive "
 			"is large enough", slen, rlen, ibv_wc_status_str(st));
-	rst = wait_wc(w, w->pair.cq[1], "RECV");
+	rst = wait_wc(w, w->pair.cq[1], "RECV", what);
 	if (rst < 0)
 		goto reset;
 	if (st == IBV_WC_SUCCESS && rst == IBV_WC_SUCCESS) {
