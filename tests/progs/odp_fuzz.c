@@ -810,7 +810,7 @@ static void send_recv(struct worker *w)
 	rlen = random_sges(w, rsge, nr, small ? below(r, slen) :
 				  slen + below(r, 2 * PAGE));
 	small = rlen < slen;
-	/* the operation, for a missing completion's message */
+	/* the operation, for a failure's message */
 	snprintf(what, sizeof(what), "%u SGEs%s, %zu bytes, into %u SGEs%s%s, %zu",
 		 ns, sge_fault(w, ssge, ns), slen, nr, sge_fault(w, rsge, nr),
 		 w->use_srq ? " (SRQ)" : "", rlen);
@@ -845,10 +845,8 @@ static void send_recv(struct worker *w)
 		count(w, C_WC_ERR);
 		if (st != IBV_WC_LOC_PROT_ERR &&
 		    !rxe_status(w, st, *sge_fault(w, ssge, ns), false))
-			failure(w, "SEND of %u SGEs%s, %zu bytes, into %zu: "
-				"unexpected status %s", ns,
-				sge_fault(w, ssge, ns),
-				slen, rlen, ibv_wc_status_str(st));
+			failure(w, "SEND of %s: unexpected status %s", what,
+				ibv_wc_status_str(st));
 		goto reset;
 	}
 	if (st == IBV_WC_REM_INV_REQ_ERR && !small)
