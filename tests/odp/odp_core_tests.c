@@ -875,6 +875,78 @@ static long long wait_counter(struct odp_pair *p, const char *name,
 	return v;
 }
 
+/* Post a signaled SEND of @len bytes at @addr from qp[0], id @id. */
+static int post_send_one(struct odp_pair *p, void *addr, uint32_t lkey,
+			 uint32_t len, uint64_t id)
+{
+	struct ibv_sge sge = { (uintptr_t)addr, len, lkey };
+	struct ibv_send_wr wr = {
+		.wr_id = id, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+
+	return ibv_post_send(p->qp[0], &wr, &bad);
+}
+
+/*
+ * A SEND that fails locally (its source is not mapped) while the SEND
+ * before it waits out RNR NAKs (the receiver has posted no receive): both
+ * complete, the earlier one flushed, the failed one with its own error,
+ * and the QP is in error. Stock 6.1 hung: the RNR timer asked the
+ * requester, already in error, for a retry it never made, and nothing
+ * completed (kernel/patches/0012). The same with a lost acknowledgement
+ * and the retransmit timer, which a loopback cannot lose.
+ */
+static void failed_send_behind_rnr(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW | IBV_ODP_SUPPORT_SEND);
+	uint8_t *buf = map_anon(2 * PAGE);
+	struct ibv_mr *mr = reg_odp(p, buf, 2 * PAGE);
+	long long rnr0 = hw_counter(p, "rcvd_rnr_err"), rnr;
+	struct ibv_qp_attr attr;
+	struct ibv_qp_init_attr init;
+	struct ibv_wc wc[2];
+	long deadline;
+	int n = 0, got;
+
+	assert_true(rnr0 >= 0);
+	fill(buf, PAGE, 0x5e);
+	assert_int_equal(munmap(buf + PAGE, PAGE), 0);
+	assert_int_equal(post_send_one(p, buf, mr->lkey, 64, 1), 0);
+	/* the first SEND is being NAKed: no receive at qp[1] */
+	rnr = wait_counter(p, "rcvd_rnr_err", rnr0 + 1);
+	print_message("# first SEND: rcvd_rnr_err +%lld\n", rnr - rnr0);
+	assert_true(rnr > rnr0);
+	assert_int_equal(post_send_one(p, buf + PAGE, mr->lkey, 64, 2), 0);
+
+	deadline = now_ms() + 10000;
+	while (n < 2 && now_ms() < deadline) {
+		got = ibv_poll_cq(p->cq[0], 2 - n, wc + n);
+		assert_true(got >= 0);
+		n += got;
+		if (!got)
+			usleep(1000);
+	}
+	print_message("# %d of 2 completions within 10 s", n);
+	for (got = 0; got < n; got++)
+		print_message("; wr %llu: %s (%d)",
+			      (unsigned long long)wc[got].wr_id,
+			      ibv_wc_status_str(wc[got].status),
+			      wc[got].status);
+	print_message("\n");
+	assert_int_equal(n, 2);
+	assert_int_equal(wc[0].wr_id, 1);
+	assert_int_equal(wc[0].status, IBV_WC_WR_FLUSH_ERR);
+	assert_int_equal(wc[1].wr_id, 2);
+	assert_int_equal(wc[1].status, IBV_WC_LOC_PROT_ERR);
+	assert_int_equal(ibv_query_qp(p->qp[0], &attr, IBV_QP_STATE, &init), 0);
+	assert_int_equal(attr.qp_state, IBV_QPS_ERR);
+
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_dereg(p, mr), 0);
+	munmap(buf, PAGE);
+}
+
 /* Accesses at any offset inside a page and across pages: a READ of 64
  * bytes at +1024 returns the bytes there, a WRITE at +2048 lands there, and
  * READs and WRITEs of several packets that start mid-page and cross pages
@@ -1679,6 +1751,7 @@ int main(int argc, char **argv)
 		T(local_side_odp),
 		T(atomics),
 		T(unmapped_range_errors),
+		T(failed_send_behind_rnr),
 		T(offsets_in_page),
 		T(write_faults_only_written),
 		T(secretmem_refused),
