@@ -894,7 +894,7 @@ static int post_send_one(struct odp_pair *p, void *addr, uint32_t lkey,
  * complete, the earlier one flushed, the failed one with its own error,
  * and the QP is in error. Stock 6.1 hung: the RNR timer asked the
  * requester, already in error, for a retry it never made, and nothing
- * completed (kernel/patches/0012). The same with a lost acknowledgement
+ * completed (kernel/patches/0012). The same with a lost acknowledgment
  * and the retransmit timer, which a loopback cannot lose.
  */
 static void failed_send_behind_rnr(void **state)
@@ -907,7 +907,7 @@ static void failed_send_behind_rnr(void **state)
 	struct ibv_qp_init_attr init;
 	struct ibv_wc wc[2];
 	long deadline;
-	int n = 0, got;
+	int n = 0, got, i;
 
 	assert_true(rnr0 >= 0);
 	fill(buf, PAGE, 0x5e);
@@ -928,11 +928,10 @@ static void failed_send_behind_rnr(void **state)
 			usleep(1000);
 	}
 	print_message("# %d of 2 completions within 10 s", n);
-	for (got = 0; got < n; got++)
+	for (i = 0; i < n; i++)
 		print_message("; wr %llu: %s (%d)",
-			      (unsigned long long)wc[got].wr_id,
-			      ibv_wc_status_str(wc[got].status),
-			      wc[got].status);
+			      (unsigned long long)wc[i].wr_id,
+			      ibv_wc_status_str(wc[i].status), wc[i].status);
 	print_message("\n");
 	assert_int_equal(n, 2);
 	assert_int_equal(wc[0].wr_id, 1);
