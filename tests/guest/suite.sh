@@ -143,12 +143,20 @@ upstream_bug() {
 	return 0
 }
 
-# The tests in the order they run: by name. (t_odp_mm ran first from
-# d8164f7 to stop 33: its memcg test had stalled after other tests in the
-# same guest, three full runs in a row; since guests boot with
-# tsc=unstable, f661ddc, two whole 1-node suites with t_odp_mm last, 6.1
-# and 6.12, were clean: issue 15.)
-mapfile -t tests < <(printf '%s\n' "$here"/t_*.sh)
+# The tests in the order they run: by name, but t_odp_mm first, on a
+# guest nothing else has run in yet. Its memcg test stalls (issue 15 item
+# 4, tests/guest/known-bugs) only after other tests have run in the same
+# guest, and then the guest's CPUs crawl: soft lockups and RCU stalls in
+# the kernel log, which fail the run (three full runs of three in a row,
+# one of them CI's; in a fresh guest it passed every time, 15 times).
+# Until that is understood, the test runs where it is known to work; the
+# issue says what is known of the rest.
+mapfile -t tests < <(
+	[ ! -e "$here/t_odp_mm.sh" ] || echo "$here/t_odp_mm.sh"
+	for f in "$here"/t_*.sh; do
+		[ "$f" = "$here/t_odp_mm.sh" ] || echo "$f"
+	done
+)
 
 patterns=("$@")
 if [ $list = yes ]; then
