@@ -907,7 +907,7 @@ static void failed_send_behind_rnr(void **state)
 	struct ibv_qp_init_attr init;
 	struct ibv_wc wc[2];
 	long deadline;
-	int n = 0, got, i;
+	int n, i;
 
 	assert_true(rnr0 >= 0);
 	fill(buf, PAGE, 0x5e);
@@ -920,13 +920,9 @@ static void failed_send_behind_rnr(void **state)
 	assert_int_equal(post_send_one(p, buf + PAGE, mr->lkey, 64, 2), 0);
 
 	deadline = now_ms() + 10000;
-	while (n < 2 && now_ms() < deadline) {
-		got = ibv_poll_cq(p->cq[0], 2 - n, wc + n);
-		assert_true(got >= 0);
-		n += got;
-		if (!got)
-			usleep(1000);
-	}
+	for (n = 0; n < 2; n++)
+		if (odp_wait_wc(p->cq[0], deadline - now_ms(), &wc[n]))
+			break;
 	print_message("# %d of 2 completions within 10 s", n);
 	for (i = 0; i < n; i++)
 		print_message("; wr %llu: %s (%d)",

@@ -259,21 +259,27 @@ long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int odp_wait_cq(struct ibv_cq *cq, long ms)
+int odp_wait_wc(struct ibv_cq *cq, long ms, struct ibv_wc *wc)
 {
 	long deadline = now_ms() + ms;
-	struct ibv_wc wc;
 	int n;
 
 	while (now_ms() < deadline) {
-		n = ibv_poll_cq(cq, 1, &wc);
+		n = ibv_poll_cq(cq, 1, wc);
 		if (n < 0)
 			return -1;
 		if (n == 1)
-			return wc.status;
+			return 0;
 		poll(NULL, 0, 1);
 	}
 	return -1;
+}
+
+int odp_wait_cq(struct ibv_cq *cq, long ms)
+{
+	struct ibv_wc wc;
+
+	return odp_wait_wc(cq, ms, &wc) ? -1 : (int)wc.status;
 }
 
 /* odp_wait_cq() for ODP_WAIT_MS, saying so on stderr if it times out. */

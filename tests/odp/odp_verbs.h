@@ -59,6 +59,8 @@ long now_ms(void);
  * its status, or -1 on timeout or a polling error.
  */
 int odp_wait_cq(struct ibv_cq *cq, long ms);
+/* odp_wait_cq() that keeps the whole completion in *@wc: 0, or -1. */
+int odp_wait_wc(struct ibv_cq *cq, long ms, struct ibv_wc *wc);
 
 /* Open the device ($RXE_ODP_DEV, else the first), connect the pair. */
 int odp_pair_open(struct odp_pair *p);
