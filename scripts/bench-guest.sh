@@ -122,9 +122,10 @@ if [ -n "${RXE_ODP_PEER_IP:-}" ]; then run_limit=180; else run_limit=60; fi
 # perf_run TOOL SIZE ITERS MODE: one perftest run (--odp for MODE odp),
 # printed as "VALUE P99" (bandwidth tools: average MB/s and "-";
 # ib_write_lat: typical and 99th percentile usec). A run is valid when it
-# reports every iteration and a figure above zero: TCG guests' cycle
-# counters sometimes make perftest report 0.00 for a complete run; such a
-# run is repeated (twice at most) and, failing that, recorded as "-".
+# reports every iteration and a finite figure above zero: TCG guests'
+# cycle counters sometimes make perftest report 0.00 (or ib_write_lat a
+# typical latency of inf) for a complete run; such a run is repeated
+# (twice at most) and, failing that, recorded as "-".
 perf_run() {
 	local tool=$1 size=$2 iters=$3 mode=$4 out try line cols
 	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" "${PERF_OPTS[@]}")
@@ -146,7 +147,7 @@ perf_run() {
 		# average; ib_write_lat, t_typical and the 99% percentile
 		if [ "$tool" = ib_write_lat ]; then cols=(2 5 8); else cols=(2 4); fi
 		line=$(perf_row "$out" "${cols[@]}" |
-			awk -v n="$iters" '$1 == n && $2 + 0 > 0 { print $2, (NF > 2 ? $3 : "-") }')
+			awk -v n="$iters" '$1 == n && $2 ~ /^[0-9.]+$/ && $2 + 0 > 0 { print $2, (NF > 2 ? $3 : "-") }')
 		[ -n "$line" ] && { echo "$line"; return 0; }
 		echo "# $tool -s $size $mode: no valid figure (try $try; output in perftest-invalid.log)" >&2
 		{ echo "=== $tool -s $size $mode try $try"; echo "$out"; } >>"$OUT/perftest-invalid.log"
