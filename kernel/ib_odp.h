@@ -124,6 +124,8 @@ struct ib_odp_mirror {
 #define IB_ODP_CHUNK_SHIFT	21
 #define IB_ODP_CHUNK_SIZE	(1UL << IB_ODP_CHUNK_SHIFT)
 
+struct odp_chunk;
+
 /**
  * struct ib_odp_space - what a device sees through one ODP region
  * @mm:		the address space (mmgrab'ed)
@@ -158,6 +160,9 @@ struct ib_odp_mirror {
  *		(READ_ONCE), ordered against @users by full barriers.
  * @async:	asynchronous prefetches queued or running on the space,
  *		bounded by the caller of ib_odp_space_async_get()
+ * @last:	explicit regions: the chunk of the latest lookup (struct
+ *		odp_chunk), published with release semantics; it lives as
+ *		long as the space, whose users look it up without a reference
  */
 struct ib_odp_space {
 	struct mm_struct *mm;
@@ -175,6 +180,7 @@ struct ib_odp_space {
 	atomic_t users;
 	bool dying;
 	atomic_t async;
+	struct odp_chunk *last;
 };
 
 /* ib_odp_space.c */

@@ -52,7 +52,8 @@
  * @refs:	1 while the space's xarray holds the chunk, plus 1 for each
  *		caller using it (odp_chunk_get()); the reaper takes it out
  *		only from 1 to 0, under the space's chunk_lock, after which
- *		nobody can take it again
+ *		nobody can take it again. Counted for implicit regions only:
+ *		an explicit region's chunks are never reaped
  * @rcu:	frees it once lock-free lookups are done with it
  */
 struct odp_chunk {
@@ -269,9 +270,20 @@ out:
 }
 
 /*
+ * An explicit region's chunks live until ib_odp_space_destroy(), which
+ * waits for the users of the space first: a user needs no reference on
+ * one. Only an implicit region's chunks are reaped earlier.
+ */
+static bool odp_chunks_stay(struct ib_odp_space *s)
+{
+	return !s->reap_empty;
+}
+
+/*
  * The mirror that covers @addr, with a reference (odp_chunk_put()): made
  * on first use (may sleep). ERR_PTR(-EFAULT) for an address outside the
- * region or a process that is exiting, ERR_PTR(-ENOMEM).
+ * region or a process that is exiting, ERR_PTR(-ENOMEM). Call as a user
+ * of the space.
  */
 static struct ib_odp_mirror *odp_chunk_get(struct ib_odp_space *s,
 					   unsigned long addr)
@@ -281,32 +293,54 @@ static struct ib_odp_mirror *odp_chunk_get(struct ib_odp_space *s,
 
 	if (addr < s->addr || addr >= s->end)
 		return ERR_PTR(-EFAULT);
+	/*
+	 * Explicit: most accesses are in the chunk of the one before
+	 * (a packet after another of the same message): no lookup, and no
+	 * atomic operation on a reference.
+	 */
+	if (odp_chunks_stay(s)) {
+		/* pairs with the release below: seen, seen initialized */
+		c = smp_load_acquire(&s->last);
+		if (c && addr >= c->mirror.start && addr < ib_odp_end(&c->mirror))
+			return &c->mirror;
+	}
+
 	rcu_read_lock();
 	c = xa_load(&s->chunks, index);
 	if (c && !atomic_inc_not_zero(&c->refs))
 		c = NULL;
 	rcu_read_unlock();
-	if (c)
-		return &c->mirror;
-
-	mutex_lock(&s->chunk_lock);
-	/* under chunk_lock, a chunk in the xarray has refs >= 1 */
-	c = xa_load(&s->chunks, index);
-	if (c)
-		atomic_inc(&c->refs);
-	else
-		c = odp_chunk_create(s, index);
-	mutex_unlock(&s->chunk_lock);
-	return IS_ERR(c) ? ERR_CAST(c) : &c->mirror;
+	if (!c) {
+		mutex_lock(&s->chunk_lock);
+		/* under chunk_lock, a chunk in the xarray has refs >= 1 */
+		c = xa_load(&s->chunks, index);
+		if (c)
+			atomic_inc(&c->refs);
+		else
+			c = odp_chunk_create(s, index);
+		mutex_unlock(&s->chunk_lock);
+		if (IS_ERR(c))
+			return ERR_CAST(c);
+	}
+	if (odp_chunks_stay(s)) {
+		atomic_dec(&c->refs);
+		/* pairs with the acquire above: published initialized */
+		smp_store_release(&s->last, c);
+	}
+	return &c->mirror;
 }
 
 /*
  * Done with a mirror of odp_chunk_get(). Never the last reference: the
- * xarray's is dropped by the reaper alone.
+ * xarray's is dropped by the reaper alone. An explicit region's chunk has
+ * none to drop (odp_chunks_stay()).
  */
 static void odp_chunk_put(struct ib_odp_mirror *m)
 {
-	atomic_dec(&to_chunk(m)->refs);
+	struct odp_chunk *c = to_chunk(m);
+
+	if (!odp_chunks_stay(c->space))
+		atomic_dec(&c->refs);
 }
 
 /*
