@@ -26,11 +26,8 @@ limit=$((8 * 1048576))
 # the target's side: ext4 on a loop device (set up outside the cgroup),
 # then the target in a cgroup of its own
 if [ "${1:-}" = --target ]; then
-	cgr=/sys/fs/cgroup
-	[ -f $cgr/cgroup.controllers ] || mount -t cgroup2 none $cgr || fail "cannot mount cgroup2 on $cgr"
-	grep -qw memory $cgr/cgroup.subtree_control || echo +memory >$cgr/cgroup.subtree_control ||
-		fail "cannot enable the memory controller for child cgroups"
-	cg=$cgr/odp-file-evict-$$
+	memcg_on
+	cg=/sys/fs/cgroup/odp-file-evict-$$
 	mkdir "$cg" && echo $limit >"$cg/memory.max" && echo 0 >"$cg/memory.swap.max" ||
 		fail "cannot make a memory cgroup of $limit bytes without swap"
 	dir=$(mktemp -d)

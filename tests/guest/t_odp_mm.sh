@@ -15,11 +15,7 @@ setup_zram_swap
 grep -q zram /proc/swaps || fail "no swap on zram"
 nodes=$(find /sys/devices/system/node -maxdepth 1 -name 'node[0-9]*' | wc -l)
 [ "$nodes" -ge 2 ] || fail "$nodes NUMA node(s): the guest should boot with numa=fake=2 ($(cat /proc/cmdline))"
-cg=/sys/fs/cgroup
-[ -f $cg/cgroup.controllers ] || mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
-grep -qw memory $cg/cgroup.controllers || fail "no memory controller in cgroup v2 ($(cat $cg/cgroup.controllers))"
-grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control ||
-	fail "cannot enable the memory controller for child cgroups"
+memcg_on
 [ -w /sys/kernel/mm/ksm/run ] || fail "no KSM (/sys/kernel/mm/ksm)"
 # a disk file system for memcg_file_larger_than_limit (ODP_MM_DISK)
 disk=$(mktemp -d)
