@@ -242,11 +242,24 @@ start_node() {
 	# then runs a stale translation of the int3 there: "Oops: int3" in
 	# sched_clock_cpu, then a panic. 6.12 did this twice in one full run
 	# (stock and trixie 6.12, one guest). The clocksource is HPET.
+	# -cpu max without ERMS and FSRM: the guest kernel then zeroes and
+	# copies pages with rep stosq/movsq instead of rep stosb/movsb, which
+	# TCG runs a byte at a time (one 6.1 guest, 2026-12-04: first touch of
+	# anonymous memory 19.4 -> 10.2 us a page, dd from /dev/zero 0.74 ->
+	# 2.6 GB/s). The soft lockups of CI's t_odp_mm runs (issue 15) all sat
+	# in clear_page_erms's rep stosb.
+	# -mem-prealloc: qemu backs all of the guest's RAM before the guest
+	# starts. This host is itself a VM that hands freed memory back to its
+	# hypervisor (virtio-balloon free page reporting): touching memory it
+	# has not backed costs 1.9 s a GiB here (3.3 us a 4 KiB page), time a
+	# vCPU would otherwise lose in the middle of a guest page fault; after
+	# CI's builds most of the host's memory is in that state. Same boot
+	# time (24 s against 28 s for a one-guest run).
 	# Then --kernel-arg's (the debug kernels:
 	# no5lvl, see build_debug in ./rxe-odp)
 	# shellcheck disable=SC2046,SC2086
 	timeout -k 10 "$timeout" ${in_netns[@]+"${in_netns[@]}"} qemu-system-x86_64 \
-		-machine q35 -cpu max -smp "$smp" -m "$mem" \
+		-machine q35 -cpu max,erms=off,fsrm=off -smp "$smp" -m "$mem" -mem-prealloc \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=7 tsc=unstable secretmem.enable=1$numa numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
