@@ -5,15 +5,21 @@
  * The module tests use it to have live verbs objects while they try to
  * unload the driver.
  *
- *   qp_hold [-d DEVICE] [-p MIB]
+ *   qp_hold [-d DEVICE] [-p MIB [-k]]
  *
  * -p MIB also registers an ODP MR over MIB MiB of fresh anonymous memory
  * and starts an asynchronous PREFETCH_WRITE of all of it (advise_mr
  * without FLUSH, through libodp) before saying "ready": a process that is
  * killed right after leaves a background prefetch behind.
+ * -k (with -p): right after "ready", which then also gives the device's
+ * page_prefetch counter read after the advice, the process kills itself
+ * with SIGKILL: no time for the prefetch to finish first, however fast
+ * the machine faults pages in (a kill from the test's shell came too late
+ * once page zeroing in the guest got faster).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,7 @@ struct holder {
 	struct ibv_mr *odp_mr;	/* -p */
 	void *odp_buf;
 	size_t odp_len;
+	int kill_self;		/* -k */
 };
 
 static struct ibv_context *open_device(const char *name)
@@ -121,6 +128,25 @@ static int start_prefetch(struct holder *h)
 	return 0;
 }
 
+/* The device's page_prefetch counter, or -1 when it cannot be read. */
+static long long prefetch_counter(struct ibv_context *ctx)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/page_prefetch",
+		 ibv_get_device_name(ctx->device));
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 static void destroy_objects(struct holder *h)
 {
 	if (h->odp_mr)
@@ -147,7 +173,7 @@ int main(int argc, char **argv)
 	char c;
 	int opt, ret = 1;
 
-	while ((opt = getopt(argc, argv, "d:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:k")) != -1) {
 		switch (opt) {
 		case 'd':
 			name = optarg;
@@ -156,14 +182,24 @@ int main(int argc, char **argv)
 			h.odp_len = strtoul(optarg, NULL, 0) << 20;
 			if (h.odp_len)
 				break;
-			/* fall through */
+			goto usage;
+		case 'k':
+			h.kill_self = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: qp_hold [-d DEVICE] [-p MIB]\n");
-			return 2;
+			goto usage;
 		}
 	}
+	if (h.kill_self && !h.odp_len)
+		goto usage;
 	if (create_objects(&h, name) == 0 &&
 	    (!h.odp_len || start_prefetch(&h) == 0)) {
+		if (h.kill_self) {
+			printf("ready qpn %u page_prefetch %lld\n",
+			       h.qp->qp_num, prefetch_counter(h.ctx));
+			fflush(stdout);
+			raise(SIGKILL);
+		}
 		printf("ready qpn %u\n", h.qp->qp_num);
 		fflush(stdout);
 		/* Hold until stdin closes (or a signal ends the process). */
@@ -173,4 +209,7 @@ int main(int argc, char **argv)
 	}
 	destroy_objects(&h);
 	return ret;
+usage:
+	fprintf(stderr, "usage: qp_hold [-d DEVICE] [-p MIB [-k]]\n");
+	return 2;
 }
