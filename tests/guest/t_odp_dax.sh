@@ -1,6 +1,5 @@
 #!/bin/bash
 # nodes: 1 2
-# debug: no
 # examples/odp_file_target on a DAX filesystem: ext4 mounted -o dax on
 # emulated persistent memory (memmap= on the guest's command line: legacy
 # pmem, /dev/pmem0), on node 2 in a two-guest run. The file's pages are
