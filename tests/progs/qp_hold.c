@@ -128,23 +128,14 @@ static int start_prefetch(struct holder *h)
 	return 0;
 }
 
-/* The device's page_prefetch counter, or -1 when it cannot be read. */
+/* The device's page_prefetch counter (libodp), or -1 if it cannot be read */
 static long long prefetch_counter(struct ibv_context *ctx)
 {
-	char path[256];
-	long long v = -1;
-	FILE *f;
+	struct odp_counters c;
 
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/%s/ports/1/hw_counters/page_prefetch",
-		 ibv_get_device_name(ctx->device));
-	f = fopen(path, "r");
-	if (!f)
+	if (odp_query_dev_counters(ctx, 1, &c))
 		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return (long long)c.page_prefetch;
 }
 
 static void destroy_objects(struct holder *h)
