@@ -417,7 +417,6 @@ static unsigned long odp_fault_ahead(struct ib_odp_mirror *m,
 	if (miss == READ_ONCE(m->ahead_next))
 		pages = clamp(2 * READ_ONCE(m->ahead_pages), 1UL,
 			      IB_ODP_FAULT_CHUNK);
-	WRITE_ONCE(m->ahead_pages, pages);
 	end = min3(ib_odp_end(m), limit, miss + (pages << PAGE_SHIFT));
 	return max(need_end, end);
 }
@@ -491,8 +490,18 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 							      limit),
 					      odp_req_flags(write),
 					      IB_ODP_PAGE_FAULTS, &done);
-		if (ret)
+		/*
+		 * The next window doubles what this fault installed, not
+		 * what it asked for: one that lost races narrowed to its
+		 * need, and one that failed (a cgroup at its limit, an
+		 * invalidation storm) starts the next from one page, else
+		 * each retry of the same access would ask for twice as much.
+		 */
+		if (ret) {
+			WRITE_ONCE(m->ahead_pages, 0);
 			return ret;
+		}
+		WRITE_ONCE(m->ahead_pages, (done - miss) >> PAGE_SHIFT);
 		WRITE_ONCE(m->ahead_next, done);
 	}
 }
