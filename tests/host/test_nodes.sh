@@ -8,6 +8,10 @@
 # namespace. No real guest is booted. Needs root (ip netns).
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
+# a hanging stand-in sleeps a length of its own, so that pgrep finds this
+# test's only (the 'sleep 300' of anything else on the machine once
+# failed it, as test_peer.sh says)
+export FAKE_NAP=300.$$
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
 
@@ -46,7 +50,7 @@ touch "$out/started"
 echo "[    1.0] booted" >>"${serials[0]}"
 act=FAKE_NODE$n
 case ${!act:-ok} in
-hang) exec sleep 300 ;;
+hang) exec sleep "$FAKE_NAP" ;;
 ok)
 	echo "hello from node $n" >>"${serials[1]}"
 	if [ "$n" = 1 ]; then echo 7 >"$out/status"; else echo 0 >"$out/status"; fi ;;
@@ -108,7 +112,7 @@ check "node 4 knows its number and the count" \
 check_status "a node that never finishes fails the run as a hang, named" 124 'node 3 did not finish' \
 	run hang 4 FAKE_NODE3=hang
 check "the namespace is gone after the hang" ns_gone "$tmp/hang"
-check "no stand-in is left running" sh -c '! pgrep -f "sleep 300$" >/dev/null'
+check "no stand-in is left running" sh -c "! pgrep -f 'sleep $FAKE_NAP\$' >/dev/null"
 
 check_status "node 1 hanging until the timeout: a hang too" 124 'node 1 did not finish' \
 	run hang1 4 FAKE_NODE1=hang
@@ -129,7 +133,7 @@ rc=0
 wait "$runner" || rc=$?
 check "a run stopped by TERM ends with TERM's status" [ "$rc" = 143 ]
 check "its namespace is gone" ns_gone "$tmp/stopped"
-check "and its guests" sh -c '! pgrep -f "sleep 300$" >/dev/null'
+check "and its guests" sh -c "! pgrep -f 'sleep $FAKE_NAP\$' >/dev/null"
 
 run five 5 >/dev/null 2>&1
 check "1536 MiB a guest from five on" every_node "$tmp/five" 5 grep -qx 1536 @/mem-seen
