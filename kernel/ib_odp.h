@@ -94,8 +94,9 @@ extern const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS];
  * @totals:	the device's statistics, the same counters, or NULL
  * @ahead_next:	where the last fault (with its fault-ahead) ended
  * @ahead_pages: pages the last fault brought in from its first missing
- *		page (0 when it failed). Both are hints of the fault path, read and written
- *		without a lock: a race costs one smaller fault, nothing else.
+ *		page (0 when it failed). Both are hints of the fault path,
+ *		read and written without a lock: a race costs one smaller
+ *		fault, nothing else.
  */
 struct ib_odp_mirror {
 	struct mmu_interval_notifier notifier;
