@@ -12,6 +12,7 @@ tmp=$(mktemp -d)
 # test's only (the 'sleep 300' of anything else on the machine once
 # failed it, as test_peer.sh says)
 export FAKE_NAP=300.$$
+stand_ins_gone() { ! pgrep -f "sleep $FAKE_NAP\$" >/dev/null; }
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
 
@@ -112,7 +113,7 @@ check "node 4 knows its number and the count" \
 check_status "a node that never finishes fails the run as a hang, named" 124 'node 3 did not finish' \
 	run hang 4 FAKE_NODE3=hang
 check "the namespace is gone after the hang" ns_gone "$tmp/hang"
-check "no stand-in is left running" sh -c "! pgrep -f 'sleep $FAKE_NAP\$' >/dev/null"
+check "no stand-in is left running" stand_ins_gone
 
 check_status "node 1 hanging until the timeout: a hang too" 124 'node 1 did not finish' \
 	run hang1 4 FAKE_NODE1=hang
@@ -133,7 +134,7 @@ rc=0
 wait "$runner" || rc=$?
 check "a run stopped by TERM ends with TERM's status" [ "$rc" = 143 ]
 check "its namespace is gone" ns_gone "$tmp/stopped"
-check "and its guests" sh -c "! pgrep -f 'sleep $FAKE_NAP\$' >/dev/null"
+check "and its guests" stand_ins_gone
 
 run five 5 >/dev/null 2>&1
 check "1536 MiB a guest from five on" every_node "$tmp/five" 5 grep -qx 1536 @/mem-seen
