@@ -94,6 +94,7 @@ run_one() {
 	subs=$(sed -nE -e "s|^(not )?ok [0-9]+ # SKIP (.*)$|ok - $name/\2 # SKIP|p;t" \
 		-e "s|^(not )?ok [0-9]+( - )?(.*)$|\1ok - $name/\3|p" "$log" | known_bugs)
 	[ -z "$subs" ] || echo "$subs"
+	failed_subtests "$log"
 	# a program whose only failures are known bugs of its own results
 	# fails as a known bug too (its exit status counts them)
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ $rc -ne 124 ] &&
@@ -113,6 +114,22 @@ run_one() {
 	*) echo "not ok - $name (exit $rc)" | known_bugs; tail -n 15 "$log" | sed 's/^/#   /' ;;
 	esac
 	[ $rc -eq 0 ] || [ $rc -eq 77 ]
+}
+
+# failed_subtests LOG: for each subtest result "not ok N - NAME" in LOG
+# (cmocka's TAP), what the subtest printed before it (its last 25 lines),
+# so that the console, and the part of it CI shows, says why it failed.
+failed_subtests() {
+	awk '/^(not )?ok [0-9]+/ {
+		if ($1 == "not" && $0 !~ /# SKIP/) {
+			print "#   --- " $0
+			for (i = (n > 25 ? n - 25 : 0); i < n; i++)
+				print "#   " buf[i % 25]
+		}
+		n = 0
+		next
+	}
+	{ buf[n % 25] = $0; n++ }' "$1"
 }
 
 # known_bugs: mark failures of tests listed in known-bugs "# TODO"; and
