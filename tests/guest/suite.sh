@@ -117,19 +117,19 @@ run_one() {
 }
 
 # failed_subtests LOG: for each subtest result "not ok N - NAME" in LOG
-# (cmocka's TAP), what the subtest printed before it (its last 25 lines),
+# (cmocka's TAP), what the subtest printed before it (its last 40 lines),
 # so that the console, and the part of it CI shows, says why it failed.
 failed_subtests() {
 	awk '/^(not )?ok [0-9]+/ {
 		if ($1 == "not" && $0 !~ /# SKIP/) {
 			print "#   --- " $0
-			for (i = (n > 25 ? n - 25 : 0); i < n; i++)
-				print "#   " buf[i % 25]
+			for (i = (n > 40 ? n - 40 : 0); i < n; i++)
+				print "#   " buf[i % 40]
 		}
 		n = 0
 		next
 	}
-	{ buf[n % 25] = $0; n++ }' "$1"
+	{ buf[n % 40] = $0; n++ }' "$1"
 }
 
 # known_bugs: mark failures of tests listed in known-bugs "# TODO"; and
