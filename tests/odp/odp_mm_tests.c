@@ -471,6 +471,106 @@ static void print_hw_delta(const char *what, const struct hw_snap *a,
 	print_message("%s\n", line);
 }
 
+#define CPU_TASKS 2048
+
+/* CPU time of every task (process, kernel thread) and of the CPUs. */
+struct cpu_use {
+	unsigned int n;
+	int pid[CPU_TASKS];
+	long long ticks[CPU_TASKS];
+	char comm[CPU_TASKS][24];
+	long long cpu[8];	/* user nice system idle iowait irq softirq steal */
+};
+
+static void cpu_use(struct cpu_use *u)
+{
+	char path[64], line[512], *c;
+	unsigned long long ut, st;
+	struct dirent *d;
+	DIR *proc;
+	FILE *f;
+
+	u->n = 0;
+	memset(u->cpu, 0, sizeof(u->cpu));
+	f = fopen("/proc/stat", "r");
+	if (f) {
+		if (fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld %lld",
+			   &u->cpu[0], &u->cpu[1], &u->cpu[2], &u->cpu[3],
+			   &u->cpu[4], &u->cpu[5], &u->cpu[6], &u->cpu[7]) != 8)
+			memset(u->cpu, 0, sizeof(u->cpu));
+		fclose(f);
+	}
+	proc = opendir("/proc");
+	while (proc && (d = readdir(proc)) && u->n < CPU_TASKS) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && (c = strrchr(line, ')')) &&
+		    sscanf(c + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			   &ut, &st) == 2 && strchr(line, '(')) {
+			*c = 0;
+			u->pid[u->n] = atoi(line);
+			u->ticks[u->n] = ut + st;
+			snprintf(u->comm[u->n], sizeof(u->comm[0]), "%s",
+				 strchr(line, '(') + 1);
+			u->n++;
+		}
+		fclose(f);
+	}
+	if (proc)
+		closedir(proc);
+}
+
+/*
+ * One line: over @ms, how busy the guest's CPUs were and the four tasks
+ * that used the most CPU time: a stall while the CPUs are busy is work
+ * (whose, it says), one while they idle is a wait.
+ */
+static void print_cpu_use(const char *what, unsigned int ms)
+{
+	static struct cpu_use a, b;
+	long long total = 0, d, best[4] = { 0 };
+	unsigned int i, j, k, top[4] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	char line[1024];
+	int n;
+
+	cpu_use(&a);
+	usleep(ms * 1000);
+	cpu_use(&b);
+	for (i = 0; i < 8; i++)
+		total += b.cpu[i] - a.cpu[i];
+	if (total <= 0 || hz <= 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s: CPUs over %u ms: user %lld%%, system %lld%%, softirq %lld%%, idle %lld%%, iowait %lld%%; busiest",
+		     what, ms, 100 * (b.cpu[0] + b.cpu[1] - a.cpu[0] - a.cpu[1]) / total,
+		     100 * (b.cpu[2] - a.cpu[2]) / total,
+		     100 * (b.cpu[6] - a.cpu[6]) / total,
+		     100 * (b.cpu[3] - a.cpu[3]) / total,
+		     100 * (b.cpu[4] - a.cpu[4]) / total);
+	for (i = 0; i < b.n; i++) {
+		for (j = 0; j < a.n && a.pid[j] != b.pid[i]; j++)
+			;
+		d = b.ticks[i] - (j < a.n ? a.ticks[j] : 0);
+		for (k = 0; k < 4 && d <= best[k]; k++)
+			;
+		if (k == 4)
+			continue;
+		memmove(&best[k + 1], &best[k], (3 - k) * sizeof(best[0]));
+		memmove(&top[k + 1], &top[k], (3 - k) * sizeof(top[0]));
+		best[k] = d;
+		top[k] = i;
+	}
+	for (k = 0; k < 4 && best[k] > 0 && n > 0 && (size_t)n < sizeof(line); k++)
+		n += snprintf(line + n, sizeof(line) - n, " %s(%d) %lld ms",
+			      b.comm[top[k]], b.pid[top[k]],
+			      best[k] * 1000 / hz);
+	print_message("%s\n", line);
+}
+
 /*
  * Issue 15 item 4, not yet understood: a WRITE of memcg_child() that got
  * no completion within 30 s. Say what the device, the MR, the cgroup and
@@ -498,6 +598,7 @@ static void stalled_write(struct odp_pair *p, const char *cg)
 		snprintf(path, sizeof(path), "%s/%s", cg, files[i]);
 		print_lines("# stalled: cgroup ", path);
 	}
+	print_cpu_use("# stalled", 2000);
 	/*
 	 * By hand only (the harness counts a backtrace in the kernel log as
 	 * a failure): ODP_MM_SYSRQ=1 has the kernel log what every CPU is
