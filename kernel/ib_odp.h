@@ -29,7 +29,6 @@
 #include <linux/atomic.h>
 #include <linux/mm_types.h>
 #include <linux/xarray.h>
-#include <linux/jump_label.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
@@ -263,13 +262,13 @@ enum ib_odp_lat {
 	IB_ODP_LAT_NUM
 };
 
-DECLARE_STATIC_KEY_FALSE(ib_odp_lat_on);
+extern bool ib_odp_lat_on;
 void __ib_odp_lat_record(enum ib_odp_lat k, u64 t0);
 
 /* Start of a timed interval: 0 when timing is off. */
 static inline u64 ib_odp_lat_start(void)
 {
-	if (static_branch_unlikely(&ib_odp_lat_on))
+	if (unlikely(READ_ONCE(ib_odp_lat_on)))
 		return ktime_get_ns();
 	return 0;
 }

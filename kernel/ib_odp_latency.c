@@ -14,7 +14,11 @@
  *	fault_mmap_hold	the mmap lock held (for read) by hmm_range_fault(),
  *			which munmap() and mmap() wait for
  *
- * Off by default; then each recording point costs one patched-out jump.
+ * Off by default; then each recording point costs one load of a flag
+ * and a branch. (Not a static key: switching one patches the code of
+ * every recording point while other CPUs may run it, and under qemu's TCG
+ * a vCPU once still ran the int3 of a finished patch in odp_fault_range()
+ * on 6.12, an oops.)
  * The module parameter odp_latency switches them:
  *
  *	echo 1 > /sys/module/rdma_rxe_odp/parameters/odp_latency  # reset, on
@@ -34,7 +38,8 @@
 
 #include "ib_odp.h"
 
-DEFINE_STATIC_KEY_FALSE(ib_odp_lat_on);
+/* Recording is on; written under odp_lat_mutex, read without a lock. */
+bool ib_odp_lat_on;
 
 /* 8 buckets per power of two: index = octave * 8 + the 3 bits after the msb */
 #define LAT_SUB_BITS	3
@@ -145,12 +150,14 @@ static int odp_lat_set(const char *val, const struct kernel_param *kp)
 	if (ret)
 		return ret;
 	mutex_lock(&odp_lat_mutex);
+	/*
+	 * A recording that started before the reset may still land after
+	 * it, as it could with the static key this replaced: one sample.
+	 */
+	WRITE_ONCE(ib_odp_lat_on, false);
 	if (on) {
-		static_branch_disable(&ib_odp_lat_on);
 		odp_lat_reset();
-		static_branch_enable(&ib_odp_lat_on);
-	} else {
-		static_branch_disable(&ib_odp_lat_on);
+		WRITE_ONCE(ib_odp_lat_on, true);
 	}
 	mutex_unlock(&odp_lat_mutex);
 	return 0;
