@@ -399,6 +399,7 @@ static const char *const vm_keys[] = {
  */
 struct hw_snap {
 	long ms;
+	time_t wall;	/* UTC, to set beside the host's own log */
 	unsigned int n;
 	char name[HW_MAX][48];
 	long long val[HW_MAX];
@@ -416,6 +417,7 @@ static void hw_snap(struct odp_pair *p, struct ibv_mr *mr, struct hw_snap *s)
 	DIR *h;
 
 	s->ms = now_ms();
+	s->wall = time(NULL);
 	s->n = 0;
 	for (i = 0; i < VM_KEYS; i++)
 		s->vm[i] = read_value("/proc/vmstat", vm_keys[i]);
@@ -442,12 +444,16 @@ static void hw_snap(struct odp_pair *p, struct ibv_mr *mr, struct hw_snap *s)
 static void print_hw_delta(const char *what, const struct hw_snap *a,
 			   const struct hw_snap *b)
 {
-	char line[2048];
+	char line[2048], at[16];
 	unsigned int i, j;
+	struct tm tm;
 	int n;
 
-	n = snprintf(line, sizeof(line), "%s: %ld ms; MR page_faults +%llu, page_invalidations +%llu; device",
-		     what, b->ms - a->ms,
+	if (!gmtime_r(&a->wall, &tm) ||
+	    !strftime(at, sizeof(at), "%H:%M:%S", &tm))
+		snprintf(at, sizeof(at), "?");
+	n = snprintf(line, sizeof(line), "%s: %ld ms from %s UTC; MR page_faults +%llu, page_invalidations +%llu; device",
+		     what, b->ms - a->ms, at,
 		     (unsigned long long)(b->mr.page_faults - a->mr.page_faults),
 		     (unsigned long long)(b->mr.page_invalidations -
 					  a->mr.page_invalidations));
