@@ -307,9 +307,9 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 		.start = start,
 		.default_flags = req_flags,
 	};
-	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
+	unsigned long deadline = 0;
 	struct ib_odp_charge charge;
+	unsigned int busy = 0;
 	bool retry = false;
 	u64 t0;
 	int ret;
@@ -336,7 +336,6 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			ret = -EBUSY;
 			break;
 		}
-		retry = true;
 		/* a retry after an invalidation: let others run meanwhile */
 		cond_resched();
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
@@ -352,13 +351,29 @@ static int odp_fault_range(struct ib_odp_mirror *m, unsigned long start,
 			ret = hmm_range_fault(&range);
 		ib_odp_lat_record(IB_ODP_LAT_FAULT_MMAP_HOLD, t0);
 		mmap_read_unlock(mm);
-		if (ret == -EBUSY)
+		/* the deadline counts from the end of the first try */
+		if (!retry) {
+			retry = true;
+			deadline = jiffies +
+				   msecs_to_jiffies(IB_ODP_FAULT_TIMEOUT_MS);
+		}
+		/*
+		 * -EBUSY: an invalidation met the walk. The first is most
+		 * often the walk's own (a write fault that replaces the zero
+		 * page or breaks COW invalidates what it replaces): the same
+		 * range again finds those pages present. Another means that
+		 * others keep invalidating it (reclaim, as after a failed
+		 * read_retry() below): fault only the need from then on.
+		 */
+		if (ret == -EBUSY && !busy++)
 			continue;
 		if (ret && range.end > need_end) {
-			/* e.g. past the end of a file: fault only the need */
+			/* the same for any error, e.g. past the end of a file */
 			end = need_end;
 			continue;
 		}
+		if (ret == -EBUSY)
+			continue;
 		if (ret)
 			break;
 
