@@ -479,11 +479,12 @@ static void print_hw_delta(const char *what, const struct hw_snap *a,
 
 #define CPU_TASKS 2048
 
-/* CPU time of every task (process, kernel thread) and of the CPUs. */
+/* CPU time and state of every task (process, kernel thread); the CPUs'. */
 struct cpu_use {
 	unsigned int n;
 	int pid[CPU_TASKS];
 	long long ticks[CPU_TASKS];
+	char state[CPU_TASKS];
 	char comm[CPU_TASKS][24];
 	long long cpu[8];	/* user nice system idle iowait irq softirq steal */
 };
@@ -493,6 +494,7 @@ static void cpu_use(struct cpu_use *u)
 	char path[64], line[512], *c;
 	unsigned long long ut, st;
 	struct dirent *d;
+	char state;
 	DIR *proc;
 	FILE *f;
 
@@ -515,11 +517,12 @@ static void cpu_use(struct cpu_use *u)
 		if (!f)
 			continue;
 		if (fgets(line, sizeof(line), f) && (c = strrchr(line, ')')) &&
-		    sscanf(c + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			   &ut, &st) == 2 && strchr(line, '(')) {
+		    sscanf(c + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			   &state, &ut, &st) == 3 && strchr(line, '(')) {
 			*c = 0;
 			u->pid[u->n] = atoi(line);
 			u->ticks[u->n] = ut + st;
+			u->state[u->n] = state;
 			snprintf(u->comm[u->n], sizeof(u->comm[0]), "%s",
 				 strchr(line, '(') + 1);
 			u->n++;
@@ -533,11 +536,13 @@ static void cpu_use(struct cpu_use *u)
 /*
  * One line: over @ms, how busy the guest's CPUs were and the four tasks
  * that used the most CPU time: a stall while the CPUs are busy is work
- * (whose, it says), one while they idle is a wait.
+ * (whose, it says), one while they idle is a wait. @b is left holding
+ * every task as it was at the end.
  */
-static void print_cpu_use(const char *what, unsigned int ms)
+static void print_cpu_use(const char *what, unsigned int ms,
+			  struct cpu_use *b)
 {
-	static struct cpu_use a, b;
+	static struct cpu_use a;
 	long long total = 0, d, best[4] = { 0 };
 	unsigned int i, j, k, top[4] = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
@@ -546,21 +551,21 @@ static void print_cpu_use(const char *what, unsigned int ms)
 
 	cpu_use(&a);
 	usleep(ms * 1000);
-	cpu_use(&b);
+	cpu_use(b);
 	for (i = 0; i < 8; i++)
-		total += b.cpu[i] - a.cpu[i];
+		total += b->cpu[i] - a.cpu[i];
 	if (total <= 0 || hz <= 0)
 		return;
 	n = snprintf(line, sizeof(line), "%s: CPUs over %u ms: user %lld%%, system %lld%%, softirq %lld%%, idle %lld%%, iowait %lld%%; busiest",
-		     what, ms, 100 * (b.cpu[0] + b.cpu[1] - a.cpu[0] - a.cpu[1]) / total,
-		     100 * (b.cpu[2] - a.cpu[2]) / total,
-		     100 * (b.cpu[6] - a.cpu[6]) / total,
-		     100 * (b.cpu[3] - a.cpu[3]) / total,
-		     100 * (b.cpu[4] - a.cpu[4]) / total);
-	for (i = 0; i < b.n; i++) {
-		for (j = 0; j < a.n && a.pid[j] != b.pid[i]; j++)
+		     what, ms, 100 * (b->cpu[0] + b->cpu[1] - a.cpu[0] - a.cpu[1]) / total,
+		     100 * (b->cpu[2] - a.cpu[2]) / total,
+		     100 * (b->cpu[6] - a.cpu[6]) / total,
+		     100 * (b->cpu[3] - a.cpu[3]) / total,
+		     100 * (b->cpu[4] - a.cpu[4]) / total);
+	for (i = 0; i < b->n; i++) {
+		for (j = 0; j < a.n && a.pid[j] != b->pid[i]; j++)
 			;
-		d = b.ticks[i] - (j < a.n ? a.ticks[j] : 0);
+		d = b->ticks[i] - (j < a.n ? a.ticks[j] : 0);
 		for (k = 0; k < 4 && d <= best[k]; k++)
 			;
 		if (k == 4)
@@ -572,7 +577,7 @@ static void print_cpu_use(const char *what, unsigned int ms)
 	}
 	for (k = 0; k < 4 && best[k] > 0 && n > 0 && (size_t)n < sizeof(line); k++)
 		n += snprintf(line + n, sizeof(line) - n, " %s(%d) %lld ms",
-			      b.comm[top[k]], b.pid[top[k]],
+			      b->comm[top[k]], b->pid[top[k]],
 			      best[k] * 1000 / hz);
 	print_message("%s\n", line);
 }
@@ -591,20 +596,17 @@ static void stalled_write(struct odp_pair *p, const char *cg)
 	static const char *const files[] = {
 		"memory.events", "memory.current", "memory.swap.current",
 	};
-	char path[300], comm[64];
-	struct dirent *d;
+	static struct cpu_use tasks;
 	long t0 = now_ms();
+	char path[300];
 	unsigned int i;
-	char state;
 	int st;
-	DIR *proc;
-	FILE *f;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", cg, files[i]);
 		print_lines("# stalled: cgroup ", path);
 	}
-	print_cpu_use("# stalled", 2000);
+	print_cpu_use("# stalled", 2000, &tasks);
 	/*
 	 * By hand only (the harness counts a backtrace in the kernel log as
 	 * a failure): ODP_MM_SYSRQ=1 has the kernel log what every CPU is
@@ -614,32 +616,18 @@ static void stalled_write(struct odp_pair *p, const char *cg)
 		write_file("/proc/sysrq-trigger", "l");
 		sleep(1);
 	}
-	proc = opendir("/proc");
-	while (proc && (d = readdir(proc))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+	/* the kernel's workers and this test that are not idle: their stacks */
+	for (i = 0; i < tasks.n; i++) {
+		if (strncmp(tasks.comm[i], "kworker", 7) &&
+		    strncmp(tasks.comm[i], "odp_mm_tests", 12))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
+		if (tasks.state[i] == 'I')	/* an idle worker */
 			continue;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		if (strncmp(comm, "kworker", 7) && strncmp(comm, "odp_mm_tests", 12))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		f = fopen(path, "r");
-		state = f && fscanf(f, "%*d (%*[^)]) %c", &state) == 1 ? state : 'I';
-		if (f)
-			fclose(f);
-		if (state == 'I')	/* an idle worker */
-			continue;
-		print_message("# stalled: %s %c %s", d->d_name, state, comm);
-		snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
+		print_message("# stalled: %d %c %s\n", tasks.pid[i],
+			      tasks.state[i], tasks.comm[i]);
+		snprintf(path, sizeof(path), "/proc/%d/stack", tasks.pid[i]);
 		print_lines("# stalled:   ", path);
 	}
-	if (proc)
-		closedir(proc);
 	st = odp_wait_cq(p->cq[0], 90 * 1000 - (now_ms() - t0));
 	if (st >= 0)
 		print_message("# stalled: completed %ld ms later, status %s\n",
