@@ -255,6 +255,18 @@ start_node() {
 	# vCPU would otherwise lose in the middle of a guest page fault; after
 	# CI's builds most of the host's memory is in that state. Same boot
 	# time (24 s against 28 s for a one-guest run).
+	# norandmaps: no address-space randomisation for the guest's
+	# processes. QEMU keeps its translations of guest code per physical
+	# page, one set per virtual address the code ran at, and a write to
+	# a page that still has translations walks that page's whole list:
+	# with every process's libraries and PIE binary at a new address,
+	# the pages of much-run code gather thousands of translations, and
+	# once such a page is freed and reused, zeroing it takes seconds
+	# (issue 15 item 4: after the whole suite, about 8 s a page, in
+	# compaction and in the page allocation of hmm_range_fault(): a
+	# 4 MiB WRITE of t_odp_mm took 120 s, and soft lockups in
+	# clear_page; perf on the host put QEMU in that list walk). At one
+	# address per program, every process reuses the same translations.
 	# Then --kernel-arg's (the debug kernels:
 	# no5lvl, see build_debug in ./rxe-odp)
 	# shellcheck disable=SC2046,SC2086
@@ -262,7 +274,7 @@ start_node() {
 		-machine q35 -cpu max,erms=off,fsrm=off -smp "$smp" -m "$mem" -mem-prealloc \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=7 tsc=unstable secretmem.enable=1$numa numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
+		-append "console=ttyS0 panic=-1 loglevel=7 tsc=unstable secretmem.enable=1 norandmaps$numa numa_balancing=disable memmap=128M!1G$kargs rxe_odp.stage2=$ROOT/scripts/guest-stage2.sh$root_cmdline" \
 		-serial "file:$dir/console.log" -serial "file:$dir/output.log" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$dir,mount_tag=out,security_model=none,multidevs=remap" \
