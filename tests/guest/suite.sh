@@ -162,12 +162,12 @@ upstream_bug() {
 
 # The tests in the order they run: by name. (t_odp_mm ran first from
 # d8164f7 to stop 35: its memcg test had stalled after other tests in the
-# same guest, issue 15 item 4. The stalls sat in the guest's page zeroing,
-# which TCG ran a byte at a time (rep stosb), and in qemu first touching
-# memory that the host, itself a VM, had handed back; guests boot with
-# erms=off and -mem-prealloc since 32c8214, scripts/guest.sh. The test
-# still fails now and then in this order, slowly rather than with soft
-# lockups: known-bugs lists it.)
+# same guest, issue 15 item 4. The stalls sat in the guest's page zeroing:
+# a freed page of code that earlier processes had run at randomised
+# addresses carried a long list of QEMU translations, which every write
+# to it walked, seconds a page. Guests boot with norandmaps since
+# df7f479, and with erms=off and -mem-prealloc since 32c8214,
+# scripts/guest.sh.)
 mapfile -t tests < <(printf '%s\n' "$here"/t_*.sh)
 
 patterns=("$@")
