@@ -283,14 +283,22 @@ int odp_wait_cq(struct ibv_cq *cq, long ms)
 }
 
 /*
- * odp_wait_cq() for ODP_WAIT_MS, saying so on stderr if it times out. By
- * hand, ODP_WAIT_MS in the environment shortens the wait, to see what a
- * test reports when a completion is late.
+ * How long to wait for a completion: ODP_WAIT_MS, or by hand the
+ * environment's ODP_WAIT_MS, to see what a test reports when a completion
+ * is late.
  */
-static int wait_one(struct ibv_cq *cq)
+static int wait_ms(void)
 {
 	const char *env = getenv("ODP_WAIT_MS");
-	int ms = env && atoi(env) > 0 ? atoi(env) : ODP_WAIT_MS;
+	int ms = env ? atoi(env) : 0;
+
+	return ms > 0 ? ms : ODP_WAIT_MS;
+}
+
+/* odp_wait_cq() for wait_ms(), saying so on stderr if it times out. */
+static int wait_one(struct ibv_cq *cq)
+{
+	int ms = wait_ms();
 	long t0 = now_ms();
 	int st = odp_wait_cq(cq, ms);
 
@@ -465,12 +473,11 @@ err:
 int odp_ud_send_recv(struct odp_pair *p, void *src, uint32_t skey,
 		     void *dst, uint32_t dkey, size_t len)
 {
-	int st = odp_ud_send_recv_within(p, src, skey, dst, dkey, len,
-					 ODP_WAIT_MS);
+	int ms = wait_ms();
+	int st = odp_ud_send_recv_within(p, src, skey, dst, dkey, len, ms);
 
 	if (st == ODP_UD_LOST) {
-		fprintf(stderr, "no receive completion within %d ms\n",
-			ODP_WAIT_MS);
+		fprintf(stderr, "no receive completion within %d ms\n", ms);
 		st = -1;
 	}
 	return st;
