@@ -25,15 +25,13 @@ pingpong_usec() {
 }
 
 # memcg_enter: move this (sub)shell into a cgroup v2 of its own with the
-# memory controller on, so that odp_bench can read what the kernel charged
-# for its MRs in memory.stat. Returns 1 (and changes nothing more) when
-# cgroup v2 or its memory controller is not available.
+# memory controller on (lib.sh's memcg_try), so that odp_bench can read
+# what the kernel charged for its MRs in memory.stat. Returns 1 (and
+# changes nothing more) when cgroup v2 or its memory controller is not
+# available.
 memcg_enter() {
 	local cg=/sys/fs/cgroup
-	[ -f $cg/cgroup.controllers ] || mount -t cgroup2 none $cg 2>/dev/null || return 1
-	grep -qw memory $cg/cgroup.controllers || return 1
-	grep -qw memory $cg/cgroup.subtree_control ||
-		echo +memory >$cg/cgroup.subtree_control 2>/dev/null || return 1
+	memcg_try >/dev/null || return 1
 	mkdir -p $cg/rxe-odp-bench && echo "$BASHPID" >$cg/rxe-odp-bench/cgroup.procs
 }
 

@@ -75,15 +75,23 @@ rxe_down() {
 	! module_loaded || fail "rdma_rxe_odp still loaded after rmmod"
 }
 
-# memcg_on: cgroup v2 at /sys/fs/cgroup with the memory controller on for
-# child cgroups, mounting and enabling what is missing; fails the test,
-# saying which step failed, when that cannot be had.
-memcg_on() {
+# memcg_try: cgroup v2 at /sys/fs/cgroup with the memory controller on for
+# child cgroups, mounting and enabling what is missing. Returns 1, saying
+# on stdout which step failed, when that cannot be had.
+memcg_try() {
 	local cg=/sys/fs/cgroup
-	[ -f $cg/cgroup.controllers ] || mount -t cgroup2 none $cg || fail "cannot mount cgroup2 on $cg"
-	grep -qw memory $cg/cgroup.controllers || fail "no memory controller in cgroup v2 ($(cat $cg/cgroup.controllers))"
-	grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control ||
-		fail "cannot enable the memory controller for child cgroups"
+	[ -f $cg/cgroup.controllers ] || mount -t cgroup2 none $cg 2>/dev/null ||
+		{ echo "cannot mount cgroup2 on $cg"; return 1; }
+	grep -qw memory $cg/cgroup.controllers ||
+		{ echo "no memory controller in cgroup v2 ($(cat $cg/cgroup.controllers))"; return 1; }
+	grep -qw memory $cg/cgroup.subtree_control || echo +memory >$cg/cgroup.subtree_control 2>/dev/null ||
+		{ echo "cannot enable the memory controller for child cgroups"; return 1; }
+}
+
+# memcg_on: memcg_try, or fail the test saying why.
+memcg_on() {
+	local why
+	why=$(memcg_try) || fail "$why"
 }
 
 # ext4_on_loop DIR: an ext4 file system on a 64 MiB loop device (its image

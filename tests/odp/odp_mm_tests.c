@@ -408,19 +408,44 @@ struct hw_snap {
 	struct odp_counters mr;
 };
 
+/*
+ * @n values of /proc/vmstat-style "key value" lines of @path, one read:
+ * @val[i] for @keys[i], -1 for a key the file does not have.
+ */
+static void read_values(const char *path, const char *const *keys,
+			unsigned int n, long long *val)
+{
+	char line[256];
+	unsigned int i;
+	size_t k;
+	FILE *f = fopen(path, "r");
+
+	for (i = 0; i < n; i++)
+		val[i] = -1;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (i = 0; i < n; i++) {
+			k = strlen(keys[i]);
+			if (!strncmp(line, keys[i], k) && line[k] == ' ') {
+				val[i] = strtoll(line + k + 1, NULL, 0);
+				break;
+			}
+		}
+	fclose(f);
+}
+
 static void hw_snap(struct odp_pair *p, struct ibv_mr *mr, struct hw_snap *s)
 {
 	char dir[200], path[512];
 	struct dirent *d;
-	unsigned int i;
 	size_t len;
 	DIR *h;
 
 	s->ms = now_ms();
 	s->wall = time(NULL);
 	s->n = 0;
-	for (i = 0; i < VM_KEYS; i++)
-		s->vm[i] = read_value("/proc/vmstat", vm_keys[i]);
+	read_values("/proc/vmstat", vm_keys, VM_KEYS, s->vm);
 	s->free_kib = read_value("/proc/meminfo", "MemFree:");
 	memset(&s->mr, 0, sizeof(s->mr));
 	odp_query_mr_counters(mr, &s->mr);
