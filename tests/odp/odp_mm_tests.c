@@ -93,26 +93,52 @@ static void need_swap(void)
 	assert_true(odp_swap_active());
 }
 
+/*
+ * @n values of /proc/vmstat-style "key value" lines of @path, one read:
+ * @val[i] for @keys[i] (its first line), -1 for a key the file does not
+ * have.
+ */
+static void read_values(const char *path, const char *const *keys,
+			unsigned int n, long long *val)
+{
+	unsigned int i, found = 0;
+	char line[256];
+	size_t k;
+	FILE *f = fopen(path, "r");
+
+	for (i = 0; i < n; i++)
+		val[i] = -1;
+	if (!f)
+		return;
+	while (found < n && fgets(line, sizeof(line), f))
+		for (i = 0; i < n; i++) {
+			k = strlen(keys[i]);
+			if (val[i] == -1 && !strncmp(line, keys[i], k) &&
+			    line[k] == ' ') {
+				val[i] = strtoll(line + k + 1, NULL, 0);
+				found++;
+				break;
+			}
+		}
+	fclose(f);
+}
+
 /* The first number in the file @path (its first line, after a @key). */
 static long long read_value(const char *path, const char *key)
 {
 	char line[256];
 	long long v = -1;
-	size_t k = key ? strlen(key) : 0;
-	FILE *f = fopen(path, "r");
+	FILE *f;
 
+	if (key) {
+		read_values(path, &key, 1, &v);
+		return v;
+	}
+	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!key) {
-			v = strtoll(line, NULL, 0);
-			break;
-		}
-		if (!strncmp(line, key, k) && line[k] == ' ') {
-			v = strtoll(line + k + 1, NULL, 0);
-			break;
-		}
-	}
+	if (fgets(line, sizeof(line), f))
+		v = strtoll(line, NULL, 0);
 	fclose(f);
 	return v;
 }
@@ -407,33 +433,6 @@ struct hw_snap {
 	long long free_kib;
 	struct odp_counters mr;
 };
-
-/*
- * @n values of /proc/vmstat-style "key value" lines of @path, one read:
- * @val[i] for @keys[i], -1 for a key the file does not have.
- */
-static void read_values(const char *path, const char *const *keys,
-			unsigned int n, long long *val)
-{
-	char line[256];
-	unsigned int i;
-	size_t k;
-	FILE *f = fopen(path, "r");
-
-	for (i = 0; i < n; i++)
-		val[i] = -1;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		for (i = 0; i < n; i++) {
-			k = strlen(keys[i]);
-			if (!strncmp(line, keys[i], k) && line[k] == ' ') {
-				val[i] = strtoll(line + k + 1, NULL, 0);
-				break;
-			}
-		}
-	fclose(f);
-}
 
 static void hw_snap(struct odp_pair *p, struct ibv_mr *mr, struct hw_snap *s)
 {
