@@ -11,8 +11,14 @@
 #   rxe-odp-peer --wait ID           wait for a --bg job: output and status
 #   rxe-odp-peer --kill ID           stop a --bg job (TERM, KILL 5 s later);
 #                                    --wait still collects it
+#   rxe-odp-peer [--node K] --stop-all
+#                                    stop every job node K still runs
+#                                    (as --kill; after a test that timed
+#                                    out), wait until they are gone (30 s
+#                                    at most), name them
 #   rxe-odp-peer --serve             (nodes 2 to N themselves) serve
-#                                    requests until node 1 is done
+#                                    requests until node 1 is done; jobs
+#                                    still running then are stopped
 #
 # The guests share one host directory (9p tag "bus"). Node 2's queue is
 # the directory itself, node K's (K > 2) its subdirectory nodeK; each
@@ -57,6 +63,25 @@ stop_job() {
 	) &
 }
 
+# running: the ids of queue Q's jobs that have not ended.
+running() {
+	local r id
+	for r in "$Q"/run-*.sh; do
+		[ -e "$r" ] || continue
+		id=${r##*/run-}
+		id=${id%.sh}
+		[ -e "$Q/$id.status" ] || echo "$id"
+	done
+}
+
+# stop_all: stop every job of queue Q that has not ended (as --kill).
+stop_all() {
+	local id
+	for id in $(running); do
+		touch "$Q/kill-$id"
+	done
+}
+
 # serve: node RXE_ODP_NODE (default 2) serves its queue.
 serve() {
 	local req id k node=${RXE_ODP_NODE:-2}
@@ -78,12 +103,26 @@ serve() {
 				mv "$Q/$id.status.tmp" "$Q/$id.status"
 			) &
 		done
+		if [ -e "$Q/stop-all" ]; then
+			rm -f "$Q/stop-all"
+			stop_all
+		fi
 		for k in "$Q"/kill-*; do
 			[ -e "$k" ] || continue
 			stop_job "${k##*/kill-}" && rm -f "$k"
 		done
 		sleep 0.1
 	done
+	# Node 1 is done: nobody waits for a job any more, and a job left
+	# running (a test's, after its timeout) would keep this node from
+	# finishing. Stop them, and say so.
+	k=$(running | paste -sd' ')
+	if [ -n "$k" ]; then
+		echo "rxe-odp-peer: node $node: jobs still running at the end, stopped: $k" >&2
+		for id in $k; do
+			until stop_job "$id"; do sleep 0.1; done
+		done
+	fi
 	wait
 	return 0
 }
@@ -125,6 +164,23 @@ wait_job() {
 	return "$(cat "$Q/$J.status")"
 }
 
+# stop_all_jobs K: ask node K to stop every job it runs; wait until
+# they have ended (30 s at most); print their ids.
+stop_all_jobs() {
+	local ids
+	Q=$(queue "$1")
+	[ -e "$BUS/node$1.ready" ] || die "no node $1"
+	ids=$(running | paste -sd' ')
+	[ -n "$ids" ] || return 0
+	touch "$Q/stop-all"
+	for _ in $(seq 300); do
+		[ -z "$(running)" ] && break
+		sleep 0.1
+	done
+	echo "$ids"
+	[ -z "$(running)" ] || die "node $1: jobs still running 30 s after --stop-all: $(running | paste -sd' ')"
+}
+
 # kill_job ID: ask the job's node to stop a --bg job.
 kill_job() {
 	job_queue "$1"
@@ -141,8 +197,9 @@ fi
 case ${1:-} in
 --serve) serve ;;
 --kill) [ $# -eq 2 ] || die "--kill needs a job id"; kill_job "$2" ;;
+--stop-all) [ $# -eq 1 ] || die "--stop-all takes no argument"; stop_all_jobs "$node" ;;
 --bg) shift; [ $# -gt 0 ] || die "--bg needs a command"; submit "$node" "$@" ;;
 --wait) [ $# -eq 2 ] || die "--wait needs a job id"; wait_job "$2" ;;
-""|-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
+""|-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
 *) id=$(submit "$node" "$@") || exit 2; wait_job "$id" ;;
 esac

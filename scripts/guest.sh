@@ -126,6 +126,7 @@ write_job() {
 		printf 'export RXE_ODP_MODROOT=%q\n' "$modroot"
 		printf 'export RXE_ODP_CWD=%q\n' "$PWD"
 		printf 'export RXE_ODP_USERBUILD=%q\n' "$userbuild"
+		printf 'export RXE_ODP_RUNDIR=%q\n' "$rundir"
 		printf 'RXE_ODP_CMD=('
 		printf ' %q' "${cmd[@]}"
 		printf ' )\n'

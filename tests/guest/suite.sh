@@ -64,8 +64,43 @@ selected() {
 	return 1
 }
 
+# snapshot_nodes: scripts/guest-snapshot.sh on node 1 and on every other
+# node of the run (20 s each at most: a node that does not answer is
+# said to, with what scanlog.sh finds in its console and the console's
+# last lines, which the host writes under the run directory that every
+# guest sees read-only).
+snapshot_nodes() {
+	local k con snap=$RXE_ODP_ROOT/scripts/guest-snapshot.sh
+	bash "$snap" "$logdir/.pids-before"
+	for k in $(seq 2 "${RXE_ODP_NODES:-1}"); do
+		timeout -k 5 20 rxe-odp-peer --node "$k" bash "$snap" --jobs && continue
+		echo "node $k: no snapshot within 20 s (rxe-odp-peer exit $?); its console's problems and last lines:"
+		con=${RXE_ODP_RUNDIR:-}/node$k/console.log
+		if [ -n "${RXE_ODP_RUNDIR:-}" ] && [ -r "$con" ]; then
+			"$RXE_ODP_ROOT/scripts/scanlog.sh" "$con" | head -n 6 | sed "s|^$con:|node $k:   ! |"
+			tail -n 4 "$con" | tr -d '\r' | sed "s/^/node $k:   | /"
+		else
+			echo "node $k:   (cannot read $con)"
+		fi
+	done
+}
+
+# stop_peer_jobs: stop what a test that timed out left running on the
+# other nodes (rxe-odp-peer jobs: servers, MPI daemons), so that the next
+# test starts clean and the nodes can finish.
+stop_peer_jobs() {
+	local k ids
+	for k in $(seq 2 "${RXE_ODP_NODES:-1}"); do
+		if ids=$(rxe-odp-peer --node "$k" --stop-all); then
+			[ -z "$ids" ] || echo "node $k: stopped the jobs the test left running: $ids"
+		else
+			echo "node $k: rxe-odp-peer --stop-all failed"
+		fi
+	done
+}
+
 run_one() {
-	local f=$1 name log rc mark problems reason subs
+	local f=$1 name log rc mark problems reason subs watcher
 	name=$(basename "$f" .sh)
 	log=$logdir/$name.log
 	# The test's part of the kernel log starts at a line of our own (a
@@ -74,8 +109,28 @@ run_one() {
 	# line is gone, all that is left is the test's.
 	mark="# $name $$.$RANDOM"
 	echo "$mark" >/dev/kmsg
+	# 30 s before the test's time is up, what every node is doing, while
+	# the test's processes still run (kept if the test times out). The
+	# pids before the test include this watcher's.
+	rm -f "$logdir/$name.stalled"
+	(
+		sleep $((timeout > 60 ? timeout - 30 : timeout / 2)) &
+		trap 'kill $! 2>/dev/null; exit 0' TERM
+		wait $!
+		snapshot_nodes >"$logdir/$name.stalled" 2>&1
+	) &
+	watcher=$!
+	printf '%s\n' /proc/[0-9]* | sed 's|^/proc/||' >"$logdir/.pids-before"
 	timeout -k 5 "$timeout" bash "$f" >"$log" 2>&1
 	rc=$?
+	if [ $rc -eq 124 ]; then
+		wait "$watcher"
+		stop_peer_jobs >>"$logdir/$name.stalled" 2>&1
+	else
+		kill "$watcher" 2>/dev/null
+		wait "$watcher" 2>/dev/null
+		rm -f "$logdir/$name.stalled"
+	fi
 	problems=$(dmesg | awk -v m="$mark" '{ all[NR] = $0 } !f && index($0, m) { f = 1 } f
 		END { if (!f) for (i = 1; i <= NR; i++) print all[i] }' |
 		"$RXE_ODP_ROOT/scripts/scanlog.sh" -)
@@ -110,7 +165,11 @@ run_one() {
 		reason=$(grep -m1 '^SKIP:' "$log" | sed 's/^SKIP: *//')
 		echo "ok - $name # SKIP ${reason:-no reason given}"
 		;;
-	124) echo "not ok - $name (timed out after ${timeout}s)" | known_bugs; tail -n 15 "$log" | sed 's/^/#   /' ;;
+	124)
+		echo "not ok - $name (timed out after ${timeout}s)" | known_bugs
+		tail -n 15 "$log" | sed 's/^/#   /'
+		head -n 40 "$logdir/$name.stalled" | sed 's/^/#   /'
+		;;
 	*) echo "not ok - $name (exit $rc)" | known_bugs; tail -n 15 "$log" | sed 's/^/#   /' ;;
 	esac
 	[ $rc -eq 0 ] || [ $rc -eq 77 ]

@@ -11,7 +11,7 @@ mkdir -p "$RXE_ODP_BUS"
 echo 'export FROM_JOB_ENV=yes' >"$RXE_ODP_JOB_ENV"
 "$peer" --serve 2>/dev/null &
 server=$!
-trap 'touch "$RXE_ODP_BUS/shutdown"; wait $server; rm -rf "$tmp"' EXIT
+trap 'touch "$tmp/bus/shutdown"; wait $server; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
 
 check_status "a job's output and status come back" 3 '^node2 yes$' \
@@ -44,4 +44,37 @@ gone() {
 }
 check "with what it started (its own session)" gone "sleep $nap"
 check_status "--kill of an unknown job is an error" 2 'no such job' "$peer" --kill nosuchjob
+
+# --stop-all (after a test that timed out): every job still running is
+# stopped and named; a job that had ended is not
+done_id=$("$peer" --bg true)
+"$peer" --wait "$done_id" >/dev/null
+a=$("$peer" --bg sleep "$nap") b=$("$peer" --bg sleep "$nap")
+sleep 0.5
+t0=$(date +%s)
+out=$("$peer" --stop-all)
+rc=$?
+check "--stop-all exits 0" [ "$rc" = 0 ]
+check "--stop-all names both running jobs" bash -c '[[ " $1 " == *" $2 "* && " $1 " == *" $3 "* ]]' _ "$out" "$a" "$b"
+check "--stop-all does not name the job that had ended" bash -c '[[ " $1 " != *" $2 "* ]]' _ "$out" "$done_id"
+check "--stop-all returns once they are gone, within seconds" [ $(($(date +%s) - t0)) -lt 30 ]
+check_status "a stopped job ends with SIGTERM's status" 143 '' "$peer" --wait "$a"
+check "their processes are gone" gone "sleep $nap"
+check_status "--stop-all with nothing running prints nothing" 0 '^$' "$peer" --stop-all
+
+# At the end (node 1 done), a node stops the jobs a test left running
+# instead of waiting for them: a second node, on a bus of its own.
+export RXE_ODP_BUS=$tmp/bus2
+mkdir -p "$RXE_ODP_BUS"
+"$peer" --serve 2>"$tmp/serve2.err" &
+server2=$!
+for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
+id=$("$peer" --bg sleep "$nap")
+for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/$id.pid" ] && break; sleep 0.1; done
+t0=$(date +%s)
+touch "$RXE_ODP_BUS/shutdown"
+wait $server2
+check "at the end, a node with a job left running finishes within seconds" [ $(($(date +%s) - t0)) -lt 30 ]
+check "and says which job it stopped" grep -q "jobs still running at the end, stopped: $id" "$tmp/serve2.err"
+check "the job's processes are gone" gone "sleep $nap"
 done_testing
