@@ -27,23 +27,33 @@
 # and ID.status next to it (and ID.pid while it runs; kill-ID asks the
 # node to stop it). A job id of node K > 2 starts with "K.". The command
 # runs in node K's environment (RXE_ODP_IP is node K's address there), in
-# the same working directory.
+# the same working directory. When node K's guest has ended (a panic),
+# the host says so on the bus (nodeK.gone) and every request to node K,
+# and every wait for one of its jobs, fails at once.
 set -u
 BUS=${RXE_ODP_BUS:-/run/rxe-odp/bus}
 JOB_ENV=${RXE_ODP_JOB_ENV:-/run/rxe-odp/out/job.env}
 
 die() { echo "rxe-odp-peer: $*" >&2; exit 2; }
 
+# not_gone K: fail when the host said node K's guest has ended
+# (scripts/guest.sh: nodeK.gone on the bus), e.g. its kernel panicked.
+not_gone() {
+	[ ! -e "$BUS/node$1.gone" ] ||
+		die "node $1's guest has ended (a panic? its console.log says); nothing runs there"
+}
+
 # queue K: node K's queue directory.
 queue() {
 	if [ "$1" = 2 ]; then echo "$BUS"; else echo "$BUS/node$1"; fi
 }
 
-# job_queue ID: set Q (the queue) and J (the id in it) of job ID.
+# job_queue ID: set Q (the queue), J (the id in it) and N (the node) of
+# job ID.
 job_queue() {
 	case $1 in
-	[0-9]*.*) Q=$(queue "${1%%.*}") J=${1#*.} ;;
-	*) Q=$BUS J=$1 ;;
+	[0-9]*.*) N=${1%%.*} Q=$(queue "${1%%.*}") J=${1#*.} ;;
+	*) N=2 Q=$BUS J=$1 ;;
 	esac
 }
 
@@ -134,6 +144,7 @@ submit() {
 	id=$$-$RANDOM-$(date +%s%N)
 	[ -d "$BUS" ] && [ -e "$BUS/node$node.ready" ] ||
 		die "no node $node (use ./rxe-odp run --nodes $((node > 2 ? node : 2)))"
+	not_gone "$node"
 	q=$(queue "$node")
 	{
 		printf '. %q\n' "$JOB_ENV"
@@ -158,6 +169,7 @@ wait_job() {
 	job_queue "$1"
 	known_job || die "no such job: $1"
 	until [ -e "$Q/$J.status" ]; do
+		not_gone "$N"
 		sleep 0.1
 	done
 	cat "$Q/$J.out"
@@ -172,9 +184,11 @@ stop_all_jobs() {
 	[ -e "$BUS/node$1.ready" ] || die "no node $1"
 	ids=$(running | paste -sd' ')
 	[ -n "$ids" ] || return 0
+	not_gone "$1"
 	touch "$Q/stop-all"
 	for _ in $(seq 300); do
 		[ -z "$(running)" ] && break
+		not_gone "$1"
 		sleep 0.1
 	done
 	echo "$ids"

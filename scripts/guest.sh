@@ -284,6 +284,33 @@ start_node() {
 	pids[$n]=$!
 }
 
+# exited PID: has the process PID ended (gone, or a zombie nobody has
+# waited for yet)?
+exited() {
+	local st
+	st=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# watch_nodes: while node 1 runs, say on the bus when another node's QEMU
+# has ended (nodeK.gone: a panic ends it, -no-reboot), so that
+# rxe-odp-peer on node 1 fails at once instead of waiting for a job of a
+# node that is no more (a test would wait out its timeout, and the next
+# ones theirs).
+watch_nodes() {
+	local n
+	# (not the run's traps: stopped, this subshell would run its EXIT trap and
+	# take the network namespace and every guest down with it)
+	trap - EXIT INT TERM
+	while ! exited "${pids[1]}"; do
+		for n in $(seq 2 "$nodes"); do
+			[ -e "$rundir/bus/node$n.gone" ] || ! exited "${pids[n]}" ||
+				date +%s >"$rundir/bus/node$n.gone"
+		done
+		sleep 1
+	done
+}
+
 # boot_all: start the node(s), print node 1's output, wait for the end.
 # Sets qemu_aborted when a qemu died of SIGABRT (its own assertion).
 boot_all() {
@@ -303,8 +330,16 @@ boot_all() {
 
 	tail -n +1 -F --pid="${pids[1]}" "$rundir/node1/output.log" 2>/dev/null &
 	tailpid=$!
+	watchpid=""
+	if [ "$nodes" -ge 2 ]; then
+		watch_nodes &
+		watchpid=$!
+	fi
 	st=0
 	wait "${pids[1]}" || st=$?
+	# (it ends by itself once node 1's QEMU has: stopping it with a
+	# signal could reach it before it dropped the run's traps)
+	[ -z "$watchpid" ] || wait "$watchpid" 2>/dev/null || true
 	[ "$st" = 134 ] && qemu_aborted=1
 	# The other nodes power off once node 1 says so (or at once, if
 	# node 1 died); give them a little while, then stop them.
@@ -369,7 +404,11 @@ problems=0
 for n in $(seq "$nodes"); do
 	d=$rundir/node$n
 	if [ ! -s "$d/status" ]; then
-		log "node $n did not finish (timeout ${timeout}s, hang or panic); last console lines:"
+		if [ -e "$rundir/bus/node$n.gone" ]; then
+			log "node $n's guest ended while node 1 ran (a panic, or QEMU died); last console lines:"
+		else
+			log "node $n did not finish (timeout ${timeout}s, hang or panic); last console lines:"
+		fi
 		tail -n 15 "$d/console.log" | tr -d '\r' | sed 's/^/  | /' >&2
 		[ -s "$d/qemu.log" ] && sed 's/^/  qemu: /' "$d/qemu.log" >&2
 		problems=1

@@ -52,6 +52,16 @@ echo "[    1.0] booted" >>"${serials[0]}"
 act=FAKE_NODE$n
 case ${!act:-ok} in
 hang) exec sleep "$FAKE_NAP" ;;
+gone) exit 1 ;;
+waitgone)
+	# node 1 that succeeds once the host has said on the bus that node 2
+	# is gone (4 s at most)
+	bus=${out%/node*}/bus
+	for _ in $(seq 20); do
+		[ -e "$bus/node2.gone" ] && { echo 0 >"$out/status"; exit 0; }
+		sleep 0.2
+	done
+	echo 1 >"$out/status" ;;
 ok)
 	echo "hello from node $n" >>"${serials[1]}"
 	if [ "$n" = 1 ]; then echo 7 >"$out/status"; else echo 0 >"$out/status"; fi ;;
@@ -114,6 +124,12 @@ check_status "a node that never finishes fails the run as a hang, named" 124 'no
 	run hang 4 FAKE_NODE3=hang
 check "the namespace is gone after the hang" ns_gone "$tmp/hang"
 check "no stand-in is left running" stand_ins_gone
+
+# a node whose guest ends while node 1 runs (a panic: QEMU exits): the host
+# says so on the bus (rxe-odp-peer then fails at once), and in the report
+check_status "a node that ends early is named as such, and the run fails" 124 \
+	"node 2's guest ended while node 1 ran" run gone 2 FAKE_NODE1=waitgone FAKE_NODE2=gone
+check "node 1 saw nodeK.gone on the bus" grep -qx 0 "$tmp/gone/node1/status"
 
 check_status "node 1 hanging until the timeout: a hang too" 124 'node 1 did not finish' \
 	run hang1 4 FAKE_NODE1=hang

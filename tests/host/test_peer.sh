@@ -71,6 +71,16 @@ server2=$!
 for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
 id=$("$peer" --bg sleep "$nap")
 for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/$id.pid" ] && break; sleep 0.1; done
+# a node whose guest ended (the host's nodeK.gone, scripts/guest.sh):
+# waiting for its job fails at once, and so does a new request
+touch "$RXE_ODP_BUS/node2.gone"
+t0=$(date +%s)
+check_status "--wait for a job of a node that has ended fails at once" 2 \
+	"node 2's guest has ended" timeout 20 "$peer" --wait "$id"
+check "within seconds" [ $(($(date +%s) - t0)) -lt 10 ]
+check_status "a new request to a node that has ended fails" 2 "node 2's guest has ended" \
+	timeout 20 "$peer" true
+rm "$RXE_ODP_BUS/node2.gone"
 t0=$(date +%s)
 touch "$RXE_ODP_BUS/shutdown"
 wait $server2
