@@ -100,7 +100,7 @@ stop_peer_jobs() {
 }
 
 run_one() {
-	local f=$1 name log rc mark problems reason subs watcher
+	local f=$1 name log rc mark problems reason subs watcher snap_at t0
 	name=$(basename "$f" .sh)
 	log=$logdir/$name.log
 	# The test's part of the kernel log starts at a line of our own (a
@@ -113,8 +113,9 @@ run_one() {
 	# the test's processes still run (kept if the test times out). The
 	# pids before the test include this watcher's.
 	rm -f "$logdir/$name.stalled"
+	snap_at=$((timeout > 60 ? timeout - 30 : timeout / 2)) t0=$SECONDS
 	(
-		sleep $((timeout > 60 ? timeout - 30 : timeout / 2)) &
+		sleep "$snap_at" &
 		trap 'kill $! 2>/dev/null; exit 0' TERM
 		wait $!
 		snapshot_nodes >"$logdir/$name.stalled" 2>&1
@@ -123,7 +124,9 @@ run_one() {
 	printf '%s\n' /proc/[0-9]* | sed 's|^/proc/||' >"$logdir/.pids-before"
 	timeout -k 5 "$timeout" bash "$f" >"$log" 2>&1
 	rc=$?
-	if [ $rc -eq 124 ]; then
+	# (124 from a test that ended before the snapshot: its own status,
+	# not the timeout's; nothing to wait for)
+	if [ $rc -eq 124 ] && [ $((SECONDS - t0)) -ge "$snap_at" ]; then
 		wait "$watcher"
 		stop_peer_jobs >>"$logdir/$name.stalled" 2>&1
 	else
@@ -168,7 +171,7 @@ run_one() {
 	124)
 		echo "not ok - $name (timed out after ${timeout}s)" | known_bugs
 		tail -n 15 "$log" | sed 's/^/#   /'
-		head -n 40 "$logdir/$name.stalled" | sed 's/^/#   /'
+		head -n 40 "$logdir/$name.stalled" 2>/dev/null | sed 's/^/#   /'
 		;;
 	*) echo "not ok - $name (exit $rc)" | known_bugs; tail -n 15 "$log" | sed 's/^/#   /' ;;
 	esac
