@@ -214,6 +214,6 @@ case ${1:-} in
 --stop-all) [ $# -eq 1 ] || die "--stop-all takes no argument"; stop_all_jobs "$node" ;;
 --bg) shift; [ $# -gt 0 ] || die "--bg needs a command"; submit "$node" "$@" ;;
 --wait) [ $# -eq 2 ] || die "--wait needs a job id"; wait_job "$2" ;;
-""|-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
+""|-h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; [ $# -gt 0 ] ;;
 *) id=$(submit "$node" "$@") || exit 2; wait_job "$id" ;;
 esac
