@@ -49,6 +49,19 @@ EOF
 	chmod +x "$1/dpkg-query"
 }
 
+# serve_bus DIR [ERRFILE]: a stand-in node 2 (scripts/guest-peer.sh
+# --serve, its stderr to ERRFILE) on the bus directory DIR, which becomes
+# RXE_ODP_BUS; serving when this returns (5 s at most). Its pid in
+# SERVE_PID: touch DIR/shutdown, then wait for it.
+serve_bus() {
+	export RXE_ODP_BUS=$1
+	mkdir -p "$1"
+	"$ROOT/scripts/guest-peer.sh" --serve 2>"${2:-/dev/null}" &
+	# shellcheck disable=SC2034 # for the caller
+	SERVE_PID=$!
+	for _ in $(seq 50); do [ -e "$1/node2.ready" ] && break; sleep 0.1; done
+}
+
 # skip NAME REASON: a result that did not run (tests/expected-skips must
 # allow it).
 skip() { echo "ok - $1 # SKIP $2"; _results=$((_results + 1)); }

@@ -6,13 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 peer=$ROOT/scripts/guest-peer.sh
-export RXE_ODP_BUS=$tmp/bus RXE_ODP_JOB_ENV=$tmp/job.env
-mkdir -p "$RXE_ODP_BUS"
+export RXE_ODP_JOB_ENV=$tmp/job.env
 echo 'export FROM_JOB_ENV=yes' >"$RXE_ODP_JOB_ENV"
-"$peer" --serve 2>/dev/null &
-server=$!
+serve_bus "$tmp/bus"
+server=$SERVE_PID
 trap 'touch "$tmp/bus/shutdown"; wait $server; rm -rf "$tmp"' EXIT
-for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
 
 check_status "a job's output and status come back" 3 '^node2 yes$' \
 	"$peer" bash -c 'echo node2 $FROM_JOB_ENV; exit 3'
@@ -64,11 +62,8 @@ check_status "--stop-all with nothing running prints nothing" 0 '^$' "$peer" --s
 
 # At the end (node 1 done), a node stops the jobs a test left running
 # instead of waiting for them: a second node, on a bus of its own.
-export RXE_ODP_BUS=$tmp/bus2
-mkdir -p "$RXE_ODP_BUS"
-"$peer" --serve 2>"$tmp/serve2.err" &
-server2=$!
-for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
+serve_bus "$tmp/bus2" "$tmp/serve2.err"
+server2=$SERVE_PID
 id=$("$peer" --bg sleep "$nap")
 for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/$id.pid" ] && break; sleep 0.1; done
 # a node whose guest ended (the host's nodeK.gone, scripts/guest.sh):

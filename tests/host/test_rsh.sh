@@ -8,15 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 rsh=$ROOT/scripts/guest-rsh.sh
-export RXE_ODP_BUS=$tmp/bus RXE_ODP_JOB_ENV=$tmp/job.env RXE_ODP_PEER_IP=192.0.2.2
-mkdir -p "$RXE_ODP_BUS" "$tmp/bin"
+export RXE_ODP_JOB_ENV=$tmp/job.env RXE_ODP_PEER_IP=192.0.2.2
+mkdir -p "$tmp/bin"
 ln -s "$ROOT/scripts/guest-peer.sh" "$tmp/bin/rxe-odp-peer"
 export PATH=$tmp/bin:$PATH
 : >"$RXE_ODP_JOB_ENV"
-rxe-odp-peer --serve 2>/dev/null &
-server=$!
+serve_bus "$tmp/bus"
+server=$SERVE_PID
 trap 'touch "$RXE_ODP_BUS/shutdown"; wait $server; rm -rf "$tmp"' EXIT
-for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
 
 # words as Open MPI's orted command line has them
 # shellcheck disable=SC2016

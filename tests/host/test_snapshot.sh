@@ -38,12 +38,10 @@ fi
 # jobs, found through the pids its queue holds (a node served here, on a
 # bus of its own)
 peer=$ROOT/scripts/guest-peer.sh
-export RXE_ODP_BUS=$tmp/bus RXE_ODP_JOB_ENV=$tmp/job.env RXE_ODP_NODE=2
-mkdir -p "$RXE_ODP_BUS"
+export RXE_ODP_JOB_ENV=$tmp/job.env RXE_ODP_NODE=2
 : >"$RXE_ODP_JOB_ENV"
-"$peer" --serve 2>/dev/null &
-server=$!
-for _ in $(seq 50); do [ -e "$RXE_ODP_BUS/node2.ready" ] && break; sleep 0.1; done
+serve_bus "$tmp/bus"
+server=$SERVE_PID
 id=$("$peer" --bg sleep 302.$$)
 for _ in $(seq 50); do pgrep -f "sleep 302.$$" >/dev/null && break; sleep 0.1; done
 out=$(bash "$snap" --jobs 2>&1)
