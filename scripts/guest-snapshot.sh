@@ -36,30 +36,29 @@ frames() {
 
 read -r up _ </proc/uptime
 read -r l1 l5 _ </proc/loadavg
-nr=0 nd=0 tasks=()
-for st in /proc/[0-9]*/task/[0-9]*/stat; do
-	# state is the field after the ")" that ends the command name
-	s=$(sed -E 's/.*\) ([A-Z]).*/\1/' "$st" 2>/dev/null) || continue
-	case $s in
-	R) nr=$((nr + 1)) ;;
-	D) nd=$((nd + 1)) tasks+=("${st%/stat}") ;;
-	esac
-done
+# Two reads of /proc, each one process however many tasks there are (a
+# fork per task takes seconds on a busy guest; a task that ends meanwhile
+# is left out): every task as "tid state", every process as "pid ppid
+# session" (the fields after the ")" that ends the command name).
+tasks=$(cat /proc/[0-9]*/task/[0-9]*/stat 2>/dev/null |
+	awk '{ id = $1; sub(/.*\) /, ""); print id, $1 }')
+procs=$(cat /proc/[0-9]*/stat 2>/dev/null |
+	awk '{ id = $1; sub(/.*\) /, ""); print id, $2, $4 }')
+read -r nr nd < <(awk '$2 == "R" { r++ } $2 == "D" { d++ } END { print r + 0, d + 0 }' <<<"$tasks")
 say "up ${up%.*} s, load $l1 $l5, $nr running, $nd in D state"
 
 # the tasks worth a line: those in D, and the test's leftovers
 declare -A seen=()
-for t in "${tasks[@]+"${tasks[@]}"}"; do
-	seen[${t##*/}]=D
+for t in $(awk '$2 == "D" { print $1 }' <<<"$tasks"); do
+	seen[$t]=D
 done
 if [ -n "$pidfile" ] && [ -r "$pidfile" ]; then
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" != $$ ] || continue
-		# kernel threads have no command line; those are the kernel's
-		# (sysfs and procfs files have no size: read it)
-		[ -n "$(tr -d '\0' <"/proc/$p/cmdline" 2>/dev/null)" ] || continue
-		grep -qx "$p" "$pidfile" || seen[$p]=${seen[$p]:-new}
+	# not this snapshot nor what it runs, not the kernel's threads
+	# (kthreadd, pid 2, and its children)
+	for p in $(awk -v me=$$ 'NR == FNR { old[$1]; next }
+		!($1 in old) && $1 != me && $2 != me && $1 != 2 && $2 != 2 { print $1 }' \
+		"$pidfile" - <<<"$procs"); do
+		seen[$p]=${seen[$p]:-new}
 	done
 fi
 # --jobs: the processes of the sessions this node's rxe-odp-peer jobs
@@ -70,16 +69,10 @@ if [ $jobs = yes ]; then
 	bus=${RXE_ODP_BUS:-/run/rxe-odp/bus}
 	q=$bus
 	[ "$node" = 2 ] || q=$bus/node$node
-	own=$(awk '{ sub(/.*\) /, ""); print $4 }' /proc/$$/stat)
-	declare -A lead=()
-	for f in "$q"/*.pid; do
-		[ -e "$f" ] || continue
-		l=$(cat "$f" 2>/dev/null) && [ -n "$l" ] && [ "$l" != "$own" ] && lead[$l]=1
-	done
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		sid=$(awk '{ sub(/.*\) /, ""); print $4 }' "/proc/$p/stat" 2>/dev/null) || continue
-		[ -n "$sid" ] && [ -n "${lead[$sid]:-}" ] && seen[$p]=${seen[$p]:-job}
+	own=$(awk -v me=$$ '$1 == me { print $3 }' <<<"$procs")
+	for p in $(cat "$q"/*.pid 2>/dev/null | awk -v own="$own" 'NR == FNR { if ($1 != own) lead[$1]; next }
+		$3 in lead { print $1 }' - <(echo "$procs")); do
+		seen[$p]=${seen[$p]:-job}
 	done
 fi
 n=0
@@ -87,7 +80,7 @@ for p in "${!seen[@]}"; do
 	n=$((n + 1))
 	[ $n -le 12 ] || { say "... and $((${#seen[@]} - 12)) more"; break; }
 	comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-	s=$(sed -E 's/.*\) ([A-Z]).*/\1/' "/proc/$p/stat" 2>/dev/null)
+	s=$(awk -v p="$p" '$1 == p { print $2; exit }' <<<"$tasks")
 	say "  $p $comm ($s, ${seen[$p]}) wchan $(cat "/proc/$p/wchan" 2>/dev/null): $(frames "$p")"
 done
 
