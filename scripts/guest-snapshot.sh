@@ -55,9 +55,11 @@ done
 if [ -n "$pidfile" ] && [ -r "$pidfile" ]; then
 	# not this snapshot nor what it runs, not the kernel's threads
 	# (kthreadd, pid 2, and its children)
-	for p in $(awk -v me=$$ 'NR == FNR { old[$1]; next }
-		!($1 in old) && $1 != me && $2 != me && $1 != 2 && $2 != 2 { print $1 }' \
-		"$pidfile" - <<<"$procs"); do
+	# one stream, each line tagged with its source: an empty pid file
+	# must not make the processes read as the old ones
+	for p in $({ sed 's/^/old /' "$pidfile"; sed 's/^/now /' <<<"$procs"; } |
+		awk -v me=$$ '$1 == "old" { old[$2]; next }
+		!($2 in old) && $2 != me && $3 != me && $2 != 2 && $3 != 2 { print $2 }'); do
 		seen[$p]=${seen[$p]:-new}
 	done
 fi
@@ -70,8 +72,9 @@ if [ $jobs = yes ]; then
 	q=$bus
 	[ "$node" = 2 ] || q=$bus/node$node
 	own=$(awk -v me=$$ '$1 == me { print $3 }' <<<"$procs")
-	for p in $(cat "$q"/*.pid 2>/dev/null | awk -v own="$own" 'NR == FNR { if ($1 != own) lead[$1]; next }
-		$3 in lead { print $1 }' - <(echo "$procs")); do
+	for p in $({ cat "$q"/*.pid 2>/dev/null | sed 's/^/lead /'; sed 's/^/now /' <<<"$procs"; } |
+		awk -v own="$own" '$1 == "lead" { if ($2 != own) lead[$2]; next }
+		$4 in lead { print $2 }'); do
 		seen[$p]=${seen[$p]:-job}
 	done
 fi

@@ -27,6 +27,13 @@ else
 	ok "a process in the pid file is not named"
 fi
 check "every line says its node" bash -c '! grep -v "^node 3: " <<<"$1"' _ "$out"
+# an empty pid file (nothing ran before): every process is new, none is
+# taken for an old one
+: >"$tmp/empty"
+out=$(bash "$snap" "$tmp/empty" 2>&1)
+# (12 at most are named, in no set order: any of them shows it)
+check "with an empty pid file, processes are named as new" \
+	grep -qE "^node 1:   [0-9]+ .* \([A-Z], new\)" <<<"$out"
 # without a pid file: only D-state tasks (none expected for a sleep)
 out=$(bash "$snap" 2>&1)
 if grep -q " $new sleep " <<<"$out"; then
