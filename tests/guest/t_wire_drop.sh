@@ -1,5 +1,6 @@
 #!/bin/bash
 # nodes: 2
+# upstream: yes
 # A packet that the sender's own network stack drops (a full qdisc: a
 # shaped or congested link) is sent again once there is room, as a NIC
 # waits for its link: the QP never fails for it (kernel/patches 0013,
@@ -8,8 +9,9 @@
 # perftest's WRITE and SEND (requests dropped on node 1) and READ
 # (responses dropped on node 2), pinned and ODP, must complete every
 # iteration, and each qdisc must have dropped packets (else the test
-# tested nothing). Stock 6.12 fails the WRITE with IBV_WC_LOC_QP_OP_ERR
-# at the first drop; stock 6.1 and 6.12 fail the READ.
+# tested nothing). Stock 6.12 and 7.3 fail the WRITE with
+# IBV_WC_LOC_QP_OP_ERR at the first drop; stock 6.1 and 6.12 fail the
+# READ (upstream's fix: kernel/upstream/0002).
 . "$(dirname "$0")/lib.sh"
 
 qdisc="tc qdisc replace dev eth0 root tbf rate 20mbit burst 16kb limit 8kb"
