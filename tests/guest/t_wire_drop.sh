@@ -1,6 +1,9 @@
 #!/bin/bash
 # nodes: 2
 # upstream: yes
+# debug: no
+# (the debug kernels are tinyconfig builds without packet schedulers:
+# no tbf qdisc to make the drops with)
 # A packet that the sender's own network stack drops (a full qdisc: a
 # shaped or congested link) is sent again once there is room, as a NIC
 # waits for its link: the QP never fails for it (kernel/patches 0013,
