@@ -39,6 +39,25 @@ PATTERNS=(
 )
 
 regex=$(IFS='|'; echo "${PATTERNS[*]}")
+
+# emulator_note FILE: a register dump whose RFLAGS has reserved bits set
+# (3, 5, 15, 22-63; bit 1 clear) shows an emulated CPU whose state is
+# corrupt: no x86 CPU pushes such a value and no guest code can load one
+# (POPF, IRET and SYSRET mask those bits). Such a report is the emulator's
+# (QEMU's TCG), not the kernel's or the module's: said under the report.
+emulator_note() {
+	local line hex v
+	while IFS= read -r line; do
+		hex=${line##*EFLAGS: }
+		hex=${hex%%[!0-9a-fA-F]*}
+		[ -n "$hex" ] && [ ${#hex} -le 16 ] || continue
+		v=$((16#$hex))
+		if (((v >> 22) != 0 || (v & 0x8028) != 0 || (v & 2) == 0)); then
+			echo "$1: note: RFLAGS $hex has reserved bits set: the emulated CPU's state was corrupt (an emulator fault), see scripts/scanlog.sh"
+			return
+		fi
+	done < <(tr -d '\r' <"$1" | grep -E 'EFLAGS: [0-9a-fA-F]+')
+}
 [ $# -gt 0 ] || { echo "usage: scanlog.sh LOG..." >&2; exit 2; }
 status=0
 for f in "$@"; do
@@ -46,6 +65,7 @@ for f in "$@"; do
 	if { if [ "$f" = - ]; then cat; else cat -- "$f"; fi; } |
 		tr -d '\r' | grep -nE -- "$regex" | sed "s|^|$f:|"; then
 		status=1
+		[ "$f" = - ] || emulator_note "$f"
 	fi
 done
 exit $status
