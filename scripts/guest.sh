@@ -30,6 +30,9 @@
 #   --rundir DIR     where logs go (default: a new build/runs/<time>)
 #   --kernel-arg ARG one more kernel command line argument (repeatable)
 #
+# The emulator: RXE_ODP_QEMU (./rxe-odp sets Debian 13's: scripts/qemu-root.sh),
+# else the qemu-system-x86_64 on PATH.
+#
 # Exit status: the command's, or 124 when a guest did not finish (hang,
 # panic), or 100 when a guest's kernel log has a WARN, BUG, oops, lockdep
 # report or the like (printed), whatever the command returned.
@@ -41,7 +44,8 @@ EXIT_HANG=124
 kernel="" initrd="" modroot="" module="none" nodes=1 timeout=1800 mem="" rundir=""
 root="" userbuild="" kargs=""
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+qemu=${RXE_ODP_QEMU:-qemu-system-x86_64}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -271,7 +275,7 @@ start_node() {
 	# Then --kernel-arg's (the debug kernels:
 	# no5lvl, see build_debug in ./rxe-odp)
 	# shellcheck disable=SC2046,SC2086
-	timeout -k 10 "$timeout" ${in_netns[@]+"${in_netns[@]}"} qemu-system-x86_64 \
+	timeout -k 10 "$timeout" ${in_netns[@]+"${in_netns[@]}"} "$qemu" \
 		-machine q35 -cpu max,erms=off,fsrm=off -smp "$smp" -m "$mem" -mem-prealloc \
 		-display none -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \

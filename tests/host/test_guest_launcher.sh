@@ -59,6 +59,15 @@ run() {
 }
 
 check_status "the command's status and output come back" 7 'hello from the guest' run ok
+
+# RXE_ODP_QEMU names the emulator (./rxe-odp: Debian 13's, scripts/qemu-root.sh):
+# the stand-in under another name, not on PATH.
+mkdir -p "$tmp/alt"
+cp "$tmp/bin/qemu-system-x86_64" "$tmp/alt/qemu-13"
+check_status "RXE_ODP_QEMU is the emulator that runs" 7 'hello from the guest' \
+	env RXE_ODP_QEMU="$tmp/alt/qemu-13" FAKE_QEMU=ok FAKE_QEMU_COUNT="$tmp/count-alt" \
+	"$ROOT/scripts/guest.sh" --kernel "$tmp/kernel" --initrd "$tmp/initrd" \
+	--timeout 30 --rundir "$tmp/run-alt" -- true
 check_status "a WARN in the guest's log fails the run whatever the status" 100 \
 	'WARNING: CPU: 0 PID: 1 at somewhere' run warn
 check_status "qemu aborting before the guest ran: one more boot, said so" 7 \

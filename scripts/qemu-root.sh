@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The emulator the test guests run on: Debian 13's qemu-system-x86 (QEMU
+# 10.0), unpacked with every library it needs into a directory under the
+# cache and run through Debian 13's own dynamic loader. Nothing is
+# installed on the host and its apt configuration is not touched: a
+# private apt configuration (trixie, trixie-security) resolves and
+# fetches the packages into DIR.
+#
+#   scripts/qemu-root.sh DIR     make DIR once; print DIR/bin/qemu-system-x86_64
+#
+# Why not Debian 12's QEMU 7.2: under its multi-threaded TCG the guests'
+# vCPUs now and then ran on with a corrupt state. The two unexplained 6.12
+# guest crashes of issue 13 (memory corrupted in skb slabs, zeros over a
+# kernel stack, then a double fault) dumped RFLAGS 8474a446 and 43bf2702:
+# reserved bits set, which no x86 CPU pushes and no guest code can load
+# (scripts/scanlog.sh says so under such a report). QEMU 7.2 also ran a
+# stale translation of an int3 after the kernel patched its own code
+# (tsc=unstable in scripts/guest.sh). Debian 13's QEMU is its current
+# stable one; its TCG has had the x86 front end rewritten since 7.2
+# (cmpxchg8b/16b inline, which 7.2 did in a helper that computed the
+# flags from the lazily kept condition-code state).
+#
+# DIR is made in DIR.tmp-<pid> and renamed when complete (DIR/.complete
+# written last), so an interrupted fetch is never used; leftovers of one
+# are removed. Callers name DIR after a hash of this script: see
+# qemu_root_dir in ./rxe-odp.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+[ $# = 1 ] || die "usage: qemu-root.sh DIR"
+dir=$(realpath -m "$1")
+MIRROR=${RXE_ODP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SUITE=trixie
+
+if [ -f "$dir/.complete" ]; then
+	echo "$dir/bin/qemu-system-x86_64"
+	exit 0
+fi
+
+rm -rf "$dir".tmp-*
+tmp=$dir.tmp-$$
+trap 'rm -rf "$tmp"' EXIT
+apt=$tmp/apt root=$tmp/root
+mkdir -p "$apt"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d,etc/apt.conf.d} \
+	"$root" "$tmp/bin" "$tmp/share"
+: >"$apt/status"
+cat >"$apt/etc/sources.list" <<EOF
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $SUITE main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://security.debian.org/debian-security $SUITE-security main
+EOF
+# (Sandbox::User root: the _apt user cannot write under the cache)
+cat >"$apt/apt.conf" <<EOF
+Dir::Etc::sourcelist "$apt/etc/sources.list";
+Dir::Etc::sourceparts "$apt/etc/sources.list.d";
+Dir::Etc::preferencesparts "$apt/etc/preferences.d";
+Dir::Etc::parts "$apt/etc/apt.conf.d";
+Dir::State::lists "$apt/lists";
+Dir::State::status "$apt/status";
+Dir::Cache "$apt/cache";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Sandbox::User "root";
+Acquire::Languages "none";
+EOF
+
+log "fetching $SUITE's qemu-system-x86 into $dir (the host's QEMU stays as it is)"
+APT_CONFIG=$apt/apt.conf apt-get -qq update || die "apt-get update ($SUITE) failed"
+# With an empty package status, apt resolves the whole dependency closure:
+# the C library and the loader included.
+APT_CONFIG=$apt/apt.conf apt-get -qq -y --download-only --no-install-recommends \
+	install qemu-system-x86 >"$tmp/fetch.log" 2>&1 ||
+	{ cat "$tmp/fetch.log" >&2; die "cannot fetch $SUITE's qemu-system-x86"; }
+for deb in "$apt"/cache/archives/*.deb; do
+	dpkg-deb -x "$deb" "$root" || die "cannot unpack $deb"
+	dpkg-deb -f "$deb" Package Version | paste -sd= >>"$tmp/packages"
+done
+
+# Debian 13 has merged /usr: its libraries are only under usr/lib.
+ln -sfn usr/lib "$root/lib"
+# QEMU finds its modules and data relative to its binary's directory when
+# a qemu-bundle lies beside it (the loader's directory, here): the
+# bundle's, never the host's (QEMU 7.2's modules in /usr/lib/.../qemu).
+ln -sfn ../../.. "$root/usr/lib/x86_64-linux-gnu/qemu-bundle"
+# Firmware: QEMU's own and SeaBIOS's (bios-256k.bin), in one -L directory.
+for f in "$root"/usr/share/qemu/* "$root"/usr/share/seabios/*; do
+	ln -sfn "../root/${f#"$root"/}" "$tmp/share/"
+done
+
+cat >"$tmp/bin/qemu-system-x86_64" <<'EOF'
+#!/bin/bash
+# Debian 13's qemu-system-x86_64, run through its own loader and libraries
+# (made by scripts/qemu-root.sh).
+top=$(dirname "$(dirname "$(readlink -f "$0")")")
+r=$top/root
+export QEMU_MODULE_DIR=$r/usr/lib/x86_64-linux-gnu/qemu
+exec "$r/usr/lib64/ld-linux-x86-64.so.2" \
+	--library-path "$r/usr/lib/x86_64-linux-gnu" --argv0 qemu-system-x86_64 \
+	"$r/usr/bin/qemu-system-x86_64" -L "$top/share" "$@"
+EOF
+chmod +x "$tmp/bin/qemu-system-x86_64"
+
+# Every library the emulator links is in the root, none from the host.
+missing=$("$root/usr/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib/x86_64-linux-gnu" \
+	--list "$root/usr/bin/qemu-system-x86_64" | grep -E 'not found|=> /(usr/)?lib/' || true)
+[ -z "$missing" ] || die "$SUITE's qemu-system-x86_64 lacks libraries: $missing"
+version=$("$tmp/bin/qemu-system-x86_64" --version | head -n 1) ||
+	die "$SUITE's qemu-system-x86_64 does not run"
+[ -f "$root/usr/share/seabios/bios-256k.bin" ] || die "no SeaBIOS in $SUITE's packages"
+
+rm -rf "$apt"
+echo "$version" >"$tmp/version"
+touch "$tmp/.complete"
+rm -rf "$dir"
+mv "$tmp" "$dir"
+trap - EXIT
+log "$version in $dir"
+echo "$dir/bin/qemu-system-x86_64"
