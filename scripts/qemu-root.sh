@@ -8,17 +8,15 @@
 #
 #   scripts/qemu-root.sh DIR     make DIR once; print DIR/bin/qemu-system-x86_64
 #
-# Why not Debian 12's QEMU 7.2: under its multi-threaded TCG the guests'
-# vCPUs now and then ran on with a corrupt state. The two unexplained 6.12
-# guest crashes of issue 13 (memory corrupted in skb slabs, zeros over a
-# kernel stack, then a double fault) dumped RFLAGS 8474a446 and 43bf2702:
-# reserved bits set, which no x86 CPU pushes and no guest code can load
-# (scripts/scanlog.sh says so under such a report). QEMU 7.2 also ran a
-# stale translation of an int3 after the kernel patched its own code
-# (tsc=unstable in scripts/guest.sh). Debian 13's QEMU is its current
-# stable one; its TCG has had the x86 front end rewritten since 7.2
-# (cmpxchg8b/16b inline, which 7.2 did in a helper that computed the
-# flags from the lazily kept condition-code state).
+# Why not Debian 12's QEMU 7.2: its TCG gets RFLAGS wrong after
+# CMPXCHG16B, which it computed in a helper from a stale record of the last
+# flag-setting instruction: after an ADD in the same translation block the
+# flags are the ADD's source operand, reserved bits, DF and TF included
+# (tests/progs/cpu_flags.c shows it; tests/guest/t_emulator.sh checks the
+# emulator in every one-guest suite). The guest kernels' SLUB freelists use
+# CMPXCHG16B: the 6.12 guests crashed now and then with memory corrupted
+# (issue 13), RFLAGS 8474a446 and 43bf2702 in their register dumps.
+# Debian 13's QEMU (its current stable) has CMPXCHG16B inline and right.
 #
 # DIR is made in DIR.tmp-<pid> and renamed when complete (DIR/.complete
 # written last), so an interrupted fetch is never used; leftovers of one
