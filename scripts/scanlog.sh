@@ -58,6 +58,7 @@ emulator_note() {
 		fi
 	done < <(tr -d '\r' <"$1" | grep -E 'EFLAGS: [0-9a-fA-F]+')
 }
+
 [ $# -gt 0 ] || { echo "usage: scanlog.sh LOG..." >&2; exit 2; }
 status=0
 for f in "$@"; do
