@@ -28,6 +28,7 @@ set -euo pipefail
 [ $# = 1 ] || die "usage: qemu-root.sh DIR"
 dir=$(realpath -m "$1")
 MIRROR=${RXE_ODP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${RXE_ODP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=trixie
 
 if [ -f "$dir/.complete" ]; then
@@ -44,7 +45,7 @@ mkdir -p "$apt"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/pre
 : >"$apt/status"
 cat >"$apt/etc/sources.list" <<EOF
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $SUITE main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://security.debian.org/debian-security $SUITE-security main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $SECURITY_MIRROR $SUITE-security main
 EOF
 # (Sandbox::User root: the _apt user cannot write under the cache)
 cat >"$apt/apt.conf" <<EOF
