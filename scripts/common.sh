@@ -51,6 +51,31 @@ PKGS_OTHER_KERNEL="dwarves"
 # --distro trixie): debootstrap makes its root (scripts/distro-root.sh).
 PKGS_DISTRO="debootstrap"
 
+# private_apt DIR SOURCE...: an apt configuration of our own in DIR (its
+# lists, cache and an empty package status; the host's stays as it is)
+# whose sources.list holds the SOURCE lines. Use it as
+# APT_CONFIG=DIR/apt.conf; a caller's own options go after, appended to
+# DIR/apt.conf.
+private_apt() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d,etc/apt.conf.d}
+	: >"$dir/status"
+	printf '%s\n' "$@" >"$dir/etc/sources.list"
+	cat >"$dir/apt.conf" <<-EOF
+		Dir::Etc::sourcelist "$dir/etc/sources.list";
+		Dir::Etc::sourceparts "$dir/etc/sources.list.d";
+		Dir::Etc::preferencesparts "$dir/etc/preferences.d";
+		Dir::Etc::parts "$dir/etc/apt.conf.d";
+		Dir::State::lists "$dir/lists";
+		Dir::State::status "$dir/status";
+		Dir::Cache "$dir/cache";
+		APT::Architecture "amd64";
+		APT::Architectures { "amd64"; };
+		Acquire::Languages "none";
+	EOF
+}
+
 # apt_install WHY PKG...: apt-get install PKG... as root (apt-get update
 # first, once per process), saying WHY it does.
 apt_install() {

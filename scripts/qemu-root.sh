@@ -40,27 +40,11 @@ rm -rf "$dir".tmp-*
 tmp=$dir.tmp-$$
 trap 'rm -rf "$tmp"' EXIT
 apt=$tmp/apt root=$tmp/root
-mkdir -p "$apt"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d,etc/apt.conf.d} \
-	"$root" "$tmp/bin" "$tmp/share"
-: >"$apt/status"
-cat >"$apt/etc/sources.list" <<EOF
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $MIRROR $SUITE main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $SECURITY_MIRROR $SUITE-security main
-EOF
-# (Sandbox::User root: the _apt user cannot write under the cache)
-cat >"$apt/apt.conf" <<EOF
-Dir::Etc::sourcelist "$apt/etc/sources.list";
-Dir::Etc::sourceparts "$apt/etc/sources.list.d";
-Dir::Etc::preferencesparts "$apt/etc/preferences.d";
-Dir::Etc::parts "$apt/etc/apt.conf.d";
-Dir::State::lists "$apt/lists";
-Dir::State::status "$apt/status";
-Dir::Cache "$apt/cache";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
-APT::Sandbox::User "root";
-Acquire::Languages "none";
-EOF
+mkdir -p "$root" "$tmp/bin" "$tmp/share"
+key=signed-by=/usr/share/keyrings/debian-archive-keyring.gpg
+private_apt "$apt" "deb [$key] $MIRROR $SUITE main" "deb [$key] $SECURITY_MIRROR $SUITE-security main"
+# (the _apt user cannot write under the cache)
+echo 'APT::Sandbox::User "root";' >>"$apt/apt.conf"
 
 log "fetching $SUITE's qemu-system-x86 into $dir (the host's QEMU stays as it is)"
 APT_CONFIG=$apt/apt.conf apt-get -qq update || die "apt-get update ($SUITE) failed"

@@ -40,28 +40,13 @@ SERIES_RE='^7\.'
 # (Debian unstable and trixie-backports; the host's stays as it is).
 upstream_apt() {
 	if [ ! -f "$APT_DIR/apt.conf" ]; then
-		mkdir -p "$APT_DIR"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/preferences.d,etc/apt.conf.d}
-		: >"$APT_DIR/status"
-		cat >"$APT_DIR/etc/sources.list" <<-EOF
-			deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main
-			deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main
-		EOF
+		private_apt "$APT_DIR" \
+			"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main" \
+			"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main"
 		# (the archive's mirror here serves a Release of unstable past its
 		# Valid-Until: what is fetched is pinned by version and checked by
 		# its signature all the same)
-		cat >"$APT_DIR/apt.conf" <<-EOF
-			Dir::Etc::sourcelist "$APT_DIR/etc/sources.list";
-			Dir::Etc::sourceparts "$APT_DIR/etc/sources.list.d";
-			Dir::Etc::preferencesparts "$APT_DIR/etc/preferences.d";
-			Dir::Etc::parts "$APT_DIR/etc/apt.conf.d";
-			Dir::State::lists "$APT_DIR/lists";
-			Dir::State::status "$APT_DIR/status";
-			Dir::Cache "$APT_DIR/cache";
-			APT::Architecture "amd64";
-			APT::Architectures { "amd64"; };
-			Acquire::Languages "none";
-			Acquire::Check-Valid-Until "false";
-		EOF
+		echo 'Acquire::Check-Valid-Until "false";' >>"$APT_DIR/apt.conf"
 	fi
 	APT_CONFIG=$APT_DIR/apt.conf "$@"
 }
