@@ -215,10 +215,10 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 		       atomic64_t *totals);
 void ib_odp_mirror_destroy(struct ib_odp_mirror *m);
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write, unsigned long write_end);
+			size_t length, bool write, unsigned long op_end);
 void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror, unsigned long write_end);
+		size_t length, bool to_mirror, unsigned long op_end);
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault);
 int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,

@@ -494,14 +494,14 @@ static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 struct odp_copy_arg {
 	void *buf;
 	bool to_space;
-	unsigned long write_end;
+	unsigned long op_end;
 };
 
 static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
 			  size_t n, void *arg)
 {
 	struct odp_copy_arg *c = arg;
-	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space, c->write_end);
+	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space, c->op_end);
 
 	c->buf += n;
 	return ret;
@@ -515,8 +515,9 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
  * @length:	bytes, > 0
  * @to_space:	write the space (else read it)
  * @extent:	bytes from @addr that the operation this copy belongs to
- *		will write (the rest of its message): how far a write fault
- *		may fault ahead. @length or less: only what this copy writes.
+ *		will access (the rest of its message): how far a fault brings
+ *		pages in, and a write fault no further. @length or less: only
+ *		what this copy accesses.
  *
  * Return: 0 or an error of ib_odp_copy() / odp_chunk_get().
  */
@@ -526,8 +527,8 @@ int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 	struct odp_copy_arg c = { .buf = buf, .to_space = to_space };
 
 	/* past the end of the address space: the range check refuses it */
-	if (check_add_overflow(addr, max(extent, length), &c.write_end))
-		c.write_end = ULONG_MAX;
+	if (check_add_overflow(addr, max(extent, length), &c.op_end))
+		c.op_end = ULONG_MAX;
 
 	return odp_space_for_each(s, addr, length, odp_copy_piece, &c);
 }

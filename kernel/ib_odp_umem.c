@@ -411,28 +411,35 @@ out_free:
 
 /*
  * Where a fault that needs [miss, need_end) should stop, fault-ahead
- * included. A device that walks a buffer (one packet after another of a
- * long message) misses on the page where its previous fault ended: each
- * such miss doubles the window, up to IB_ODP_FAULT_CHUNK pages, so a
- * message of n pages takes about log2(n) faults instead of n. Any other
- * miss faults only what it needs. Never past the mirror, nor past @limit:
- * a write fault stops at the end of what its operation writes, since a
- * write fault is not free for pages nobody writes (page_mkwrite and block
- * allocation in a shared file, a COW copy in private memory, pages that
- * writeback then writes for nothing). mlx5 faults a message's extent the
- * same way.
+ * included. It brings in the rest of the operation it serves, up to
+ * @op_end (the rest of the message, of the READ, of the SGE), as much of
+ * it as one call takes (IB_ODP_FAULT_CHUNK pages): the operation will
+ * touch those pages, and one call for them costs less than one for each
+ * packet's page (mlx5 faults a message's extent the same way). Past the
+ * operation, a device that walks a buffer (the next message where the
+ * previous one ended) misses on the page where its previous fault ended:
+ * each such miss doubles the window, up to IB_ODP_FAULT_CHUNK pages, so a
+ * walk of n pages takes about log2(n) faults instead of n. Never past the
+ * mirror; for a write, never past @op_end either, since a write fault is
+ * not free for pages nobody writes (page_mkwrite and block allocation in
+ * a shared file, a COW copy in private memory, pages that writeback then
+ * writes for nothing).
  */
 static unsigned long odp_fault_ahead(struct ib_odp_mirror *m,
 				     unsigned long miss,
 				     unsigned long need_end,
-				     unsigned long limit)
+				     unsigned long op_end, bool write)
 {
 	unsigned long pages = 1, end;
 
 	if (miss == READ_ONCE(m->ahead_next))
 		pages = clamp(2 * READ_ONCE(m->ahead_pages), 1UL,
 			      IB_ODP_FAULT_CHUNK);
-	end = min3(ib_odp_end(m), limit, miss + (pages << PAGE_SHIFT));
+	end = max(miss + (pages << PAGE_SHIFT),
+		  min(op_end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT)));
+	if (write)
+		end = min(end, op_end);
+	end = min(ib_odp_end(m), end);
 	return max(need_end, end);
 }
 
@@ -461,9 +468,10 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * @addr:	user address of the access
  * @length:	bytes, > 0
  * @write:	the device will write
- * @write_end:	for @write, the end of what the operation will write (the
- *		rest of its message, at least @addr + @length): a write fault
- *		faults ahead up to there and no further. Ignored for a read.
+ * @op_end:	the end of what the operation will access (the rest of its
+ *		message, of its READ, of its SGE; at least @addr + @length):
+ *		a fault brings in up to there (odp_fault_ahead()), and a
+ *		write fault no further.
  *
  * Faults in whatever pages of the range the mirror lacks (may sleep: call
  * from process context with no spinlock held), then returns with m->lock
@@ -480,15 +488,17 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
  * odp_fail_transient injects them).
  */
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write, unsigned long write_end)
+			size_t length, bool write, unsigned long op_end)
 {
-	unsigned long start, end, miss, need_end, done, limit;
+	unsigned long start, end, miss, need_end, done;
 	int ret;
 
 	ret = odp_page_range(m, addr, length, write, &start, &end);
 	if (ret)
 		return ret;
-	limit = write ? max(end, PAGE_ALIGN(write_end)) : ULONG_MAX;
+	/* past the end of the address space: no more than the access */
+	op_end = op_end > ULONG_MAX - PAGE_SIZE ? end :
+		 max(end, PAGE_ALIGN(op_end));
 
 	for (;;) {
 		spin_lock(&m->lock);
@@ -502,7 +512,7 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 		if (!ret)
 			ret = odp_fault_range(m, miss, need_end,
 					      odp_fault_ahead(m, miss, need_end,
-							      limit),
+							      op_end, write),
 					      odp_req_flags(write),
 					      IB_ODP_PAGE_FAULTS, &done);
 		/*
@@ -635,7 +645,7 @@ int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
  * @buf:	kernel buffer
  * @length:	bytes, > 0
  * @to_mirror:	copy @buf into the region (else the region into @buf)
- * @write_end:	for @to_mirror, the end of what the operation writes, as
+ * @op_end:	the end of what the operation accesses, as
  *		ib_odp_map_and_lock() takes it
  *
  * Faults in what is missing, then copies with the mirror locked, so an
@@ -645,14 +655,14 @@ int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
  * Return: 0, or an error of ib_odp_map_and_lock().
  */
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror, unsigned long write_end)
+		size_t length, bool to_mirror, unsigned long op_end)
 {
 	size_t n;
 	void *kaddr;
 	u64 t0;
 	int ret;
 
-	ret = ib_odp_map_and_lock(m, addr, length, to_mirror, write_end);
+	ret = ib_odp_map_and_lock(m, addr, length, to_mirror, op_end);
 	if (ret)
 		return ret;
 	t0 = ib_odp_lat_start();

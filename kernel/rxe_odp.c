@@ -174,10 +174,10 @@ static int rxe_odp_err(int err)
  * @addr:	kernel buffer (packet payload)
  * @length:	bytes
  * @dir:	RXE_TO_MR_OBJ writes the MR, RXE_FROM_MR_OBJ reads it
- * @extent:	bytes from @iova that the operation will write into this MR
- *		(the rest of an RDMA WRITE's message, of a receive or read
- *		response buffer's SGE): how far a write fault may fault
- *		ahead. @length: only the pages this copy writes.
+ * @extent:	bytes from @iova that the operation will access in this MR
+ *		(the rest of an RDMA WRITE's message, of an RDMA READ, of an
+ *		SGE): how far a fault brings pages in, and a write fault no
+ *		further. @length: only the pages this copy accesses.
  *
  * Return: 0, or -EFAULT when the range is outside the MR or not mapped in
  * the process (the caller turns that into the access error a pinned MR

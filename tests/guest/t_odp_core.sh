@@ -13,7 +13,8 @@ setup_hugepages
 # not selected (not skipped): upstream's rxe has no ODP counters
 # (page_faults, page_invalidations, page_prefetch in hw_counters; none per
 # MR, no mirror_chunks), which 'counters', 'prefetch', 'mirror_chunks' and
-# 'write_faults_only_written' (its faults per message) assert on;
+# 'write_faults_only_written' and 'fault_extent' (faults per message)
+# assert on;
 # 'transient_faults' needs our module's fault injection (odp_fail_transient);
 # and the two secretmem tests oops upstream's kernel (7.3.4: "BUG: unable to handle
 # page fault" in memcpy from rxe_odp_mr_copy(): hmm_range_fault() hands
@@ -21,8 +22,8 @@ setup_hugepages
 # copies through), after which rxe's worker is dead and the rest of the
 # boot means nothing (README, known-upstream-bugs).
 if [ "${RXE_ODP_UPSTREAM:-0}" = 1 ]; then
-	export ODP_CORE_EXCLUDE="counters prefetch mirror_chunks transient_faults write_faults_only_written atomic_write_odp flush_odp secretmem_refused secretmem_between_vmas"
-	note "upstream run: not selected: counters prefetch mirror_chunks write_faults_only_written atomic_write_odp flush_odp (no ODP counters upstream)," \
+	export ODP_CORE_EXCLUDE="counters prefetch mirror_chunks transient_faults write_faults_only_written fault_extent atomic_write_odp flush_odp secretmem_refused secretmem_between_vmas"
+	note "upstream run: not selected: counters prefetch mirror_chunks write_faults_only_written fault_extent atomic_write_odp flush_odp (no ODP counters upstream)," \
 		"transient_faults (our fault injection)," \
 		"secretmem_refused secretmem_between_vmas (they oops upstream's kernel)"
 fi

@@ -1096,6 +1096,66 @@ static void write_faults_only_written(void **state)
 	(void)sink;
 }
 
+/*
+ * One fault brings in the rest of the operation it serves, up to the
+ * core's 256 pages a call, as mlx5 faults a message's extent: a 1 MiB
+ * WRITE into pages the mirror lacks and a 1 MiB READ of pages it lacks
+ * take one fault each, where a window growing from one page (1, 2, 4 ...
+ * 256) took 9. The pages are the process's already (written by the CPU):
+ * what is counted is the device's faults, not the kernel's. Each buffer
+ * lies in one 2 MiB chunk of the mirror (an implicit MR's mirrors are
+ * per chunk, and a fault stops at its chunk's end).
+ */
+static void fault_extent(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 1 * MiB, pages = len / PAGE, span = 6 * MiB;
+	/* both buffers inside one 2 MiB chunk of the mirror each */
+	uint8_t *area = mmap(NULL, span, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *wbuf, *rbuf;
+	struct ibv_mr *wmr, *rmr;
+	long long f0, h0, fw, hw, fr, hr;
+
+	assert_true(area != MAP_FAILED);
+	wbuf = (uint8_t *)(((uintptr_t)area + 2 * MiB - 1) & ~(2 * MiB - 1));
+	rbuf = wbuf + 2 * MiB;
+	assert_int_equal(mprotect(wbuf, len, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(mprotect(rbuf, len, PROT_READ | PROT_WRITE), 0);
+
+	memset(wbuf, 0x3c, len);
+	fill(rbuf, len, 0x4d);
+	wmr = reg_odp(p, wbuf, len);
+	rmr = reg_odp(p, rbuf, len);
+
+	f0 = hw_counter(p, "page_faults");
+	h0 = hw_counter(p, "page_faults_handled");
+	assert_true(f0 >= 0 && h0 >= 0);
+	fill(p->scratch, len, 0x5e);
+	assert_int_equal(odp_remote_write(p, wmr, wbuf, len), IBV_WC_SUCCESS);
+	assert_memory_equal(wbuf, p->scratch, len);
+	fw = hw_counter(p, "page_faults") - f0;
+	hw = hw_counter(p, "page_faults_handled") - h0;
+
+	f0 += fw;
+	h0 += hw;
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, rmr, rbuf, len), IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, rbuf, len);
+	fr = hw_counter(p, "page_faults") - f0;
+	hr = hw_counter(p, "page_faults_handled") - h0;
+
+	print_message("# 1 MiB WRITE: %lld pages in %lld faults; 1 MiB READ: %lld pages in %lld faults\n",
+		      fw, hw, fr, hr);
+	assert_int_equal(fw, pages);
+	assert_int_equal(fr, pages);
+	assert_int_equal(hw, 1);
+	assert_int_equal(hr, 1);
+	assert_int_equal(odp_dereg(p, wmr), 0);
+	assert_int_equal(odp_dereg(p, rmr), 0);
+	munmap(area, span);
+}
+
 /* Prefetch through libodp (advise_mr): synchronous and asynchronous,
  * NO_FAULT, what it does to the fault counters, and the errors mlx5 gives
  * (EPERM for a write prefetch of pages mapped read-only: hmm_range_fault()'s
@@ -1749,6 +1809,7 @@ int main(int argc, char **argv)
 		T(failed_send_behind_rnr),
 		T(offsets_in_page),
 		T(write_faults_only_written),
+		T(fault_extent),
 		T(secretmem_refused),
 		T(secretmem_between_vmas),
 		T(counters),
