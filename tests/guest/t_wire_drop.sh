@@ -21,8 +21,9 @@ rate=20mbit iters=200
 [ "${RXE_ODP_DEBUG_KERNEL:-0}" != 1 ] || rate=2mbit iters=20
 qdisc="tc qdisc replace dev eth0 root tbf rate $rate burst 16kb limit 8kb"
 restore="tc qdisc del dev eth0 root"
-# the next tests of this boot must have the link back as it was
-trap '$restore 2>/dev/null; rxe-odp-peer bash -c "$restore" >/dev/null 2>&1' EXIT
+# both links back as they were (the next tests of this boot need them)
+restore_both() { $restore 2>/dev/null; rxe-odp-peer bash -c "$restore" >/dev/null 2>&1; }
+trap restore_both EXIT
 # the dropped count of `tc -s qdisc show`'s first qdisc
 dropped() { awk '/dropped/ { sub(",", "", $7); print $7; exit }'; }
 drops() { tc -s qdisc show dev eth0 | dropped; }
@@ -57,7 +58,7 @@ done
 # nor fails: it is stopped after 10 s, and the tries counted (send_err:
 # 4 packets a try) must be those of the timer, not of a requester that
 # runs again at once (the old code: thousands a second).
-$restore; rxe-odp-peer bash -c "$restore" >/dev/null 2>&1
+restore_both
 tc qdisc replace dev eth0 root tbf rate 20mbit burst 1000 limit 8kb ||
 	fail "tc: no tbf qdisc with a 1000-byte bucket on node 1"
 pp=(-d "$DEV" -g "$GIDX" -s 4096 -n 1)
