@@ -121,6 +121,8 @@ wait_node() {
 	for i in $(seq $((300 * RXE_ODP_NODES))); do
 		[ -e "$BUS/node$1.ready" ] && return 0
 		[ -e "$BUS/node$1.failed" ] && break
+		# (its QEMU has ended: guest.sh's watch_nodes)
+		[ -e "$BUS/node$1.gone" ] && break
 		sleep 0.2
 	done
 	[ -e "$BUS/node$1.ready" ] && return 0
@@ -134,6 +136,9 @@ run_node1() {
 		wait_node "$k" || { touch "$BUS/shutdown"; return 125; }
 	done
 	cd "$RXE_ODP_CWD" 2>/dev/null || cd /
+	# (from here on, the run is a result: guest.sh boots again after a
+	# QEMU abort only while this is missing)
+	touch "$OUT/ran"
 	"${RXE_ODP_CMD[@]}" </dev/null >/dev/ttyS1 2>&1
 	rc=$?
 	[ "$RXE_ODP_NODES" -ge 2 ] && touch "$BUS/shutdown"

@@ -35,6 +35,8 @@ if [ -z "${RXE_ODP_DEBUG_KERNEL:-}" ]; then
 	*) RXE_ODP_DEBUG_KERNEL=0 ;;
 	esac
 fi
+# (the tests read it too: t_wire_drop shapes its link slower there)
+export RXE_ODP_DEBUG_KERNEL
 
 # The kernel series of this run: 6.12 or 6.1 (from the run's label,
 # which the host gives to --list too: 6.12's labels say "6.12"; in a guest
