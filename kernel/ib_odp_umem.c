@@ -63,12 +63,12 @@ const char *const ib_odp_counter_names[IB_ODP_NUM_COUNTERS] = {
 
 /*
  * Fault injection for the tests of what a device does with a fault that
- * fails for now, not for good (rxe: an RNR NAK, no answer, or its task
- * run again; never a QP in error). The next odp_fail_transient faults
- * of the data path (ib_odp_map_and_lock(): copies and atomics, not
- * prefetch) fail without faulting, alternately as a fault that keeps
- * losing to invalidations (-EBUSY) and one that finds memory short
- * (-ENOMEM) would. Root only; 0 (the default) costs one atomic read per
+ * fails for now, not for good (rxe: an RNR NAK, or its task run again;
+ * never a QP in error). The next odp_fail_transient faults of the data
+ * path (ib_odp_map_and_lock(): copies and atomics, not prefetch) fail
+ * without faulting, alternately as a fault that keeps losing to
+ * invalidations (-EBUSY) and one that finds memory short (-ENOMEM)
+ * would. Root only; 0 (the default) costs one atomic read per
  * fault.
  *
  *	echo 3 > /sys/module/rdma_rxe_odp/parameters/odp_fail_transient

@@ -150,13 +150,16 @@ static unsigned long rxe_odp_uaddr(struct rxe_mr *mr, u64 iova)
  * What the data path tells rxe of a failed fault. -ENOMEM (memory short)
  * and -EBUSY (lost to invalidations for as long as the ODP core tries)
  * fail for now, not for good: they become -EAGAIN, on which rxe asks the
- * peer to come back (an RNR NAK), gives no answer (an RDMA READ or an
- * atomic, which the peer then sends again) or runs its task again (a
- * local buffer), as mlx5 does with a fault it cannot resolve yet, instead
- * of failing the QP. Back off a little first, so that a task that runs
- * again at once does not spin while memory is short. Errors for good
- * (-EFAULT: not mapped, or not memory the device may reach; -EACCES)
- * stay, and become access errors.
+ * peer to come back (an RNR NAK: a SEND, an RDMA WRITE, an atomic), or
+ * runs its task again (an RDMA READ's response, which stays at the head
+ * of the queue; a local buffer), as mlx5 does with a fault it cannot
+ * resolve yet, instead of failing the QP. Back off a little first, so
+ * that a task that runs again at once does not spin while memory is
+ * short: such a READ is made again (about every millisecond while memory
+ * is short) for as long as the failure lasts and the QP is valid, as mlx5
+ * resumes a responder fault that lost to an invalidation and its hardware
+ * faults again. Errors for good (-EFAULT: not mapped, or not memory the
+ * device may reach; -EACCES) stay, and become access errors.
  */
 static int rxe_odp_err(int err)
 {
