@@ -1724,6 +1724,50 @@ static void transient_faults(void **state)
 	unmap_alone(mine, 3 * len);
 }
 
+/*
+ * A fault of an RDMA READ's responder that fails for now for longer than
+ * the requester's retransmit timeout (odp_verbs' QPs: timeout 14, 67 ms):
+ * 400 injected failures, each after rxe_odp_err()'s back-off of about a
+ * millisecond. The responder keeps making the response again while the
+ * requester times out and asks again (completer_retry_err); each request
+ * asked again is a duplicate once the response went (duplicate_request).
+ * The READ completes once, with its bytes, and the QP goes on: the next
+ * READ completes without a retry.
+ */
+static void transient_read_outlasts_timeout(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 64 * KiB;
+	uint8_t *buf = map_anon_alone(len);
+	struct ibv_mr *mr = reg_odp(p, buf, len);
+	long long dup, retry;
+
+	fill(buf, len, 0x81);
+	dup = hw_counter(p, "duplicate_request");
+	retry = hw_counter(p, "completer_retry_err");
+	inject_transient(400);
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_int_equal(transient_left(), 0);
+	assert_true(holds(p->scratch, len, 0x81));
+	print_message("# 400 failed faults: requester retries %lld, "
+		      "duplicate requests %lld\n",
+		      hw_counter(p, "completer_retry_err") - retry,
+		      hw_counter(p, "duplicate_request") - dup);
+	assert_true(hw_counter(p, "completer_retry_err") > retry);
+	assert_true(hw_counter(p, "duplicate_request") > dup);
+
+	retry = hw_counter(p, "completer_retry_err");
+	fill(buf, len, 0x82);
+	memset(p->scratch, 0, len);
+	assert_int_equal(odp_remote_read(p, mr, buf, len), IBV_WC_SUCCESS);
+	assert_true(holds(p->scratch, len, 0x82));
+	assert_int_equal(hw_counter(p, "completer_retry_err"), retry);
+
+	assert_int_equal(odp_dereg(p, mr), 0);
+	unmap_alone(buf, len);
+}
+
 /* `rdma statistic mr` reports the 2 MiB chunks an ODP MR mirrors now as
  * mirror_chunks. Explicit: they stay until deregistration. Implicit: a
  * chunk's mirror is freed once an invalidation left it empty and nothing
@@ -1821,6 +1865,7 @@ int main(int argc, char **argv)
 		T(implicit_bad_registrations),
 		T(mirror_chunks),
 		T(transient_faults),
+		T(transient_read_outlasts_timeout),
 #undef T
 	};
 
