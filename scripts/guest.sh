@@ -386,12 +386,13 @@ root_cmdline=$(root_args)
 root_cmdline=${root_cmdline:+ $root_cmdline}
 boot_all
 # QEMU under TCG very rarely dies on an assertion of its own while the
-# guest kernel probes PCI, before anything of ours runs: QEMU 7.2 in
-# msix_table_mmio_write; QEMU 10.0.13 in iotlb_to_section ("section_index
-# < d->map.sections_nb", node 2 of a two-guest run at 1.5 s, while node 1
-# waited for it: CI of 2026-12-06). That is not a result: boot again, once,
-# and say so, as long as the command had not started. The first attempt's
-# logs are kept in attempt1/.
+# guest kernel probes PCI: QEMU 7.2 in msix_table_mmio_write; QEMU 10.0.13
+# in iotlb_to_section ("section_index < d->map.sections_nb", node 2 of a
+# two-guest run at 1.5 s, while node 1 waited for it: CI of 2026-12-06).
+# QEMU's own assertion is not a result of the run: boot again, once, and
+# say so, as long as node 1 had not started the command (the other nodes
+# may have set up rxe0 by then). The first attempt's logs are kept in
+# attempt1/.
 if [ "$qemu_aborted" = 1 ] && never_ran; then
 	log "qemu aborted before the command started; booting again:"
 	grep -h 'Assertion' "$rundir"/node*/qemu.log | sed 's/^/  qemu: /' >&2
