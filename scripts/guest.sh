@@ -328,7 +328,7 @@ boot_all() {
 	fi
 	for n in $(seq "$nodes"); do
 		write_job "$n"
-		rm -f "$rundir/node$n/started" "$rundir/node$n/ran"
+		rm -f "$rundir/node$n/ran"
 		start_node "$n"
 	done
 
