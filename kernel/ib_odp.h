@@ -196,7 +196,7 @@ void ib_odp_space_exit(struct ib_odp_space *s);
 bool ib_odp_space_async_get(struct ib_odp_space *s, int max);
 void ib_odp_space_async_put(struct ib_odp_space *s);
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
-		      size_t length, bool to_space, size_t extent);
+		      size_t length, bool to_space, size_t extent, bool fault);
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
 					bool write);
@@ -218,7 +218,7 @@ int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			size_t length, bool write, unsigned long op_end);
 void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror, unsigned long op_end);
+		size_t length, bool to_mirror, unsigned long op_end, bool fault);
 int ib_odp_prefetch(struct ib_odp_mirror *m, unsigned long addr,
 		    size_t length, bool write, bool fault);
 int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,

@@ -494,6 +494,7 @@ static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 struct odp_copy_arg {
 	void *buf;
 	bool to_space;
+	bool fault;
 	unsigned long op_end;
 };
 
@@ -501,7 +502,8 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
 			  size_t n, void *arg)
 {
 	struct odp_copy_arg *c = arg;
-	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space, c->op_end);
+	int ret = ib_odp_copy(m, addr, c->buf, n, c->to_space, c->op_end,
+			      c->fault);
 
 	c->buf += n;
 	return ret;
@@ -518,13 +520,18 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
  *		will access (the rest of its message): how far a fault brings
  *		pages in, and a write fault no further. @length or less: only
  *		what this copy accesses.
+ * @fault:	fault in what the mirror lacks; else stop with -EWOULDBLOCK
+ *		at the first chunk whose part of the range has a page the
+ *		mirror lacks (the chunks before it were copied)
  *
  * Return: 0 or an error of ib_odp_copy() / odp_chunk_get().
  */
 int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
-		      size_t length, bool to_space, size_t extent)
+		      size_t length, bool to_space, size_t extent, bool fault)
 {
-	struct odp_copy_arg c = { .buf = buf, .to_space = to_space };
+	struct odp_copy_arg c = {
+		.buf = buf, .to_space = to_space, .fault = fault,
+	};
 
 	/* past the end of the address space: the range check refuses it */
 	if (check_add_overflow(addr, max(extent, length), &c.op_end))

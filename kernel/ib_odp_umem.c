@@ -462,6 +462,54 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
 	return 0;
 }
 
+/* ib_odp_map_and_lock(); without @fault, -EWOULDBLOCK where it would fault */
+static int odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
+			    size_t length, bool write, unsigned long op_end,
+			    bool fault)
+{
+	unsigned long start, end, miss, need_end, done;
+	int ret;
+
+	ret = odp_page_range(m, addr, length, write, &start, &end);
+	if (ret)
+		return ret;
+	/* past the end of the address space: no more than the access */
+	op_end = op_end > ULONG_MAX - PAGE_SIZE ? end :
+		 max(end, PAGE_ALIGN(op_end));
+
+	for (;;) {
+		spin_lock(&m->lock);
+		miss = odp_first_missing(m, start, end, write);
+		if (miss == end)
+			return 0;
+		spin_unlock(&m->lock);
+		if (!fault)
+			return -EWOULDBLOCK;
+
+		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
+		ret = odp_injected_failure();
+		if (!ret)
+			ret = odp_fault_range(m, miss, need_end,
+					      odp_fault_ahead(m, miss, need_end,
+							      op_end, write),
+					      odp_req_flags(write),
+					      IB_ODP_PAGE_FAULTS, &done);
+		/*
+		 * The next window doubles what this fault installed, not
+		 * what it asked for: one that lost races narrowed to its
+		 * need, and one that failed (a cgroup at its limit, an
+		 * invalidation storm) starts the next from one page, else
+		 * each retry of the same access would ask for twice as much.
+		 */
+		if (ret) {
+			WRITE_ONCE(m->ahead_pages, 0);
+			return ret;
+		}
+		WRITE_ONCE(m->ahead_pages, (done - miss) >> PAGE_SHIFT);
+		WRITE_ONCE(m->ahead_next, done);
+	}
+}
+
 /**
  * ib_odp_map_and_lock() - make a range of the mirror usable and lock it
  * @m:		the mirror
@@ -490,45 +538,7 @@ static int odp_page_range(struct ib_odp_mirror *m, unsigned long addr,
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
 			size_t length, bool write, unsigned long op_end)
 {
-	unsigned long start, end, miss, need_end, done;
-	int ret;
-
-	ret = odp_page_range(m, addr, length, write, &start, &end);
-	if (ret)
-		return ret;
-	/* past the end of the address space: no more than the access */
-	op_end = op_end > ULONG_MAX - PAGE_SIZE ? end :
-		 max(end, PAGE_ALIGN(op_end));
-
-	for (;;) {
-		spin_lock(&m->lock);
-		miss = odp_first_missing(m, start, end, write);
-		if (miss == end)
-			return 0;
-		spin_unlock(&m->lock);
-
-		need_end = min(end, miss + (IB_ODP_FAULT_CHUNK << PAGE_SHIFT));
-		ret = odp_injected_failure();
-		if (!ret)
-			ret = odp_fault_range(m, miss, need_end,
-					      odp_fault_ahead(m, miss, need_end,
-							      op_end, write),
-					      odp_req_flags(write),
-					      IB_ODP_PAGE_FAULTS, &done);
-		/*
-		 * The next window doubles what this fault installed, not
-		 * what it asked for: one that lost races narrowed to its
-		 * need, and one that failed (a cgroup at its limit, an
-		 * invalidation storm) starts the next from one page, else
-		 * each retry of the same access would ask for twice as much.
-		 */
-		if (ret) {
-			WRITE_ONCE(m->ahead_pages, 0);
-			return ret;
-		}
-		WRITE_ONCE(m->ahead_pages, (done - miss) >> PAGE_SHIFT);
-		WRITE_ONCE(m->ahead_next, done);
-	}
+	return odp_map_and_lock(m, addr, length, write, op_end, true);
 }
 
 /**
@@ -647,22 +657,27 @@ int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
  * @to_mirror:	copy @buf into the region (else the region into @buf)
  * @op_end:	the end of what the operation accesses, as
  *		ib_odp_map_and_lock() takes it
+ * @fault:	fault in what the mirror lacks; else copy nothing and return
+ *		-EWOULDBLOCK when the range has a page the mirror lacks (a
+ *		caller that must not wait for the backing store: the fault
+ *		can wait for a file system for ever)
  *
  * Faults in what is missing, then copies with the mirror locked, so an
  * invalidation of the range waits for the copy and a page is never read
  * or written after its invalidation returned.
  *
- * Return: 0, or an error of ib_odp_map_and_lock().
+ * Return: 0, -EWOULDBLOCK (without @fault), or an error of
+ * ib_odp_map_and_lock().
  */
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
-		size_t length, bool to_mirror, unsigned long op_end)
+		size_t length, bool to_mirror, unsigned long op_end, bool fault)
 {
 	size_t n;
 	void *kaddr;
 	u64 t0;
 	int ret;
 
-	ret = ib_odp_map_and_lock(m, addr, length, to_mirror, op_end);
+	ret = odp_map_and_lock(m, addr, length, to_mirror, op_end, fault);
 	if (ret)
 		return ret;
 	t0 = ib_odp_lat_start();

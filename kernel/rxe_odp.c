@@ -170,6 +170,21 @@ static int rxe_odp_err(int err)
 	return -EAGAIN;
 }
 
+static int rxe_odp_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
+			enum rxe_mr_copy_dir dir, u64 extent, bool fault)
+{
+	if (length == 0)
+		return 0;
+	if (length < 0 || mr_check_range(mr, iova, length))
+		return -EFAULT;
+	/* the extent says how far ahead, never past the MR */
+	extent = clamp_t(u64, extent, length,
+			 mr->ibmr.iova + mr->ibmr.length - iova);
+	return rxe_odp_err(ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova),
+					     addr, length, dir == RXE_TO_MR_OBJ,
+					     extent, fault));
+}
+
 /**
  * rxe_odp_mr_copy() - rxe_mr_copy() for an ODP MR
  * @mr:		the MR
@@ -189,16 +204,33 @@ static int rxe_odp_err(int err)
 int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 		    enum rxe_mr_copy_dir dir, u64 extent)
 {
-	if (length == 0)
-		return 0;
-	if (length < 0 || mr_check_range(mr, iova, length))
-		return -EFAULT;
-	/* the extent says how far ahead, never past the MR */
-	extent = clamp_t(u64, extent, length,
-			 mr->ibmr.iova + mr->ibmr.length - iova);
-	return rxe_odp_err(ib_odp_space_copy(mr->odp, rxe_odp_uaddr(mr, iova),
-					     addr, length, dir == RXE_TO_MR_OBJ,
-					     extent));
+	return rxe_odp_copy(mr, iova, addr, length, dir, extent, true);
+}
+
+/**
+ * rxe_odp_mr_copy_mirrored() - rxe_odp_mr_copy() without a page fault
+ * @mr:		the MR
+ * @iova:	first byte in the MR's iova space
+ * @addr:	kernel buffer (packet payload)
+ * @length:	bytes
+ * @dir:	RXE_TO_MR_OBJ writes the MR, RXE_FROM_MR_OBJ reads it
+ *
+ * For a task function that runs in the context of a user's system call
+ * (rxe_run_task()): a fault there could hold that call for as long as
+ * the MR's backing store takes (a FUSE file whose daemon does not
+ * answer), where the memory may be another process's. Copies only what
+ * the mirror has; the caller hands the rest to rxe's workqueue. Does not
+ * wait for the backing store, but may sleep (an implicit MR's chunk is
+ * allocated).
+ *
+ * Return: as rxe_odp_mr_copy(), and -EWOULDBLOCK (which is -EAGAIN) when
+ * a page is not in the mirror: for RXE_FROM_MR_OBJ, what came before it
+ * may have been copied into @addr.
+ */
+int rxe_odp_mr_copy_mirrored(struct rxe_mr *mr, u64 iova, void *addr,
+			     int length, enum rxe_mr_copy_dir dir)
+{
+	return rxe_odp_copy(mr, iova, addr, length, dir, length, false);
 }
 
 /*
