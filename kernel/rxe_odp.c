@@ -224,8 +224,8 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
  * allocated).
  *
  * Return: as rxe_odp_mr_copy(), and -EWOULDBLOCK (which is -EAGAIN) when
- * a page is not in the mirror: for RXE_FROM_MR_OBJ, what came before it
- * may have been copied into @addr.
+ * a page is not in the mirror; the bytes before its chunk (2 MiB) may
+ * have been copied.
  */
 int rxe_odp_mr_copy_mirrored(struct rxe_mr *mr, u64 iova, void *addr,
 			     int length, enum rxe_mr_copy_dir dir)
