@@ -281,12 +281,14 @@ static bool odp_chunks_stay(struct ib_odp_space *s)
 
 /*
  * The mirror that covers @addr, with a reference (odp_chunk_put()): made
- * on first use (may sleep). ERR_PTR(-EFAULT) for an address outside the
- * region or a process that is exiting, ERR_PTR(-ENOMEM). Call as a user
- * of the space.
+ * on first use if @create (may sleep: the first notifier of a process
+ * takes its mmap lock for writing), else ERR_PTR(-EWOULDBLOCK) for a chunk
+ * not made yet, whose mirror would have no page anyway. ERR_PTR(-EFAULT)
+ * for an address outside the region or a process that is exiting,
+ * ERR_PTR(-ENOMEM). Call as a user of the space.
  */
 static struct ib_odp_mirror *odp_chunk_get(struct ib_odp_space *s,
-					   unsigned long addr)
+					   unsigned long addr, bool create)
 {
 	unsigned long index = addr >> IB_ODP_CHUNK_SHIFT;
 	struct odp_chunk *c;
@@ -311,6 +313,9 @@ static struct ib_odp_mirror *odp_chunk_get(struct ib_odp_space *s,
 		c = NULL;
 	rcu_read_unlock();
 	if (!c) {
+		/* nor wait for chunk_lock: its holder may be making one */
+		if (!create)
+			return ERR_PTR(-EWOULDBLOCK);
 		mutex_lock(&s->chunk_lock);
 		/* under chunk_lock, a chunk in the xarray has refs >= 1 */
 		c = xa_load(&s->chunks, index);
@@ -435,14 +440,17 @@ static size_t odp_left_in_mirror(struct ib_odp_mirror *m, unsigned long addr)
 	return ib_odp_end(m) - addr;
 }
 
-/* Run @fn over the first piece of [*addr, *addr + *length); advance. */
+/*
+ * Run @fn over the first piece of [*addr, *addr + *length); advance.
+ * @create: as odp_chunk_get() takes it.
+ */
 static int odp_space_piece(struct ib_odp_space *s, unsigned long *addr,
-			   size_t *length,
+			   size_t *length, bool create,
 			   int (*fn)(struct ib_odp_mirror *m,
 				     unsigned long addr, size_t n, void *arg),
 			   void *arg)
 {
-	struct ib_odp_mirror *m = odp_chunk_get(s, *addr);
+	struct ib_odp_mirror *m = odp_chunk_get(s, *addr, create);
 	size_t n;
 	int ret;
 
@@ -468,7 +476,7 @@ static int odp_space_piece(struct ib_odp_space *s, unsigned long *addr,
  * a long prefetch ends within one chunk of deregistration.
  */
 static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
-			      size_t length,
+			      size_t length, bool create,
 			      int (*fn)(struct ib_odp_mirror *m,
 					unsigned long addr, size_t n,
 					void *arg),
@@ -483,7 +491,7 @@ static int odp_space_for_each(struct ib_odp_space *s, unsigned long addr,
 			ret = -EFAULT;
 			break;
 		}
-		ret = odp_space_piece(s, &addr, &length, fn, arg);
+		ret = odp_space_piece(s, &addr, &length, create, fn, arg);
 		if (ret)
 			break;
 	}
@@ -522,7 +530,8 @@ static int odp_copy_piece(struct ib_odp_mirror *m, unsigned long addr,
  *		what this copy accesses.
  * @fault:	fault in what the mirror lacks; else stop with -EWOULDBLOCK
  *		at the first chunk whose part of the range has a page the
- *		mirror lacks (the chunks before it were copied)
+ *		mirror lacks, or that is not made yet (the chunks before it
+ *		were copied)
  *
  * Return: 0 or an error of ib_odp_copy() / odp_chunk_get().
  */
@@ -537,7 +546,8 @@ int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 	if (check_add_overflow(addr, max(extent, length), &c.op_end))
 		c.op_end = ULONG_MAX;
 
-	return odp_space_for_each(s, addr, length, odp_copy_piece, &c);
+	return odp_space_for_each(s, addr, length, fault, odp_copy_piece,
+				  &c);
 }
 
 struct odp_prefetch_arg {
@@ -568,7 +578,8 @@ int ib_odp_space_prefetch(struct ib_odp_space *s, unsigned long addr,
 {
 	struct odp_prefetch_arg p = { .write = write, .fault = fault };
 
-	return odp_space_for_each(s, addr, length, odp_prefetch_piece, &p);
+	return odp_space_for_each(s, addr, length, true, odp_prefetch_piece,
+				  &p);
 }
 
 struct odp_visit_arg {
@@ -604,7 +615,8 @@ int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
 {
 	struct odp_visit_arg v = { .write = write, .fn = fn, .arg = arg };
 
-	return odp_space_for_each(s, addr, length, odp_visit_piece, &v);
+	return odp_space_for_each(s, addr, length, true, odp_visit_piece,
+				  &v);
 }
 
 /**
@@ -630,7 +642,7 @@ struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 
 	if (!ib_odp_space_enter(s))
 		return ERR_PTR(-EFAULT);
-	m = odp_chunk_get(s, addr);
+	m = odp_chunk_get(s, addr, true);
 	if (IS_ERR(m))
 		goto err_exit;
 	ret = ib_odp_map_and_lock(m, addr, length, write, addr + length);

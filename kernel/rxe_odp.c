@@ -219,9 +219,9 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
  * (rxe_run_task()): a fault there could hold that call for as long as
  * the MR's backing store takes (a FUSE file whose daemon does not
  * answer), where the memory may be another process's. Copies only what
- * the mirror has; the caller hands the rest to rxe's workqueue. Does not
- * wait for the backing store, but may sleep (an implicit MR's chunk is
- * allocated).
+ * the mirror has; the caller hands the rest to rxe's workqueue. Neither
+ * faults nor makes a mirror chunk (the first of a process takes its mmap
+ * lock for writing): waits for no lock but a mirror's spinlock.
  *
  * Return: as rxe_odp_mr_copy(), and -EWOULDBLOCK (which is -EAGAIN) when
  * a page is not in the mirror; the bytes before its chunk (2 MiB) may
