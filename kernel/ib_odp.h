@@ -199,7 +199,7 @@ int ib_odp_space_copy(struct ib_odp_space *s, unsigned long addr, void *buf,
 		      size_t length, bool to_space, size_t extent, bool fault);
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
-					bool write);
+					bool write, bool fault);
 void ib_odp_space_unlock(struct ib_odp_mirror *m);
 unsigned long ib_odp_space_chunks(struct ib_odp_space *s);
 u64 ib_odp_space_counter(struct ib_odp_space *s, enum ib_odp_counter c);
@@ -215,7 +215,8 @@ int ib_odp_mirror_init(struct ib_odp_mirror *m, struct mm_struct *mm,
 		       atomic64_t *totals);
 void ib_odp_mirror_destroy(struct ib_odp_mirror *m);
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write, unsigned long op_end);
+			size_t length, bool write, unsigned long op_end,
+			bool fault);
 void *ib_odp_kaddr(struct ib_odp_mirror *m, unsigned long addr, bool write);
 int ib_odp_copy(struct ib_odp_mirror *m, unsigned long addr, void *buf,
 		size_t length, bool to_mirror, unsigned long op_end, bool fault);

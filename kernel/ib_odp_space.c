@@ -625,6 +625,9 @@ int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
  * @addr:	user address; [addr, addr + length) within one chunk
  * @length:	bytes, > 0
  * @write:	the caller will write
+ * @fault:	fault in what the mirror lacks; else -EWOULDBLOCK where a
+ *		page is missing or the chunk is not made yet, as
+ *		ib_odp_space_copy() without @fault
  *
  * The caller stays a user of the space, and of the chunk, until
  * ib_odp_space_unlock(): neither deregistration nor the reaper frees the
@@ -635,17 +638,18 @@ int ib_odp_space_visit(struct ib_odp_space *s, unsigned long addr,
  */
 struct ib_odp_mirror *ib_odp_space_lock(struct ib_odp_space *s,
 					unsigned long addr, size_t length,
-					bool write)
+					bool write, bool fault)
 {
 	struct ib_odp_mirror *m;
 	int ret;
 
 	if (!ib_odp_space_enter(s))
 		return ERR_PTR(-EFAULT);
-	m = odp_chunk_get(s, addr, true);
+	m = odp_chunk_get(s, addr, fault);
 	if (IS_ERR(m))
 		goto err_exit;
-	ret = ib_odp_map_and_lock(m, addr, length, write, addr + length);
+	ret = ib_odp_map_and_lock(m, addr, length, write, addr + length,
+				  fault);
 	if (ret) {
 		odp_chunk_put(m);
 		m = ERR_PTR(ret);

@@ -520,6 +520,9 @@ static int odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
  *		message, of its READ, of its SGE; at least @addr + @length):
  *		a fault brings in up to there (odp_fault_ahead()), and a
  *		write fault no further.
+ * @fault:	fault in what the mirror lacks; else return -EWOULDBLOCK
+ *		where a page of the range is missing (or read-only, for
+ *		@write), without sleeping
  *
  * Faults in whatever pages of the range the mirror lacks (may sleep: call
  * from process context with no spinlock held), then returns with m->lock
@@ -533,12 +536,13 @@ static int odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
  * cannot reach (odp_vma_no_kaddr(): memfd_secret()), or exiting),
  * -EACCES (@write to a read-only region), -EBUSY (kept losing races with
  * invalidations), -ENOMEM; the last two fail for now, not for good (and
- * odp_fail_transient injects them).
+ * odp_fail_transient injects them); -EWOULDBLOCK (without @fault).
  */
 int ib_odp_map_and_lock(struct ib_odp_mirror *m, unsigned long addr,
-			size_t length, bool write, unsigned long op_end)
+			size_t length, bool write, unsigned long op_end,
+			bool fault)
 {
-	return odp_map_and_lock(m, addr, length, write, op_end, true);
+	return odp_map_and_lock(m, addr, length, write, op_end, fault);
 }
 
 /**
@@ -631,7 +635,7 @@ int ib_odp_visit(struct ib_odp_mirror *m, unsigned long addr, size_t length,
 			    (IB_ODP_VISIT_PAGES << PAGE_SHIFT);
 		in_batch = min_t(size_t, length, batch_end - addr);
 		ret = ib_odp_map_and_lock(m, addr, in_batch, write,
-					  addr + in_batch);
+					  addr + in_batch, true);
 		if (ret)
 			return ret;
 		while (in_batch) {

@@ -235,19 +235,20 @@ int rxe_odp_mr_copy_mirrored(struct rxe_mr *mr, u64 iova, void *addr,
 
 /*
  * Check that the 8 bytes at @iova are in the MR, fault in the first
- * @length of them for writing and lock their mirror (@length 8 when
+ * @length of them for writing (without @fault: only if the mirror has
+ * them writable, else -EWOULDBLOCK) and lock their mirror (@length 8 when
  * aligned; 1 to lock the operand's first page alone). Return: the kernel
  * address of @iova, or ERR_PTR(-EFAULT, -EACCES, -EAGAIN).
  */
 static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
-				 void **lock)
+				 void **lock, bool fault)
 {
 	unsigned long uaddr = rxe_odp_uaddr(mr, iova);
 	struct ib_odp_mirror *m;
 
 	if (mr_check_range(mr, iova, sizeof(u64)))
 		return ERR_PTR(-EFAULT);
-	m = ib_odp_space_lock(mr->odp, uaddr, length, true);
+	m = ib_odp_space_lock(mr->odp, uaddr, length, true, fault);
 	if (IS_ERR(m))
 		return ERR_PTR(rxe_odp_err(PTR_ERR(m)));
 	*lock = m;
@@ -266,7 +267,25 @@ static u64 *rxe_odp_lock_operand(struct rxe_mr *mr, u64 iova, size_t length,
  */
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 {
-	return rxe_odp_lock_operand(mr, iova, sizeof(u64), lock);
+	return rxe_odp_lock_operand(mr, iova, sizeof(u64), lock, true);
+}
+
+/**
+ * rxe_odp_mr_lock_u64_mirrored() - rxe_odp_mr_lock_u64() without a fault
+ * @mr:		the MR
+ * @iova:	8-byte aligned iova of the operand
+ * @lock:	set to what rxe_odp_mr_unlock() takes
+ *
+ * For a task function that runs in a user's system call, as
+ * rxe_odp_mr_copy_mirrored(): locks the operand only if the mirror has
+ * its page writable.
+ *
+ * Return: as rxe_odp_mr_lock_u64(); ERR_PTR(-EWOULDBLOCK) (which is
+ * -EAGAIN) when the page is not in the mirror, or not writable there.
+ */
+u64 *rxe_odp_mr_lock_u64_mirrored(struct rxe_mr *mr, u64 iova, void **lock)
+{
+	return rxe_odp_lock_operand(mr, iova, sizeof(u64), lock, false);
 }
 
 /**
@@ -294,7 +313,7 @@ u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock)
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock)
 {
-	u64 *va = rxe_odp_lock_operand(mr, iova, 1, lock);
+	u64 *va = rxe_odp_lock_operand(mr, iova, 1, lock, true);
 
 	if (IS_ERR(va))
 		return PTR_ERR(va) == -EAGAIN ? -EAGAIN : -EFAULT;

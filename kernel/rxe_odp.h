@@ -42,6 +42,7 @@ int rxe_odp_mr_copy(struct rxe_mr *mr, u64 iova, void *addr, int length,
 int rxe_odp_mr_copy_mirrored(struct rxe_mr *mr, u64 iova, void *addr,
 			     int length, enum rxe_mr_copy_dir dir);
 u64 *rxe_odp_mr_lock_u64(struct rxe_mr *mr, u64 iova, void **lock);
+u64 *rxe_odp_mr_lock_u64_mirrored(struct rxe_mr *mr, u64 iova, void **lock);
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock);
 void rxe_odp_mr_unlock(void *lock);

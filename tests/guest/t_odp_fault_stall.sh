@@ -3,8 +3,9 @@
 # Issue 15 item 1: an ODP MR torn down while the device's page fault into
 # it is stuck in the file system. A FUSE file (tests/progs/fuse_stall)
 # whose reads block until the test releases them is mapped and registered
-# as an ODP MR; an RDMA READ (rxe's responder faults) or an asynchronous
-# prefetch (the prefetch work faults) reaches the blocked page; then the
+# as an ODP MR; an RDMA READ, RDMA WRITE, SEND or atomic (rxe's responder
+# faults) or an asynchronous prefetch (the prefetch work faults) reaches
+# the blocked page; then the
 # MR is deregistered, the QP destroyed, or the process exits, while the
 # fault is blocked. The teardown must wait for the fault (dereg and
 # destroy must not return before the release; an exiting process may end,
@@ -23,13 +24,18 @@
 # (the retransmit timer fired during the fault: on 6.1 rxe's completer
 # then waited for a retransmission that the failed requester never made,
 # and the SEND never completed). The module unloads cleanly at the end.
+# The READ, WRITE, SEND and atomic are loopback requests of the same
+# process: ibv_post_send() must return while their fault is blocked (on
+# 6.1 the responder of a loopback request runs in the poster's call; a
+# fault there held it until the file system answered, and the MR could
+# have been another process's).
 #
 # STALL_HOLD (seconds, default 3): how long each teardown is held blocked.
 # rxe frees an object 50 s into its cleanup wait whatever its references,
 # so STALL_HOLD=60 is what showed the use-after-free before the fix (the
 # cleanup WARN, then an oops of the responder in odp_fault_range() on the
 # freed mirror). STALL_CASES: which ACCESS:MODE[:HOLD] cases (default: all
-# six; HOLD overrides STALL_HOLD for that case).
+# ten; HOLD overrides STALL_HOLD for that case).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -80,7 +86,12 @@ run_case() {
 		"$mnt/f$n" >"$log" 2>&1 &
 	pid=$!
 	n=$((n + 1))
-	wait_line "$log" "^$mode start" 120 || { cat "$log"; fail "$access: no stalled fault"; }
+	if ! wait_line "$log" "^$mode start" 120; then
+		cat "$log"
+		[ -e "$ctl/stalled" ] && ! grep -q '^stalled' "$log" &&
+			fail "$access: the fault reached the file system, but the program never got past posting (ibv_post_send() held by the fault?)"
+		fail "$access: no stalled fault"
+	fi
 	note "fault blocked in the file system at: $(cat "$ctl/stalled")"
 	sleep "$hold"
 	# the window of 6.1's hang: its completer asked the requester for a
@@ -123,7 +134,7 @@ run_case() {
 		{ rdma resource show mr; fail "$access/$mode: MRs left 60 s after the release"; }
 }
 
-for c in ${STALL_CASES:-read:dereg read:destroy-qp read:exit prefetch:dereg prefetch:exit sync-prefetch:wait:12 send:wait}; do
+for c in ${STALL_CASES:-read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit prefetch:dereg prefetch:exit sync-prefetch:wait:12 send:wait}; do
 	IFS=: read -r access mode hold <<<"$c"
 	run_case "$access" "$mode" "$hold"
 done

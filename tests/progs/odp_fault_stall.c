@@ -3,7 +3,7 @@
  * odp_fault_stall: tear an ODP MR down while the device's page fault into
  * it is stuck in the file system (issue 15 item 1).
  *
- *   odp_fault_stall -a read|prefetch|sync-prefetch|send
+ *   odp_fault_stall -a read|write|recv|atomic|prefetch|sync-prefetch|send
  *                   -m dereg|destroy-qp|exit|wait -c CTLDIR FILE
  *
  * FILE is a file of fuse_stall (tests/progs/fuse_stall.c), whose reads
@@ -13,6 +13,16 @@
  *
  *   -a read      an RDMA READ of it from a loopback QP: the responder of
  *                the other QP faults, in an rxe worker
+ *   -a write     the same with an RDMA WRITE of 4 KiB into it (mapped
+ *                private and writable: the write fault reads the page)
+ *   -a recv      the same with a SEND of 512 bytes into a receive buffer
+ *                in it, posted on the other QP
+ *   -a atomic    the same with a FETCH_AND_ADD on its first 8 bytes
+ *                For these four, ibv_post_send() must return while the
+ *                fault is blocked: the responder of a loopback request
+ *                runs in the poster's call unless it would fault, and
+ *                the MR could have been another process's. It prints
+ *                "posted" once it has.
  *   -a prefetch  an asynchronous advise_mr PREFETCH: the prefetch work
  *                faults; then more are queued on the MR until the driver
  *                refuses one (its bound on prefetches in flight, reported),
@@ -111,20 +121,38 @@ static int poll_one(struct ibv_cq *cq, int ms)
 	return -1;
 }
 
-static void post_read(struct odp_pair *p, void *laddr, uint32_t lkey,
-		      size_t len, void *raddr, uint32_t rkey)
+/*
+ * Post @op (RDMA READ or WRITE, SEND, FETCH_AND_ADD) of @len bytes at
+ * @laddr on qp[0], towards @raddr/@rkey of qp[1]'s side.
+ */
+static void post_op(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,
+		    uint32_t lkey, size_t len, void *raddr, uint32_t rkey)
 {
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)laddr, .length = len, .lkey = lkey,
 	};
 	struct ibv_send_wr wr = {
-		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_READ,
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
 		.send_flags = IBV_SEND_SIGNALED,
-		.wr.rdma = { .remote_addr = (uintptr_t)raddr, .rkey = rkey },
 	}, *bad;
 
+	if (op == IBV_WR_ATOMIC_FETCH_AND_ADD) {
+		wr.wr.atomic.remote_addr = (uintptr_t)raddr;
+		wr.wr.atomic.compare_add = 1;
+		wr.wr.atomic.rkey = rkey;
+	} else if (op != IBV_WR_SEND) {
+		wr.wr.rdma.remote_addr = (uintptr_t)raddr;
+		wr.wr.rdma.rkey = rkey;
+	}
 	if (ibv_post_send(p->qp[0], &wr, &bad))
 		die("ibv_post_send");
+}
+
+/* Whether @kind is one whose request the other QP's responder faults. */
+static int responder_kind(const char *kind)
+{
+	return !strcmp(kind, "read") || !strcmp(kind, "write") ||
+	       !strcmp(kind, "recv") || !strcmp(kind, "atomic");
 }
 
 /*
@@ -250,7 +278,7 @@ int main(int argc, char **argv)
 	struct ibv_mr *mr;
 	double t0;
 	void *map;
-	int c, fd, ret, st;
+	int c, fd, ret, st, writable, access;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt(argc, argv, "a:m:c:")) != -1) {
@@ -276,17 +304,42 @@ int main(int argc, char **argv)
 	fd = open(argv[optind], O_RDONLY);
 	if (fd < 0)
 		die("open");
-	map = mmap(NULL, MAP_LEN, PROT_READ, MAP_SHARED, fd, 0);
+	/*
+	 * The device writes the others: a private writable mapping, whose
+	 * write fault first reads the page from the file system
+	 */
+	writable = responder_kind(access_kind) && strcmp(access_kind, "read");
+	map = mmap(NULL, MAP_LEN, PROT_READ | (writable ? PROT_WRITE : 0),
+		   writable ? MAP_PRIVATE : MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap");
-	mr = ibv_reg_mr(p.pd, map, MAP_LEN,
-			IBV_ACCESS_ON_DEMAND | IBV_ACCESS_REMOTE_READ);
+	access = IBV_ACCESS_ON_DEMAND | IBV_ACCESS_REMOTE_READ;
+	if (writable)
+		access |= IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			  IBV_ACCESS_REMOTE_ATOMIC;
+	mr = ibv_reg_mr(p.pd, map, MAP_LEN, access);
 	if (!mr)
 		die("ODP ibv_reg_mr");
 
 	if (!strcmp(access_kind, "read")) {
-		post_read(&p, p.scratch, p.scratch_mr->lkey, 4096, map,
-			  mr->rkey);
+		post_op(&p, IBV_WR_RDMA_READ, p.scratch, p.scratch_mr->lkey,
+			4096, map, mr->rkey);
+	} else if (!strcmp(access_kind, "write")) {
+		post_op(&p, IBV_WR_RDMA_WRITE, p.scratch, p.scratch_mr->lkey,
+			4096, map, mr->rkey);
+	} else if (!strcmp(access_kind, "recv")) {
+		sge = (struct ibv_sge){
+			.addr = (uintptr_t)map, .length = 4096,
+			.lkey = mr->lkey,
+		};
+		rwr = (struct ibv_recv_wr){ .sg_list = &sge, .num_sge = 1 };
+		if (ibv_post_recv(p.qp[1], &rwr, &rbad))
+			die("ibv_post_recv");
+		post_op(&p, IBV_WR_SEND, p.scratch, p.scratch_mr->lkey, 512,
+			NULL, 0);
+	} else if (!strcmp(access_kind, "atomic")) {
+		post_op(&p, IBV_WR_ATOMIC_FETCH_AND_ADD, p.scratch,
+			p.scratch_mr->lkey, 8, map, mr->rkey);
 	} else if (!strcmp(access_kind, "prefetch")) {
 		sge = (struct ibv_sge){
 			.addr = (uintptr_t)map, .length = MAP_LEN,
@@ -332,6 +385,8 @@ int main(int argc, char **argv)
 	} else {
 		goto usage;
 	}
+	if (responder_kind(access_kind))
+		printf("posted\n");
 	if (!strcmp(mode, "wait") != (!strcmp(access_kind, "sync-prefetch") ||
 				       !strcmp(access_kind, "send")))
 		goto usage;
@@ -372,14 +427,14 @@ int main(int argc, char **argv)
 		printf("FAIL: %s: %s\n", mode, strerror(ret));
 		return 1;
 	}
-	if (!strcmp(access_kind, "read")) {
+	if (responder_kind(access_kind)) {
 		/*
-		 * Any outcome is right for the READ: done, failed, or (its
-		 * target QP gone, and retry_cnt 7 being unlimited on rxe)
-		 * still being retried when its QP is destroyed below.
+		 * Any outcome is right for the request: done, failed, or
+		 * (its target QP gone, and retry_cnt 7 being unlimited on
+		 * rxe) still being retried when its QP is destroyed below.
 		 */
 		st = poll_one(p.cq[0], 2000);
-		printf("the READ into the stalled page: %s %d\n",
+		printf("the %s into the stalled page: %s %d\n", access_kind,
 		       st < 0 ? "no completion yet," : "completed, status",
 		       st);
 	}
@@ -393,7 +448,7 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr,
-		"usage: %s -a read|prefetch|sync-prefetch|send -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
+		"usage: %s -a read|write|recv|atomic|prefetch|sync-prefetch|send -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
 		"(-m wait with -a sync-prefetch or send, and only there)\n",
 		argv[0]);
 	return 2;
