@@ -3,8 +3,9 @@
  * odp_fault_stall: tear an ODP MR down while the device's page fault into
  * it is stuck in the file system (issue 15 item 1).
  *
- *   odp_fault_stall -a read|write|recv|atomic|prefetch|sync-prefetch|send
- *                   -m dereg|destroy-qp|exit|wait -c CTLDIR FILE
+ *   odp_fault_stall -a read|write|recv|atomic|local-read|prefetch|
+ *                      sync-prefetch|send
+ *                   -m dereg|destroy-qp|destroy-peer|exit|wait -c CTLDIR FILE
  *
  * FILE is a file of fuse_stall (tests/progs/fuse_stall.c), whose reads
  * block until CTLDIR/release exists. Its first 2 MiB (two of the ODP
@@ -23,6 +24,10 @@
  *                runs in the poster's call unless it would fault, and
  *                the MR could have been another process's. It prints
  *                "posted" once it has.
+ *   -a local-read  an RDMA READ of 128 KiB from pinned memory INTO it: the
+ *                responder of the other QP runs on its worker (a READ
+ *                longer than 64 KiB) and hands each response to this
+ *                QP's completer, which faults. Only with -m destroy-peer.
  *   -a prefetch  an asynchronous advise_mr PREFETCH: the prefetch work
  *                faults; then more are queued on the MR until the driver
  *                refuses one (its bound on prefetches in flight, reported),
@@ -44,6 +49,13 @@
  *
  *   -m dereg       ibv_dereg_mr() of the MR
  *   -m destroy-qp  ibv_destroy_qp() of the QP whose responder faults
+ *   -m destroy-peer  ibv_destroy_qp() of the other QP (the responder's)
+ *                  from a child forked before the READ, which must return
+ *                  while the fault is blocked: the fault is into this
+ *                  process's memory, and the QP is destroyed by another
+ *                  process (the device file is shared; the child's own
+ *                  mm, not this one's, whose lock the fault holds, takes
+ *                  the unmapping of the QP's rings)
  *   -m exit        _exit(0): the kernel tears everything down
  *   -m wait        nothing: wait for the synchronous prefetch, which must
  *                  succeed however long its first chunk was blocked (a
@@ -65,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,11 +161,15 @@ static void post_op(struct odp_pair *p, enum ibv_wr_opcode op, void *laddr,
 		die("ibv_post_send");
 }
 
-/* Whether @kind is one whose request the other QP's responder faults. */
-static int responder_kind(const char *kind)
+/*
+ * Whether @kind is one of the requests of qp[0], whose fault the other
+ * QP's responder or qp[0]'s completer takes.
+ */
+static int request_kind(const char *kind)
 {
 	return !strcmp(kind, "read") || !strcmp(kind, "write") ||
-	       !strcmp(kind, "recv") || !strcmp(kind, "atomic");
+	       !strcmp(kind, "recv") || !strcmp(kind, "atomic") ||
+	       !strcmp(kind, "local-read");
 }
 
 /*
@@ -249,6 +266,38 @@ static int bad_send_done(struct odp_pair *p, const char *ctl, double t0)
 	return 0;
 }
 
+/*
+ * -m destroy-peer: fork a child that waits for a byte on the returned
+ * pipe, then destroys qp[1] and reports it. Fork before the fault: a
+ * fork takes this process's mmap lock for writing.
+ */
+static pid_t peer_destroyer(struct odp_pair *p, int *go)
+{
+	int fds[2];
+	char c;
+	double t0;
+	pid_t pid;
+	int ret;
+
+	if (pipe(fds))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid) {
+		close(fds[0]);
+		*go = fds[1];
+		return pid;
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) != 1)
+		_exit(2);
+	t0 = now_s();
+	ret = ibv_destroy_qp(p->qp[1]);
+	printf("destroy-peer returned %d after %.1f s\n", ret, now_s() - t0);
+	_exit(ret ? 1 : 0);
+}
+
 /* -a sync-prefetch: the prefetch, and what it returned. */
 struct sync_prefetch {
 	struct ibv_pd *pd;
@@ -278,7 +327,8 @@ int main(int argc, char **argv)
 	struct ibv_mr *mr;
 	double t0;
 	void *map;
-	int c, fd, ret, st, writable, access;
+	int c, fd, ret, st, writable, access, go = -1;
+	pid_t peer = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt(argc, argv, "a:m:c:")) != -1) {
@@ -308,7 +358,7 @@ int main(int argc, char **argv)
 	 * The device writes the others: a private writable mapping, whose
 	 * write fault first reads the page from the file system
 	 */
-	writable = responder_kind(access_kind) && strcmp(access_kind, "read");
+	writable = request_kind(access_kind) && strcmp(access_kind, "read");
 	map = mmap(NULL, MAP_LEN, PROT_READ | (writable ? PROT_WRITE : 0),
 		   writable ? MAP_PRIVATE : MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
@@ -340,6 +390,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(access_kind, "atomic")) {
 		post_op(&p, IBV_WR_ATOMIC_FETCH_AND_ADD, p.scratch,
 			p.scratch_mr->lkey, 8, map, mr->rkey);
+	} else if (!strcmp(access_kind, "local-read")) {
+		peer = peer_destroyer(&p, &go);
+		post_op(&p, IBV_WR_RDMA_READ, map, mr->lkey, 128 << 10,
+			p.scratch, p.scratch_mr->rkey);
 	} else if (!strcmp(access_kind, "prefetch")) {
 		sge = (struct ibv_sge){
 			.addr = (uintptr_t)map, .length = MAP_LEN,
@@ -385,8 +439,10 @@ int main(int argc, char **argv)
 	} else {
 		goto usage;
 	}
-	if (responder_kind(access_kind))
+	if (request_kind(access_kind))
 		printf("posted\n");
+	if (!strcmp(mode, "destroy-peer") != !strcmp(access_kind, "local-read"))
+		goto usage;
 	if (!strcmp(mode, "wait") != (!strcmp(access_kind, "sync-prefetch") ||
 				       !strcmp(access_kind, "send")))
 		goto usage;
@@ -409,6 +465,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "destroy-qp")) {
 		ret = ibv_destroy_qp(p.qp[1]);
 		p.qp[1] = NULL;
+	} else if (!strcmp(mode, "destroy-peer")) {
+		/* the child says when it returned */
+		if (write(go, "g", 1) != 1 || waitpid(peer, &st, 0) != peer)
+			die("destroy-peer child");
+		ret = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		/* gone in the kernel: its userspace part is left to exit */
+		p.qp[1] = NULL;
 	} else if (!strcmp(mode, "exit")) {
 		_exit(0);
 	} else if (!strcmp(mode, "wait") && !strcmp(access_kind, "send")) {
@@ -422,12 +485,14 @@ int main(int argc, char **argv)
 	} else {
 		goto usage;
 	}
-	printf("%s returned %d after %.1f s\n", mode, ret, now_s() - t0);
+	if (strcmp(mode, "destroy-peer"))
+		printf("%s returned %d after %.1f s\n", mode, ret,
+		       now_s() - t0);
 	if (ret) {
 		printf("FAIL: %s: %s\n", mode, strerror(ret));
 		return 1;
 	}
-	if (responder_kind(access_kind)) {
+	if (request_kind(access_kind)) {
 		/*
 		 * Any outcome is right for the request: done, failed, or
 		 * (its target QP gone, and retry_cnt 7 being unlimited on
@@ -448,8 +513,8 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr,
-		"usage: %s -a read|write|recv|atomic|prefetch|sync-prefetch|send -m dereg|destroy-qp|exit|wait -c CTLDIR FILE\n"
-		"(-m wait with -a sync-prefetch or send, and only there)\n",
+		"usage: %s -a read|write|recv|atomic|local-read|prefetch|sync-prefetch|send -m dereg|destroy-qp|destroy-peer|exit|wait -c CTLDIR FILE\n"
+		"(-m wait with -a sync-prefetch or send, -m destroy-peer with -a local-read, and only there)\n",
 		argv[0]);
 	return 2;
 }
