@@ -223,7 +223,10 @@ static void *bad_send(void *arg)
 		.send_flags = IBV_SEND_SIGNALED,
 	}, *bad;
 
-	/* rxe 6.1 builds a user QP's packets in this call: it blocks */
+	/*
+	 * rxe 6.1 builds a user QP's packets in this call; before patch
+	 * 0016 it faulted here and blocked, now its worker does
+	 */
 	bs->ret = ibv_post_send(bs->qp, &wr, &bad);
 	return NULL;
 }
