@@ -14,7 +14,10 @@
 # The upstream reference run (./rxe-odp test --upstream) sets
 # RXE_ODP_UPSTREAM=1: only the tests that say "# upstream: yes" (explicit
 # ODP through the kernel's own rdma_rxe: no implicit ODP, no ODP counters,
-# nothing of our module) are selected. RXE_ODP_LABEL, the suite's label
+# nothing of our module) are selected, and in the run of the module with
+# our upstream fixes (labels upstream-fixed-*) those that say
+# "# upstream: fixed" too (a test that the stock module does not survive:
+# t_wire_bad_packets panics it). RXE_ODP_LABEL, the suite's label
 # (upstream-1node, ...), picks the lines of known-upstream-bugs that apply.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,7 +61,11 @@ selected() {
 	[ "$RXE_ODP_DEBUG_KERNEL" != 1 ] || ! grep -q '^# debug: no' "$f" || return 1
 	k=$(sed -n 's/^# kernel: *//p' "$f")
 	[ -z "$k" ] || [ "$k" = "$series" ] || return 1
-	[ "${RXE_ODP_UPSTREAM:-0}" != 1 ] || grep -q '^# upstream: yes' "$f" || return 1
+	if [ "${RXE_ODP_UPSTREAM:-0}" = 1 ]; then
+		grep -q '^# upstream: yes' "$f" ||
+			{ grep -q '^# upstream: fixed' "$f" && [[ ${RXE_ODP_LABEL:-} == upstream-fixed* ]]; } ||
+			return 1
+	fi
 	[ ${#patterns[@]} -eq 0 ] && return 0
 	for p in "${patterns[@]}"; do
 		[[ $name == *$p* ]] && return 0

@@ -1,0 +1,88 @@
+#!/bin/bash
+# nodes: 2
+# upstream: fixed
+# Junk on the RoCEv2 port from another host must be dropped, and nothing
+# else: node 2 sends UDP datagrams to port 4791 of node 1, as any user
+# on any host that reaches it can (tests/guest/udp_junk.py). rxe_rcv()
+# dropped a datagram shorter than a BTH, or one to an address that is
+# not a GID of the device, before it had cleared the packet's QP
+# pointer, and its drop path put that pointer: for an IPv6 datagram
+# (whose control block has a non-zero field there) or an IPv4 one with a
+# record-route option, a wild pointer, so a single such datagram
+# panicked node 1 (stock rxe on 6.1, 6.12 and 7.3; kernel/patches 0017,
+# kernel/patches-6.12 0011, kernel/upstream/0003). Then random datagrams
+# of random length, half with a valid opcode, to node 1's IPv4 and IPv6
+# GIDs. Node 1's UDP counters must show that they all arrived (else the
+# test tested nothing), and RC traffic between the nodes must work after.
+# Not in the stock upstream run, which it panics: in the fixed one.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+N=100 NRAND=500
+junk() { rxe-odp-peer python3 "$here/udp_junk.py" "$@"; }
+in6() { awk '$1 == "Udp6InDatagrams" { print $2 }' /proc/net/snmp6; }
+in4() { awk '$1 == "Udp:" && ++n == 2 { print $2 }' /proc/net/snmp; }
+# arrived NAME BEFORE AFTER COUNT: COUNT datagrams reached node 1's UDP
+arrived() {
+	note "$1: node 1's UDP took $(($3 - $2)) datagrams ($4 sent)"
+	[ $(($3 - $2)) -ge "$4" ] || fail "$1: only $(($3 - $2)) of $4 datagrams reached node 1: the test did not test"
+}
+
+# addresses of node 1 that are not GIDs of rxe0 (on lo), routed there
+# from node 2
+nogid4=10.231.0.1 nogid6=fd00:231::1
+cleanup() {
+	ip addr del "$nogid4/32" dev lo 2>/dev/null
+	ip -6 addr del "$nogid6/128" dev lo 2>/dev/null
+	rxe-odp-peer bash -c "ip route del $nogid4/32; ip -6 route del $nogid6/128" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+# node 1's link-local address, once duplicate address detection is over
+# (a tentative address takes no packets)
+for _ in $(seq 100); do
+	[ -z "$(ip -6 addr show dev eth0 tentative)" ] && break
+	sleep 0.1
+done
+ll=$(ip -6 addr show dev eth0 scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; exit }')
+[ -n "$ll" ] || fail "node 1's eth0 has no IPv6 link-local address"
+[ -z "$(ip -6 addr show dev eth0 tentative)" ] || fail "node 1's $ll is still tentative after 10 s"
+# gid_of ADDR: is ADDR (written out in full, as sysfs shows GIDs) a GID
+# of rxe0?
+gid_of() {
+	grep -qx "$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]).exploded)' "$1")" \
+		/sys/class/infiniband/"$DEV"/ports/1/gids/* 2>/dev/null
+}
+gid_of "$ll" || fail "$ll is not among $DEV's GIDs"
+
+a=$(in6)
+junk "$ll%eth0" $N 4 || fail "node 2 could not send"
+arrived "IPv6, 4 bytes (shorter than a BTH)" "$a" "$(in6)" $N
+
+a=$(in4)
+junk "$RXE_ODP_IP" $N 4 --rr || fail "node 2 could not send"
+arrived "IPv4 with a record-route option, 4 bytes" "$a" "$(in4)" $N
+
+ip addr add "$nogid4/32" dev lo || fail "cannot add $nogid4 to lo"
+ip -6 addr add "$nogid6/128" dev lo || fail "cannot add $nogid6 to lo"
+rxe-odp-peer bash -c "ip route add $nogid4/32 via $RXE_ODP_IP dev eth0 && ip -6 route add $nogid6/128 via $ll dev eth0" ||
+	fail "cannot route node 2 to node 1's $nogid4 and $nogid6"
+! gid_of "$nogid6" || fail "$nogid6 became a GID of $DEV"
+a=$(in6)
+junk "$nogid6" $N 64 || fail "node 2 could not send"
+arrived "IPv6, 64 bytes to an address that is not a GID" "$a" "$(in6)" $N
+a=$(in4)
+junk "$nogid4" $N 64 --rr || fail "node 2 could not send"
+arrived "IPv4 with a record-route option, 64 bytes to an address that is not a GID" "$a" "$(in4)" $N
+
+for seed in 1 2; do
+	a=$(in6)
+	junk "$ll%eth0" $NRAND rand --seed $seed || fail "node 2 could not send"
+	arrived "IPv6, random (seed $seed)" "$a" "$(in6)" $NRAND
+	a=$(in4)
+	junk "$RXE_ODP_IP" $NRAND rand --seed $seed || fail "node 2 could not send"
+	arrived "IPv4, random (seed $seed)" "$a" "$(in4)" $NRAND
+done
+
+rc_pingpong 20 || fail "RC traffic between the nodes failed after the junk"
+echo "PASS: $((4 * N + 4 * NRAND)) junk datagrams on the RoCEv2 port dropped, RC traffic after them works"
