@@ -34,14 +34,18 @@
 # faults; destroying the responder's QP (from a child process, whose own
 # mm the unmapping of the QP's rings takes) must not wait for that fault
 # (on 6.1 the completer ran in the responder's task and faulted there, so
-# the destroy waited for the reading QP's file system).
+# the destroy waited for the reading QP's file system; on 6.12 each
+# response held the responder's QP until the completer had taken it, and
+# the destroy waited 50 s, WARNed and freed the QP under them). Likewise
+# destroying the requester's QP while the responder's fault for its WRITE
+# is blocked (write:destroy-peer: 6.12's request packet held it).
 #
 # STALL_HOLD (seconds, default 3): how long each teardown is held blocked.
 # rxe frees an object 50 s into its cleanup wait whatever its references,
 # so STALL_HOLD=60 is what showed the use-after-free before the fix (the
 # cleanup WARN, then an oops of the responder in odp_fault_range() on the
 # freed mirror). STALL_CASES: which ACCESS:MODE[:HOLD] cases (default: all
-# eleven, ten on 6.12; HOLD overrides STALL_HOLD for that case).
+# twelve; HOLD overrides STALL_HOLD for that case).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -149,17 +153,7 @@ run_case() {
 		{ rdma resource show mr; fail "$access/$mode: MRs left 60 s after the release"; }
 }
 
-# local-read:destroy-peer on 6.1 only. On 6.12 a loopback packet holds a
-# reference to the QP that sent it until the receiving QP has taken it, so
-# the destroy waits for the reading QP's blocked fault after all, for
-# rxe's bounded 50 s, then WARNs and frees the QP under those packets (an
-# open bug of ours on 6.12, and upstream's rxe has the same loopback
-# reference: stop 47's note).
-peer_case=
-case $(uname -r) in
-6.1.*) peer_case=local-read:destroy-peer ;;
-esac
-for c in ${STALL_CASES:-read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit $peer_case prefetch:dereg prefetch:exit sync-prefetch:wait:12 send:wait}; do
+for c in ${STALL_CASES:-read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit local-read:destroy-peer write:destroy-peer prefetch:dereg prefetch:exit sync-prefetch:wait:12 send:wait}; do
 	IFS=: read -r access mode hold <<<"$c"
 	run_case "$access" "$mode" "$hold"
 done

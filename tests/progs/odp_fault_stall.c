@@ -49,13 +49,16 @@
  *
  *   -m dereg       ibv_dereg_mr() of the MR
  *   -m destroy-qp  ibv_destroy_qp() of the QP whose responder faults
- *   -m destroy-peer  ibv_destroy_qp() of the other QP (the responder's)
- *                  from a child forked before the READ, which must return
- *                  while the fault is blocked: the fault is into this
- *                  process's memory, and the QP is destroyed by another
- *                  process (the device file is shared; the child's own
- *                  mm, not this one's, whose lock the fault holds, takes
- *                  the unmapping of the QP's rings)
+ *   -m destroy-peer  ibv_destroy_qp() of the QP whose task does not
+ *                  fault (with -a local-read the responder's, qp[1];
+ *                  with the other requests the requester's, qp[0]) from
+ *                  a child forked before the request, which must return
+ *                  while the fault is blocked: the faulting QP holds
+ *                  the other's packets (a READ's responses, a request),
+ *                  and the QP is destroyed by another process (the
+ *                  device file is shared; the child's own mm, not this
+ *                  one's, whose lock the fault holds, takes the
+ *                  unmapping of the QP's rings)
  *   -m exit        _exit(0): the kernel tears everything down
  *   -m wait        nothing: wait for the synchronous prefetch, which must
  *                  succeed however long its first chunk was blocked (a
@@ -271,10 +274,10 @@ static int bad_send_done(struct odp_pair *p, const char *ctl, double t0)
 
 /*
  * -m destroy-peer: fork a child that waits for a byte on the returned
- * pipe, then destroys qp[1] and reports it. Fork before the fault: a
+ * pipe, then destroys qp[@peer] and reports it. Fork before the fault: a
  * fork takes this process's mmap lock for writing.
  */
-static pid_t peer_destroyer(struct odp_pair *p, int *go)
+static pid_t peer_destroyer(struct odp_pair *p, int peer, int *go)
 {
 	int fds[2];
 	char c;
@@ -295,8 +298,9 @@ static pid_t peer_destroyer(struct odp_pair *p, int *go)
 	close(fds[1]);
 	if (read(fds[0], &c, 1) != 1)
 		_exit(2);
+	printf("destroying qp[%d]\n", peer);
 	t0 = now_s();
-	ret = ibv_destroy_qp(p->qp[1]);
+	ret = ibv_destroy_qp(p->qp[peer]);
 	printf("destroy-peer returned %d after %.1f s\n", ret, now_s() - t0);
 	_exit(ret ? 1 : 0);
 }
@@ -330,7 +334,7 @@ int main(int argc, char **argv)
 	struct ibv_mr *mr;
 	double t0;
 	void *map;
-	int c, fd, ret, st, writable, access, go = -1;
+	int c, fd, ret, st, writable, access, peer_qp, go = -1;
 	pid_t peer = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -374,6 +378,15 @@ int main(int argc, char **argv)
 	if (!mr)
 		die("ODP ibv_reg_mr");
 
+	/* -a local-read only with -m destroy-peer, which takes a request */
+	if ((!strcmp(access_kind, "local-read") && strcmp(mode, "destroy-peer")) ||
+	    (!strcmp(mode, "destroy-peer") && !request_kind(access_kind)))
+		goto usage;
+	/* the QP whose task does not fault */
+	peer_qp = !strcmp(access_kind, "local-read");
+	if (!strcmp(mode, "destroy-peer"))
+		peer = peer_destroyer(&p, peer_qp, &go);
+
 	if (!strcmp(access_kind, "read")) {
 		post_op(&p, IBV_WR_RDMA_READ, p.scratch, p.scratch_mr->lkey,
 			4096, map, mr->rkey);
@@ -394,7 +407,6 @@ int main(int argc, char **argv)
 		post_op(&p, IBV_WR_ATOMIC_FETCH_AND_ADD, p.scratch,
 			p.scratch_mr->lkey, 8, map, mr->rkey);
 	} else if (!strcmp(access_kind, "local-read")) {
-		peer = peer_destroyer(&p, &go);
 		post_op(&p, IBV_WR_RDMA_READ, map, mr->lkey, 128 << 10,
 			p.scratch, p.scratch_mr->rkey);
 	} else if (!strcmp(access_kind, "prefetch")) {
@@ -444,8 +456,6 @@ int main(int argc, char **argv)
 	}
 	if (request_kind(access_kind))
 		printf("posted\n");
-	if (!strcmp(mode, "destroy-peer") != !strcmp(access_kind, "local-read"))
-		goto usage;
 	if (!strcmp(mode, "wait") != (!strcmp(access_kind, "sync-prefetch") ||
 				       !strcmp(access_kind, "send")))
 		goto usage;
@@ -474,7 +484,7 @@ int main(int argc, char **argv)
 			die("destroy-peer child");
 		ret = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 		/* gone in the kernel: its userspace part is left to exit */
-		p.qp[1] = NULL;
+		p.qp[peer_qp] = NULL;
 	} else if (!strcmp(mode, "exit")) {
 		_exit(0);
 	} else if (!strcmp(mode, "wait") && !strcmp(access_kind, "send")) {
@@ -517,7 +527,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 		"usage: %s -a read|write|recv|atomic|local-read|prefetch|sync-prefetch|send -m dereg|destroy-qp|destroy-peer|exit|wait -c CTLDIR FILE\n"
-		"(-m wait with -a sync-prefetch or send, -m destroy-peer with -a local-read, and only there)\n",
+		"(-m wait with -a sync-prefetch or send, and only there; -a local-read with -m destroy-peer, and only there; -m destroy-peer with a request)\n",
 		argv[0]);
 	return 2;
 }
