@@ -112,6 +112,16 @@ check "suite --list: an upstream run selects the tests marked for it only" \
 	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_UPSTREAM=1 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_up " ]
 check "suite --list: any other run selects both" \
 	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_ours t_up " ]
+# "# upstream: fixed": in the upstream run of the fixed module only (and
+# in ours)
+printf '#!/bin/bash\n# nodes: 1\n# upstream: fixed\n' >"$tmp/guest/t_fixed.sh"
+check "suite --list: the stock upstream run leaves out a test marked for the fixed module" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_UPSTREAM=1 RXE_ODP_LABEL=upstream-1node "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_up " ]
+check "suite --list: the fixed module's upstream run selects it" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_UPSTREAM=1 RXE_ODP_LABEL=upstream-fixed-1node "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_fixed t_up " ]
+check "suite --list: and so does ours" \
+	[ "$(RXE_ODP_NODES=1 RXE_ODP_DEBUG_KERNEL=0 RXE_ODP_LABEL=stock-1node "$tmp/guest/suite.sh" --list | tr '\n' ' ')" = "t_fixed t_ours t_up " ]
+rm "$tmp/guest/t_fixed.sh"
 # "# kernel: 6.1": only in 6.1's suites (the label says which)
 printf '#!/bin/bash\n# nodes: 1\n# kernel: 6.1\n' >"$tmp/guest/t_k61.sh"
 check "suite --list: a 6.1-only test is in 6.1's suites" \
