@@ -10,7 +10,10 @@
 # (whose control block has a non-zero field there) or an IPv4 one with a
 # record-route option, a wild pointer, so a single such datagram
 # panicked node 1 (stock rxe on 6.1, 6.12 and 7.3; kernel/patches 0017,
-# kernel/patches-6.12 0011, kernel/upstream/0003). Then random datagrams
+# kernel/patches-6.12 0011, kernel/upstream/0003). An IPv6 datagram whose
+# UDP length is 0, which IPv6's UDP passes on (a jumbogram's length): rxe
+# took the payload for 65528 bytes and read that far (KASAN; 6.1 patch
+# 0018, 6.12 patch 0013, kernel/upstream/0004). Then random datagrams
 # of random length, half with a valid opcode, to node 1's IPv4 and IPv6
 # GIDs. Node 1's UDP counters must show that they all arrived (else the
 # test tested nothing), and RC traffic between the nodes must work after.
@@ -66,6 +69,14 @@ a=$(in4)
 junk "$RXE_ODP_IP" $N 4 --rr || fail "node 2 could not send"
 arrived "IPv4 with a record-route option, 4 bytes" "$a" "$(in4)" $N
 
+# a UDP length of 0 (IPv6 takes it, for a jumbogram's): rxe computed a
+# payload of 65528 bytes from it and read that far past a 44-byte packet
+# (seen by KASAN on the debug kernels; elsewhere nothing shows, unless the
+# read reaches an unmapped page)
+a=$(in6)
+junk "$ll%eth0" $N 16 --jumbo || fail "node 2 could not send"
+arrived "IPv6 with a UDP length of 0, a UD SEND to QP 1" "$a" "$(in6)" $N
+
 ip addr add "$nogid4/32" dev lo || fail "cannot add $nogid4 to lo"
 ip -6 addr add "$nogid6/128" dev lo || fail "cannot add $nogid6 to lo"
 rxe-odp-peer bash -c "ip route add $nogid4/32 via $RXE_ODP_IP dev eth0 && ip -6 route add $nogid6/128 via $ll dev eth0" ||
@@ -88,4 +99,4 @@ for seed in 1 2; do
 done
 
 rc_pingpong 20 || fail "RC traffic between the nodes failed after the junk"
-echo "PASS: $((4 * N + 4 * NRAND)) junk datagrams on the RoCEv2 port dropped, RC traffic after them works"
+echo "PASS: $((5 * N + 4 * NRAND)) junk datagrams on the RoCEv2 port dropped, RC traffic after them works"

@@ -1573,8 +1573,45 @@ static void flush_odp(void **state)
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	unmap_alone(buf, len);
 }
+
+/* A FLUSH to a QP without responder resources (max_dest_rd_atomic 0) is
+ * refused as a READ or an atomic is, an invalid request, and that QP
+ * takes a WRITE after: 6.12's rxe took a resource for it from an array
+ * of none (kcalloc(0)) and oopsed in the responder (6.12 patch 0014).
+ */
+static void flush_no_responder_resources(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_FLUSH | RC_RW);
+	size_t len = 4 * PAGE;
+	uint8_t *buf = map_anon_alone(len);
+	struct ibv_mr *mr;
+
+	p->no_responder_resources = 1;
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_FLUSH | IBV_QP_EX_WITH_RDMA_WRITE,
+		       IBV_ACCESS_FLUSH_GLOBAL | IBV_ACCESS_FLUSH_PERSISTENT);
+	mr = ibv_reg_mr(p->pd, buf, len, FLUSH_ACCESS);
+	assert_non_null(mr);
+	assert_int_equal(flush_status(p, mr, buf, len, IBV_FLUSH_GLOBAL,
+				      IBV_FLUSH_RANGE), IBV_WC_REM_INV_REQ_ERR);
+	assert_int_equal(flush_status(p, mr, buf, len, IBV_FLUSH_PERSISTENT,
+				      IBV_FLUSH_RANGE), IBV_WC_REM_INV_REQ_ERR);
+	/* new QPs (flush_status() made them), still without resources */
+	fill(p->scratch, PAGE, 0x3c);
+	assert_int_equal(odp_remote_write(p, mr, buf + PAGE, PAGE),
+			 IBV_WC_SUCCESS);
+	assert_true(holds(buf + PAGE, PAGE, 0x3c));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	unmap_alone(buf, len);
+}
 #else
 static void flush_odp(void **state)
+{
+	need_odp(state, RC_FLUSH | RC_RW);
+	print_message("# SKIP: this libibverbs has no FLUSH (ibv_wr_flush(): rdma-core 45 on)\n");
+	skip();
+}
+
+static void flush_no_responder_resources(void **state)
 {
 	need_odp(state, RC_FLUSH | RC_RW);
 	print_message("# SKIP: this libibverbs has no FLUSH (ibv_wr_flush(): rdma-core 45 on)\n");
@@ -1922,6 +1959,7 @@ int main(int argc, char **argv)
 		T(rereg_access_rights),
 		T(atomic_write_odp),
 		T(flush_odp),
+		T(flush_no_responder_resources),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 		T(mirror_chunks),

@@ -81,7 +81,8 @@ static int to_rtr_rts(struct odp_pair *p, struct ibv_qp *qp, uint32_t dqpn)
 		.path_mtu = IBV_MTU_1024,
 		.dest_qp_num = dqpn,
 		.rq_psn = 0,
-		.max_dest_rd_atomic = 8,
+		.max_dest_rd_atomic = qp == p->qp[1] && p->no_responder_resources ?
+				      0 : 8,
 		.min_rnr_timer = 1,
 		.ah_attr = {
 			.is_global = 1,

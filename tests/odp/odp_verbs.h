@@ -47,6 +47,10 @@ struct odp_pair {
 	 */
 	uint64_t qp_ex_ops;
 	unsigned int qp_access_extra;
+	/* set before odp_pair_reset(): qp[1] gets no responder resources
+	 * (max_dest_rd_atomic 0), qp[0] its usual 8
+	 */
+	int no_responder_resources;
 	/* pinned, for the requester's side of an operation */
 	uint8_t *scratch;
 	struct ibv_mr *scratch_mr;
