@@ -73,9 +73,17 @@ arrived "IPv4 with a record-route option, 4 bytes" "$a" "$(in4)" $N
 # payload of 65528 bytes from it and read that far past a 44-byte packet
 # (seen by KASAN on the debug kernels; elsewhere nothing shows, unless the
 # read reaches an unmapped page)
+# (Linux 7.3's IPv6 UDP drops them before rxe: moot there)
 a=$(in6)
 junk "$ll%eth0" $N 16 --jumbo || fail "node 2 could not send"
-arrived "IPv6 with a UDP length of 0, a UD SEND to QP 1" "$a" "$(in6)" $N
+b=$(in6)
+case $(uname -r) in
+6.*) arrived "IPv6 with a UDP length of 0, a UD SEND to QP 1" "$a" "$b" $N ;;
+*)
+	note "IPv6 with a UDP length of 0: node 1's UDP took $((b - a)) of $N ($(uname -r): may drop them itself)"
+	[ $((b - a)) = 0 ] || [ $((b - a)) = $N ] || fail "IPv6 with a UDP length of 0: $((b - a)) of $N arrived"
+	;;
+esac
 
 ip addr add "$nogid4/32" dev lo || fail "cannot add $nogid4 to lo"
 ip -6 addr add "$nogid6/128" dev lo || fail "cannot add $nogid6 to lo"
