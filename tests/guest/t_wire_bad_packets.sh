@@ -9,9 +9,10 @@
 # pointer, and its drop path put that pointer: for an IPv6 datagram
 # (whose control block has a non-zero field there) or an IPv4 one with a
 # record-route option, a wild pointer, so a single such datagram
-# panicked node 1 (stock rxe on 6.1, 6.12 and 7.3; kernel/patches 0017,
+# panicked node 1 (seen on 6.1 and 6.12; 7.3 has the same code;
+# kernel/patches 0017,
 # kernel/patches-6.12 0011, kernel/upstream/0003). An IPv6 datagram whose
-# UDP length is 0, which IPv6's UDP passes on (a jumbogram's length): rxe
+# UDP length is 0, which 6.x's IPv6 UDP passes on (a jumbogram's): rxe
 # took the payload for 65528 bytes and read that far (KASAN; 6.1 patch
 # 0018, 6.12 patch 0013, kernel/upstream/0004). Then random datagrams
 # of random length, half with a valid opcode, to node 1's IPv4 and IPv6
