@@ -34,6 +34,15 @@ arrived() {
 	note "$1: node 1's UDP took $(($3 - $2)) datagrams ($4 sent)"
 	[ $(($3 - $2)) -ge "$4" ] || fail "$1: only $(($3 - $2)) of $4 datagrams reached node 1: the test did not test"
 }
+# sent NAME in4|in6 DEST COUNT ARG...: node 2 sends COUNT datagrams to
+# DEST (udp_junk.py ARG...), all of which node 1's UDP must take
+sent() {
+	local name=$1 count=$2 dest=$3 n=$4 a
+	shift 4
+	a=$($count)
+	junk "$dest" "$n" "$@" || fail "node 2 could not send"
+	arrived "$name" "$a" "$($count)" "$n"
+}
 
 # addresses of node 1 that are not GIDs of rxe0 (on lo), routed there
 # from node 2
@@ -62,13 +71,8 @@ gid_of() {
 }
 gid_of "$ll" || fail "$ll is not among $DEV's GIDs"
 
-a=$(in6)
-junk "$ll%eth0" $N 4 || fail "node 2 could not send"
-arrived "IPv6, 4 bytes (shorter than a BTH)" "$a" "$(in6)" $N
-
-a=$(in4)
-junk "$RXE_ODP_IP" $N 4 --rr || fail "node 2 could not send"
-arrived "IPv4 with a record-route option, 4 bytes" "$a" "$(in4)" $N
+sent "IPv6, 4 bytes (shorter than a BTH)" in6 "$ll%eth0" $N 4
+sent "IPv4 with a record-route option, 4 bytes" in4 "$RXE_ODP_IP" $N 4 --rr
 
 # a UDP length of 0 (IPv6 takes it, for a jumbogram's): rxe computed a
 # payload of 65528 bytes from it and read that far past a 44-byte packet
@@ -91,20 +95,12 @@ ip -6 addr add "$nogid6/128" dev lo || fail "cannot add $nogid6 to lo"
 rxe-odp-peer bash -c "ip route add $nogid4/32 via $RXE_ODP_IP dev eth0 && ip -6 route add $nogid6/128 via $ll dev eth0" ||
 	fail "cannot route node 2 to node 1's $nogid4 and $nogid6"
 ! gid_of "$nogid6" || fail "$nogid6 became a GID of $DEV"
-a=$(in6)
-junk "$nogid6" $N 64 || fail "node 2 could not send"
-arrived "IPv6, 64 bytes to an address that is not a GID" "$a" "$(in6)" $N
-a=$(in4)
-junk "$nogid4" $N 64 --rr || fail "node 2 could not send"
-arrived "IPv4 with a record-route option, 64 bytes to an address that is not a GID" "$a" "$(in4)" $N
+sent "IPv6, 64 bytes to an address that is not a GID" in6 "$nogid6" $N 64
+sent "IPv4 with a record-route option, 64 bytes to an address that is not a GID" in4 "$nogid4" $N 64 --rr
 
 for seed in 1 2; do
-	a=$(in6)
-	junk "$ll%eth0" $NRAND rand --seed $seed || fail "node 2 could not send"
-	arrived "IPv6, random (seed $seed)" "$a" "$(in6)" $NRAND
-	a=$(in4)
-	junk "$RXE_ODP_IP" $NRAND rand --seed $seed || fail "node 2 could not send"
-	arrived "IPv4, random (seed $seed)" "$a" "$(in4)" $NRAND
+	sent "IPv6, random (seed $seed)" in6 "$ll%eth0" $NRAND rand --seed $seed
+	sent "IPv4, random (seed $seed)" in4 "$RXE_ODP_IP" $NRAND rand --seed $seed
 done
 
 rc_pingpong 20 || fail "RC traffic between the nodes failed after the junk"
