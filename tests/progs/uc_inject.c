@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * uc_inject: RoCEv2 packets made by hand for UC QPs, sent by the peer
+ * host from an ordinary UDP socket, as any user there can (or any host
+ * that can pass for it) who knows a QP's number: UC takes a message's
+ * first packet at any PSN. A packet from this host to itself never
+ * reaches rxe (it comes in on lo, not on rxe's netdev), so the sender is
+ * node 2 of a two-guest run. Both sides use an IPv6 GID, so that the
+ * ICRC covers no header field that the sender's kernel picks but the
+ * masked ones.
+ *
+ *   sender (node 2): uc_inject --sender [-d DEVICE] [-p PORT]
+ *   target (node 1): uc_inject [-d DEVICE] [-p PORT] SENDER
+ *
+ * The target makes two UC QPs connected to the sender's GID, one on an
+ * SRQ and one with its own receive queue, and swaps GIDs with the sender
+ * over TCP; then it asks for one packet at a time (QP, opcode, PSN,
+ * headers, payload length and pattern), which the sender makes and
+ * sends, and it checks what its QPs completed.
+ * The QP on an SRQ:
+ * 1. A SEND of 64 bytes (SEND_ONLY): it must complete with the bytes,
+ *    else the packets are not what rxe takes and nothing was tested.
+ * 2. A message cut short by a length error: SEND_FIRST, a SEND_LAST with
+ *    no payload, then a SEND_MIDDLE and a SEND_LAST of the failed
+ *    message. Stock 6.12 and 7.3 complete the receive WQE in error at
+ *    the length error but went on taking the message: the SEND_MIDDLE
+ *    was copied through the WQE pointer they had cleared, a NULL pointer
+ *    dereference in the kernel.
+ * 3. A SEND, as in 1: the QP still receives.
+ * 4. A message cut short by another (its SEND_LAST lost): SEND_FIRST,
+ *    then a SEND_ONLY. 5. A SEND, as in 1: stock 6.1, 6.12 and 7.3 kept
+ *    the cut message's opcode sequence, failed every later first packet
+ *    on it, and never received again.
+ * The QP with a receive queue:
+ * 6. An RDMA WRITE with immediate of 64 bytes (WRITE_ONLY_IMM): it must
+ *    complete with its immediate, and the bytes be there.
+ * 7. A WRITE cut short by another (its WRITE_LAST lost): WRITE_FIRST,
+ *    then a WRITE_ONLY_IMM. 8. A WRITE, as in 6: the same as 5, for a
+ *    message without a receive WQE.
+ * What the cut messages completed in between is printed, not checked.
+ * The target exits 0 when all of that held, 1 with a message when not.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <endian.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+
+#include "rc_conn.h"
+
+#define MTU 1024
+#define BUF_LEN (16 * 1024)	/* an endpoint's buffer */
+#define RECV_LEN 2048		/* a receive WQE's part of it */
+#define NRECV 4
+#define ROCE_PORT 4791
+#define UC_SEND_FIRST 0x20
+#define UC_SEND_MIDDLE 0x21
+#define UC_SEND_LAST 0x22
+#define UC_SEND_ONLY 0x24
+#define UC_WRITE_FIRST 0x26
+#define UC_WRITE_ONLY_IMM 0x2b
+
+/* The target's request for one packet; opcode 0: the end. */
+struct pkt_cmd {
+	uint8_t opcode, seed;
+	uint16_t len;		/* payload bytes */
+	uint32_t qpn, psn;
+	uint32_t rkey, dlen;	/* RETH: a WRITE's first or only packet */
+	uint64_t va;
+	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM */
+	uint32_t pad;
+};
+
+/* A UC QP of the target, on an SRQ or with its own receive queue. */
+struct uc_ep {
+	struct ibv_cq *cq;
+	struct ibv_srq *srq;	/* NULL: the QP's own receive queue */
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;	/* over buf: local and remote write */
+	uint8_t *buf;		/* receive buffers of RECV_LEN, then WRITE space */
+	int next_recv;		/* the buffer the next receive WQE takes */
+	uint32_t psn;		/* the PSN of the next packet to ask for */
+};
+
+struct inject {
+	struct ibv_context *ctx;
+	int gid_index;
+	union ibv_gid gid;
+	struct sockaddr_in6 addr;	/* the GID's address */
+	int tcp;			/* to the other side */
+	/* the target */
+	struct ibv_pd *pd;
+	struct uc_ep srq_ep, rq_ep;
+	/* the sender */
+	int udp;
+	uint16_t sport;
+	struct sockaddr_in6 to;	/* the target's GID address, ROCE_PORT */
+};
+
+static int die(const char *what)
+{
+	fprintf(stderr, "uc_inject: %s\n", what);
+	return 1;
+}
+
+/* CRC-32 (IEEE 802.3, reflected), as rxe's ICRC and zlib's crc32() */
+static uint32_t crc32_ieee(uint32_t crc, const uint8_t *p, size_t n)
+{
+	int k;
+
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1));
+	}
+	return ~crc;
+}
+
+static void fill(uint8_t *p, size_t len, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+/* An IPv6 RoCEv2 GID of port 1 that is not IPv4-mapped, and its address. */
+static int find_ipv6_gid(struct inject *in)
+{
+	struct ibv_gid_entry e;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		if (ibv_query_gid_ex(in->ctx, 1, i, &e, 0))
+			continue;
+		if (e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
+		    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)e.gid.raw) ||
+		    IN6_IS_ADDR_UNSPECIFIED((struct in6_addr *)e.gid.raw))
+			continue;
+		in->gid_index = i;
+		in->gid = e.gid;
+		memset(&in->addr, 0, sizeof(in->addr));
+		in->addr.sin6_family = AF_INET6;
+		memcpy(&in->addr.sin6_addr, e.gid.raw, 16);
+		in->addr.sin6_scope_id = e.ndev_ifindex;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- the sender ------------------------------------------------------- */
+
+/* A UDP socket on the GID's address; in->sport its port. */
+static int udp_up(struct inject *in)
+{
+	struct sockaddr_in6 me = in->addr;
+	socklen_t len = sizeof(me);
+
+	in->udp = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (in->udp < 0)
+		return -1;
+	if (bind(in->udp, (struct sockaddr *)&me, sizeof(me)) ||
+	    getsockname(in->udp, (struct sockaddr *)&me, &len))
+		return -1;
+	in->sport = ntohs(me.sin6_port);
+	return 0;
+}
+
+/* The headers after the BTH that @c's opcode has, at @p: their length. */
+static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
+{
+	size_t n = 0;
+	uint64_t va = htobe64(c->va);
+	uint32_t v;
+
+	if (c->opcode == UC_WRITE_FIRST || c->opcode == UC_WRITE_ONLY_IMM) {
+		memcpy(p, &va, 8);
+		v = htonl(c->rkey);
+		memcpy(p + 8, &v, 4);
+		v = htonl(c->dlen);
+		memcpy(p + 12, &v, 4);
+		n = 16;
+	}
+	if (c->opcode == UC_WRITE_ONLY_IMM) {
+		v = htonl(c->imm);
+		memcpy(p + n, &v, 4);
+		n += 4;
+	}
+	return n;
+}
+
+/*
+ * Send the packet @c asks for. The ICRC covers 8 bytes of ones (the LRH
+ * that RoCEv2 lacks), the IPv6 and UDP headers with traffic class, flow
+ * label, hop limit and checksum as ones, the BTH with its reserved byte
+ * as ones, the other headers, the payload and its pad.
+ */
+static int send_packet(struct inject *in, const struct pkt_cmd *c)
+{
+	uint8_t pkt[12 + 20 + MTU + 3 + 4], pseudo[8 + 40 + 8 + 12];
+	size_t len = c->len, pad = (4 - len % 4) % 4, hdr, n;
+	uint32_t qpn = htonl(c->qpn & 0xffffff), apsn = htonl(c->psn & 0xffffff);
+	uint16_t ulen, port;
+	uint32_t crc;
+
+	if (len > MTU)
+		return -1;
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = c->opcode;
+	pkt[1] = pad << 4;		/* SE 0, M 0, pad, TVer 0 */
+	pkt[2] = pkt[3] = 0xff;		/* the default P_Key */
+	memcpy(pkt + 4, &qpn, 4);
+	memcpy(pkt + 8, &apsn, 4);
+	hdr = 12 + ext_headers(c, pkt + 12);
+	fill(pkt + hdr, len, c->seed);
+	n = hdr + len + pad;
+	ulen = htons(8 + n + 4);
+
+	memset(pseudo, 0xff, sizeof(pseudo));
+	pseudo[8] = 0x6f;	/* IPv6: version 6, class and label masked */
+	memcpy(pseudo + 8 + 4, &ulen, 2);	/* payload length: the UDP's */
+	pseudo[8 + 6] = IPPROTO_UDP;
+	memcpy(pseudo + 8 + 8, &in->addr.sin6_addr, 16);	/* source */
+	memcpy(pseudo + 8 + 24, &in->to.sin6_addr, 16);	/* destination */
+	port = htons(in->sport);
+	memcpy(pseudo + 48, &port, 2);
+	port = htons(ROCE_PORT);
+	memcpy(pseudo + 50, &port, 2);
+	memcpy(pseudo + 52, &ulen, 2);		/* the checksum stays ones */
+	memcpy(pseudo + 56, pkt, 12);
+	pseudo[56 + 4] = 0xff;			/* BTH resv8a */
+	crc = crc32_ieee(0, pseudo, sizeof(pseudo));
+	crc = crc32_ieee(crc, pkt + 12, n - 12);
+	/* little-endian, as rxe compares it */
+	pkt[n] = crc;
+	pkt[n + 1] = crc >> 8;
+	pkt[n + 2] = crc >> 16;
+	pkt[n + 3] = crc >> 24;
+	return sendto(in->udp, pkt, n + 4, 0, (struct sockaddr *)&in->to,
+		      sizeof(in->to)) == (ssize_t)(n + 4) ? 0 : -1;
+}
+
+static int sender(struct inject *in, int port)
+{
+	struct rc_wire me = { 0 }, peer;
+	struct pkt_cmd c;
+	int32_t st;
+
+	memcpy(me.gid, in->gid.raw, 16);
+	in->tcp = rc_exchange("uc_inject", NULL, port, &me, &peer, sizeof(me));
+	if (in->tcp < 0 || udp_up(in))
+		return die("the sender could not set up");
+	in->to = in->addr;	/* the same link: the same scope */
+	memcpy(&in->to.sin6_addr, peer.gid, 16);
+	in->to.sin6_port = htons(ROCE_PORT);
+	while (!rc_recv_all(in->tcp, &c, sizeof(c)) && c.opcode) {
+		st = send_packet(in, &c);
+		if (rc_send_all(in->tcp, &st, sizeof(st)))
+			break;
+	}
+	return 0;
+}
+
+/* ---- the target ------------------------------------------------------- */
+
+static int post_recvs(struct uc_ep *ep, int n)
+{
+	struct ibv_recv_wr wr = { .num_sge = 1 }, *bad;
+	struct ibv_sge sge;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		wr.wr_id = ep->next_recv++ % NRECV;
+		sge.addr = (uintptr_t)(ep->buf + wr.wr_id * RECV_LEN);
+		sge.length = RECV_LEN;
+		sge.lkey = ep->mr->lkey;
+		wr.sg_list = &sge;
+		if (ep->srq ? ibv_post_srq_recv(ep->srq, &wr, &bad) :
+			      ibv_post_recv(ep->qp, &wr, &bad))
+			return -1;
+	}
+	return 0;
+}
+
+/* @ep's UC QP (on an SRQ with @srq) in INIT, with its receives posted. */
+static int ep_create(struct inject *in, struct uc_ep *ep, int srq)
+{
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = NRECV, .max_sge = 1 } };
+	struct ibv_qp_init_attr qa = {
+		.qp_type = IBV_QPT_UC,
+		.cap = { .max_send_wr = 1, .max_send_sge = 1,
+			 .max_recv_wr = NRECV, .max_recv_sge = 1 },
+	};
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
+	};
+
+	ep->buf = calloc(1, BUF_LEN);
+	ep->cq = ep->buf ? ibv_create_cq(in->ctx, 16, NULL, NULL, 0) : NULL;
+	ep->mr = ep->cq ? ibv_reg_mr(in->pd, ep->buf, BUF_LEN,
+				     IBV_ACCESS_LOCAL_WRITE |
+				     IBV_ACCESS_REMOTE_WRITE) : NULL;
+	if (!ep->mr)
+		return -1;
+	if (srq) {
+		ep->srq = ibv_create_srq(in->pd, &sa);
+		if (!ep->srq)
+			return -1;
+	}
+	qa.send_cq = qa.recv_cq = ep->cq;
+	qa.srq = ep->srq;
+	ep->qp = ibv_create_qp(in->pd, &qa);
+	if (!ep->qp || ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+				     IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return -1;
+	return post_recvs(ep, NRECV);
+}
+
+/* RTR towards @gid, receive PSN 0 (it sends nothing: no RTS). */
+static int ep_connect(struct inject *in, struct uc_ep *ep, const uint8_t *gid)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
+		.dest_qp_num = 1, .rq_psn = 0,
+		.ah_attr = {
+			.is_global = 1, .port_num = 1,
+			.grh = { .sgid_index = in->gid_index, .hop_limit = 1 },
+		},
+	};
+
+	memcpy(a.ah_attr.grh.dgid.raw, gid, 16);
+	return ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			     IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN);
+}
+
+/*
+ * The sender sends @opcode to @ep's QP with @len bytes of @seed's
+ * pattern, at the next PSN (@skip PSNs on: packets lost on the way). A
+ * WRITE's RETH names @off in @ep's buffer and @dlen bytes in all.
+ */
+static int ask(struct inject *in, struct uc_ep *ep, uint8_t opcode, int skip,
+	       uint16_t len, uint8_t seed, size_t off, uint32_t dlen, uint32_t imm)
+{
+	struct pkt_cmd c = {
+		.opcode = opcode, .seed = seed, .len = len,
+		.qpn = ep->qp->qp_num, .psn = ep->psn + skip,
+		.rkey = ep->mr->rkey, .dlen = dlen,
+		.va = (uintptr_t)(ep->buf + off), .imm = imm,
+	};
+	int32_t st;
+
+	ep->psn += skip + 1;
+	if (rc_send_all(in->tcp, &c, sizeof(c)) || rc_recv_all(in->tcp, &st, sizeof(st)))
+		return die("the sender went away");
+	return st ? die("the sender's sendto() failed") : 0;
+}
+
+/* The next completion of @ep within @ms: 1, or 0 when none came. */
+static int next_wc(struct uc_ep *ep, struct ibv_wc *wc, int ms)
+{
+	struct timespec t = { 0, 10 * 1000 * 1000 };
+	int n, waited;
+
+	for (waited = 0; waited <= ms; waited += 10) {
+		n = ibv_poll_cq(ep->cq, 1, wc);
+		if (n)
+			return n > 0;
+		nanosleep(&t, NULL);
+	}
+	return 0;
+}
+
+/*
+ * A message of one packet of 64 bytes, a SEND (@imm 0) or a WRITE with
+ * immediate @imm to the second half of @ep's buffer, must complete with
+ * its bytes (and immediate); earlier completions are printed.
+ */
+static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
+		   uint32_t imm, const char *what)
+{
+	size_t off = BUF_LEN / 2 + seed * 64;
+	uint8_t msg[64];
+	struct ibv_wc wc;
+
+	fill(msg, sizeof(msg), seed);
+	if (imm ? ask(in, ep, UC_WRITE_ONLY_IMM, 0, sizeof(msg), seed, off,
+		      sizeof(msg), imm) :
+		  ask(in, ep, UC_SEND_ONLY, 0, sizeof(msg), seed, 0, 0, 0))
+		return 1;
+	for (;;) {
+		if (!next_wc(ep, &wc, 5000)) {
+			fprintf(stderr, "uc_inject: %s: no completion in 5 s\n", what);
+			return 1;
+		}
+		if (wc.status == IBV_WC_SUCCESS &&
+		    (imm ? wc.opcode == IBV_WC_RECV_RDMA_WITH_IMM &&
+			   ntohl(wc.imm_data) == imm &&
+			   !memcmp(ep->buf + off, msg, sizeof(msg)) :
+			   wc.byte_len == sizeof(msg) &&
+			   !memcmp(ep->buf + wc.wr_id * RECV_LEN, msg, sizeof(msg))))
+			break;
+		printf("# %s: a completion before it: status %d (%s), %u bytes\n",
+		       what, wc.status, ibv_wc_status_str(wc.status), wc.byte_len);
+		if (post_recvs(ep, 1))
+			return die("cannot post a receive");
+	}
+	printf("# %s: completed with its 64 bytes\n", what);
+	return post_recvs(ep, 1) ? die("cannot post a receive") : 0;
+}
+
+static int target(struct inject *in, const char *host, int port)
+{
+	struct rc_wire me = { 0 }, peer;
+	struct pkt_cmd end = { 0 };
+	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep;
+
+	in->pd = ibv_alloc_pd(in->ctx);
+	if (!in->pd || ep_create(in, s, 1) || ep_create(in, r, 0))
+		return die("verbs setup failed");
+	memcpy(me.gid, in->gid.raw, 16);
+	in->tcp = rc_exchange("uc_inject", host, port, &me, &peer, sizeof(me));
+	if (in->tcp < 0)
+		return die("cannot reach the sender");
+	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid))
+		return die("the QPs would not go to RTR");
+	printf("# QPs %u (SRQ) and %u, GID index %d\n", s->qp->qp_num,
+	       r->qp->qp_num, in->gid_index);
+
+	if (checked(in, s, 1, 0, "1. the first crafted SEND"))
+		return 1;
+	if (ask(in, s, UC_SEND_FIRST, 0, MTU, 2, 0, 0, 0) ||
+	    ask(in, s, UC_SEND_LAST, 0, 0, 2, 0, 0, 0))
+		return 1;
+	s->psn--;	/* the rest of the failed message */
+	if (ask(in, s, UC_SEND_MIDDLE, 0, MTU, 2, 0, 0, 0) ||
+	    ask(in, s, UC_SEND_LAST, 0, 16, 2, 0, 0, 0))
+		return 1;
+	printf("# 2. sent SEND_FIRST, an empty SEND_LAST, SEND_MIDDLE, SEND_LAST\n");
+	if (checked(in, s, 3, 0, "3. a SEND after the length error"))
+		return 1;
+	if (ask(in, s, UC_SEND_FIRST, 0, MTU, 4, 0, 0, 0) ||
+	    ask(in, s, UC_SEND_ONLY, 1, 64, 4, 0, 0, 0))
+		return 1;
+	printf("# 4. sent SEND_FIRST, then (its SEND_LAST lost) a SEND_ONLY\n");
+	if (checked(in, s, 5, 0, "5. a SEND after the cut message"))
+		return 1;
+
+	if (checked(in, r, 6, 6, "6. the first crafted WRITE"))
+		return 1;
+	if (ask(in, r, UC_WRITE_FIRST, 0, MTU, 7, BUF_LEN / 2 + 4096, 2 * MTU, 0) ||
+	    ask(in, r, UC_WRITE_ONLY_IMM, 1, 64, 7, BUF_LEN / 2, 64, 7))
+		return 1;
+	printf("# 7. sent WRITE_FIRST, then (its WRITE_LAST lost) a WRITE_ONLY_IMM\n");
+	if (checked(in, r, 8, 8, "8. a WRITE after the cut WRITE"))
+		return 1;
+	rc_send_all(in->tcp, &end, sizeof(end));
+	printf("# the QPs took the cut messages and still receive\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "sender", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct inject in = { .tcp = -1, .udp = -1 };
+	const char *dev = NULL;
+	int c, port = 18631, is_sender = 0;
+
+	while ((c = getopt_long(argc, argv, "d:p:", longs, NULL)) != -1) {
+		switch (c) {
+		case 'd': dev = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 's': is_sender = 1; break;
+		default: goto usage;
+		}
+	}
+	if (is_sender == (optind < argc) || argc > optind + 1)
+		goto usage;
+	in.ctx = rc_open("uc_inject", dev, 0, 0, &in.gid);
+	if (!in.ctx)
+		return 1;
+	if (find_ipv6_gid(&in))
+		return die("the device has no IPv6 RoCEv2 GID on port 1");
+	return is_sender ? sender(&in, port) : target(&in, argv[optind], port);
+usage:
+	fprintf(stderr, "usage: uc_inject --sender [-d DEVICE] [-p PORT]\n"
+			"       uc_inject [-d DEVICE] [-p PORT] SENDER\n");
+	return 2;
+}
