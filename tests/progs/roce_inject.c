@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * uc_inject: RoCEv2 packets made by hand for UC QPs, sent by the peer
- * host from an ordinary UDP socket, as any user there can (or any host
- * that can pass for it) who knows a QP's number: UC takes a message's
- * first packet at any PSN. A packet from this host to itself never
+ * roce_inject: RoCEv2 packets made by hand for UC and RC QPs, sent by the
+ * peer host from an ordinary UDP socket, as any user there can (or any
+ * host that can pass for it) who knows a QP's number (and for RC, a PSN
+ * in its window; UC takes a message's first packet at any PSN). A packet from this host to itself never
  * reaches rxe (it comes in on lo, not on rxe's netdev), so the sender is
  * node 2 of a two-guest run. Both sides use an IPv6 GID, so that the
  * ICRC covers no header field that the sender's kernel picks but the
  * masked ones.
  *
- *   sender (node 2): uc_inject --sender [-d DEVICE] [-p PORT]
- *   target (node 1): uc_inject [-d DEVICE] [-p PORT] SENDER
+ *   sender (node 2): roce_inject --sender [-d DEVICE] [-p PORT]
+ *   target (node 1): roce_inject [-d DEVICE] [-p PORT] SENDER
  *
  * The target makes two UC QPs connected to the sender's GID, one on an
- * SRQ and one with its own receive queue, and swaps GIDs with the sender
- * over TCP; then it asks for one packet at a time (QP, opcode, PSN,
+ * SRQ and one with its own receive queue, and an RC QP, and swaps GIDs
+ * with the sender over TCP; then it asks for one packet at a time (QP, opcode, PSN,
  * headers, payload length and pattern), which the sender makes and
  * sends, and it checks what its QPs completed.
  * The QP on an SRQ:
@@ -38,6 +38,13 @@
  *    then a WRITE_ONLY_IMM. 8. A WRITE, as in 6: the same as 5, for a
  *    message without a receive WQE.
  * What the cut messages completed in between is printed, not checked.
+ * The RC QP:
+ * 9. An RDMA WRITE posted to a QP number the peer does not have (so
+ *    that only the crafted packet answers it), then an ATOMIC
+ *    ACKNOWLEDGE of its PSN, a response a WRITE cannot have: the WRITE
+ *    must complete with IBV_WC_BAD_RESP_ERR, as on mlx5. Stock 6.1, 6.12
+ *    and 7.3 warned (WARN_ON_ONCE in rxe_completer(), a panic with
+ *    panic_on_warn) and completed the WRITE as a success.
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -68,6 +75,8 @@
 #define UC_SEND_ONLY 0x24
 #define UC_WRITE_FIRST 0x26
 #define UC_WRITE_ONLY_IMM 0x2b
+#define RC_ATOMIC_ACK 0x12
+#define FAKE_QPN 0xabcd		/* a QP number the sender's host has not */
 
 /* The target's request for one packet; opcode 0: the end. */
 struct pkt_cmd {
@@ -77,7 +86,7 @@ struct pkt_cmd {
 	uint32_t rkey, dlen;	/* RETH: a WRITE's first or only packet */
 	uint64_t va;
 	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM */
-	uint32_t pad;
+	uint32_t aeth;		/* AETH: ATOMIC_ACK (then AtomicAckETH: va) */
 };
 
 /* A UC QP of the target, on an SRQ or with its own receive queue. */
@@ -99,7 +108,7 @@ struct inject {
 	int tcp;			/* to the other side */
 	/* the target */
 	struct ibv_pd *pd;
-	struct uc_ep srq_ep, rq_ep;
+	struct uc_ep srq_ep, rq_ep, rc_ep;
 	/* the sender */
 	int udp;
 	uint16_t sport;
@@ -108,7 +117,7 @@ struct inject {
 
 static int die(const char *what)
 {
-	fprintf(stderr, "uc_inject: %s\n", what);
+	fprintf(stderr, "roce_inject: %s\n", what);
 	return 1;
 }
 
@@ -196,6 +205,12 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
 		memcpy(p + n, &v, 4);
 		n += 4;
 	}
+	if (c->opcode == RC_ATOMIC_ACK) {
+		v = htonl(c->aeth);
+		memcpy(p, &v, 4);
+		memcpy(p + 4, &va, 8);
+		n = 12;
+	}
 	return n;
 }
 
@@ -257,7 +272,7 @@ static int sender(struct inject *in, int port)
 	int32_t st;
 
 	memcpy(me.gid, in->gid.raw, 16);
-	in->tcp = rc_exchange("uc_inject", NULL, port, &me, &peer, sizeof(me));
+	in->tcp = rc_exchange("roce_inject", NULL, port, &me, &peer, sizeof(me));
 	if (in->tcp < 0 || udp_up(in))
 		return die("the sender could not set up");
 	in->to = in->addr;	/* the same link: the same scope */
@@ -292,12 +307,13 @@ static int post_recvs(struct uc_ep *ep, int n)
 	return 0;
 }
 
-/* @ep's UC QP (on an SRQ with @srq) in INIT, with its receives posted. */
-static int ep_create(struct inject *in, struct uc_ep *ep, int srq)
+/* @ep's QP of @type (on an SRQ with @srq) in INIT, its receives posted. */
+static int ep_create(struct inject *in, struct uc_ep *ep, enum ibv_qp_type type,
+		     int srq)
 {
 	struct ibv_srq_init_attr sa = { .attr = { .max_wr = NRECV, .max_sge = 1 } };
 	struct ibv_qp_init_attr qa = {
-		.qp_type = IBV_QPT_UC,
+		.qp_type = type,
 		.cap = { .max_send_wr = 1, .max_send_sge = 1,
 			 .max_recv_wr = NRECV, .max_recv_sge = 1 },
 	};
@@ -327,12 +343,17 @@ static int ep_create(struct inject *in, struct uc_ep *ep, int srq)
 	return post_recvs(ep, NRECV);
 }
 
-/* RTR towards @gid, receive PSN 0 (it sends nothing: no RTS). */
+/*
+ * RTR towards @gid, receive PSN 0; the RC QP to RTS too, send PSN 0, to
+ * a QP number the peer has not (the UC ones send nothing).
+ */
 static int ep_connect(struct inject *in, struct uc_ep *ep, const uint8_t *gid)
 {
+	int rc = ep->qp->qp_type == IBV_QPT_RC;
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
-		.dest_qp_num = 1, .rq_psn = 0,
+		.dest_qp_num = FAKE_QPN, .rq_psn = 0,
+		.max_dest_rd_atomic = 1, .min_rnr_timer = 12,
 		.ah_attr = {
 			.is_global = 1, .port_num = 1,
 			.grh = { .sgid_index = in->gid_index, .hop_limit = 1 },
@@ -340,8 +361,23 @@ static int ep_connect(struct inject *in, struct uc_ep *ep, const uint8_t *gid)
 	};
 
 	memcpy(a.ah_attr.grh.dgid.raw, gid, 16);
-	return ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			     IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN);
+	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  (rc ? IBV_QP_MAX_DEST_RD_ATOMIC |
+				IBV_QP_MIN_RNR_TIMER : 0)))
+		return -1;
+	if (!rc)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.sq_psn = 0;
+	a.timeout = 18;		/* 1 s: the crafted answer comes first */
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	return ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
+			     IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
+			     IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
 /*
@@ -400,7 +436,7 @@ static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
 		return 1;
 	for (;;) {
 		if (!next_wc(ep, &wc, 5000)) {
-			fprintf(stderr, "uc_inject: %s: no completion in 5 s\n", what);
+			fprintf(stderr, "roce_inject: %s: no completion in 5 s\n", what);
 			return 1;
 		}
 		if (wc.status == IBV_WC_SUCCESS &&
@@ -419,23 +455,59 @@ static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
 	return post_recvs(ep, 1) ? die("cannot post a receive") : 0;
 }
 
+/*
+ * 9. A WRITE that only a crafted ATOMIC ACKNOWLEDGE answers must complete
+ * with IBV_WC_BAD_RESP_ERR.
+ */
+static int write_atomic_acked(struct inject *in, struct uc_ep *ep)
+{
+	struct ibv_sge sge = { (uintptr_t)ep->buf, 64, ep->mr->lkey };
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = 0x10000, .rkey = 0x1234 },
+	}, *bad;
+	struct pkt_cmd c = {
+		.opcode = RC_ATOMIC_ACK, .qpn = ep->qp->qp_num, .psn = 0,
+		.aeth = 1,	/* syndrome ACK, MSN 1 */
+	};
+	struct ibv_wc wc;
+	int32_t st;
+
+	if (ibv_post_send(ep->qp, &wr, &bad))
+		return die("cannot post the RC WRITE");
+	if (rc_send_all(in->tcp, &c, sizeof(c)) || rc_recv_all(in->tcp, &st, sizeof(st)))
+		return die("the sender went away");
+	if (st)
+		return die("the sender's sendto() failed");
+	if (!next_wc(ep, &wc, 5000))
+		return die("9. the WRITE answered by an ATOMIC ACKNOWLEDGE: no completion in 5 s");
+	printf("# 9. the WRITE answered by an ATOMIC ACKNOWLEDGE: status %d (%s)\n",
+	       wc.status, ibv_wc_status_str(wc.status));
+	if (wc.status != IBV_WC_BAD_RESP_ERR)
+		return die("9. the WRITE did not complete with IBV_WC_BAD_RESP_ERR");
+	return 0;
+}
+
 static int target(struct inject *in, const char *host, int port)
 {
 	struct rc_wire me = { 0 }, peer;
 	struct pkt_cmd end = { 0 };
-	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep;
+	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep, *rc = &in->rc_ep;
 
 	in->pd = ibv_alloc_pd(in->ctx);
-	if (!in->pd || ep_create(in, s, 1) || ep_create(in, r, 0))
+	if (!in->pd || ep_create(in, s, IBV_QPT_UC, 1) ||
+	    ep_create(in, r, IBV_QPT_UC, 0) || ep_create(in, rc, IBV_QPT_RC, 0))
 		return die("verbs setup failed");
 	memcpy(me.gid, in->gid.raw, 16);
-	in->tcp = rc_exchange("uc_inject", host, port, &me, &peer, sizeof(me));
+	in->tcp = rc_exchange("roce_inject", host, port, &me, &peer, sizeof(me));
 	if (in->tcp < 0)
 		return die("cannot reach the sender");
-	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid))
-		return die("the QPs would not go to RTR");
-	printf("# QPs %u (SRQ) and %u, GID index %d\n", s->qp->qp_num,
-	       r->qp->qp_num, in->gid_index);
+	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid) ||
+	    ep_connect(in, rc, peer.gid))
+		return die("the QPs would not connect");
+	printf("# UC QPs %u (SRQ) and %u, RC QP %u, GID index %d\n",
+	       s->qp->qp_num, r->qp->qp_num, rc->qp->qp_num, in->gid_index);
 
 	if (checked(in, s, 1, 0, "1. the first crafted SEND"))
 		return 1;
@@ -464,8 +536,10 @@ static int target(struct inject *in, const char *host, int port)
 	printf("# 7. sent WRITE_FIRST, then (its WRITE_LAST lost) a WRITE_ONLY_IMM\n");
 	if (checked(in, r, 8, 8, "8. a WRITE after the cut WRITE"))
 		return 1;
+	printf("# the UC QPs took the cut messages and still receive\n");
+	if (write_atomic_acked(in, rc))
+		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
-	printf("# the QPs took the cut messages and still receive\n");
 	return 0;
 }
 
@@ -489,14 +563,14 @@ int main(int argc, char **argv)
 	}
 	if (is_sender == (optind < argc) || argc > optind + 1)
 		goto usage;
-	in.ctx = rc_open("uc_inject", dev, 0, 0, &in.gid);
+	in.ctx = rc_open("roce_inject", dev, 0, 0, &in.gid);
 	if (!in.ctx)
 		return 1;
 	if (find_ipv6_gid(&in))
 		return die("the device has no IPv6 RoCEv2 GID on port 1");
 	return is_sender ? sender(&in, port) : target(&in, argv[optind], port);
 usage:
-	fprintf(stderr, "usage: uc_inject --sender [-d DEVICE] [-p PORT]\n"
-			"       uc_inject [-d DEVICE] [-p PORT] SENDER\n");
+	fprintf(stderr, "usage: roce_inject --sender [-d DEVICE] [-p PORT]\n"
+			"       roce_inject [-d DEVICE] [-p PORT] SENDER\n");
 	return 2;
 }
