@@ -14,8 +14,9 @@
  *
  * The agent does what it is told over TCP: READ or WRITE a remote range
  * (pinned memory on its side; READ returns the bytes, WRITE sends a
- * pattern; a READ may be followed by a WRITE of zero bytes), or make a new QP after an access error moved both QPs to the
- * error state. Output is TAP (cmocka).
+ * pattern; a READ may be followed by a WRITE of zero bytes), or make a
+ * new QP after an access error moved both QPs to the error state. Output
+ * is TAP (cmocka).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -3,20 +3,20 @@
  * roce_inject: RoCEv2 packets made by hand for UC and RC QPs, sent by the
  * peer host from an ordinary UDP socket, as any user there can (or any
  * host that can pass for it) who knows a QP's number (and for RC, a PSN
- * in its window; UC takes a message's first packet at any PSN). A packet from this host to itself never
- * reaches rxe (it comes in on lo, not on rxe's netdev), so the sender is
- * node 2 of a two-guest run. Both sides use an IPv6 GID, so that the
- * ICRC covers no header field that the sender's kernel picks but the
- * masked ones.
+ * in its window; UC takes a message's first packet at any PSN). A packet
+ * from this host to itself never reaches rxe (it comes in on lo, not on
+ * rxe's netdev), so the sender is node 2 of a two-guest run. Both sides
+ * use an IPv6 GID, so that the ICRC covers no header field that the
+ * sender's kernel picks but the masked ones.
  *
  *   sender (node 2): roce_inject --sender [-d DEVICE] [-p PORT]
  *   target (node 1): roce_inject [-d DEVICE] [-p PORT] SENDER
  *
  * The target makes two UC QPs connected to the sender's GID, one on an
  * SRQ and one with its own receive queue, and an RC QP, and swaps GIDs
- * with the sender over TCP; then it asks for one packet at a time (QP, opcode, PSN,
- * headers, payload length and pattern), which the sender makes and
- * sends, and it checks what its QPs completed.
+ * with the sender over TCP; then it asks for one packet at a time (QP,
+ * opcode, PSN, headers, payload length and pattern), which the sender
+ * makes and sends, and it checks what its QPs completed.
  * The QP on an SRQ:
  * 1. A SEND of 64 bytes (SEND_ONLY): it must complete with the bytes,
  *    else the packets are not what rxe takes and nothing was tested.
@@ -42,9 +42,10 @@
  * 9. An RDMA WRITE posted to a QP number the peer does not have (so
  *    that only the crafted packet answers it), then an ATOMIC
  *    ACKNOWLEDGE of its PSN, a response a WRITE cannot have: the WRITE
- *    must complete with IBV_WC_BAD_RESP_ERR, as on mlx5. Stock 6.1, 6.12
- *    and 7.3 warned (WARN_ON_ONCE in rxe_completer(), a panic with
- *    panic_on_warn) and completed the WRITE as a success.
+ *    must complete with IBV_WC_BAD_RESP_ERR, as on mlx5. Stock 6.1
+ *    warned (WARN_ON_ONCE in rxe_completer(), a panic with panic_on_warn)
+ *    and completed the WRITE as a success; 6.12 and 7.3 have the same
+ *    code.
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -89,7 +90,7 @@ struct pkt_cmd {
 	uint32_t aeth;		/* AETH: ATOMIC_ACK (then AtomicAckETH: va) */
 };
 
-/* A UC QP of the target, on an SRQ or with its own receive queue. */
+/* A QP of the target, on an SRQ or with its own receive queue. */
 struct uc_ep {
 	struct ibv_cq *cq;
 	struct ibv_srq *srq;	/* NULL: the QP's own receive queue */
@@ -380,6 +381,17 @@ static int ep_connect(struct inject *in, struct uc_ep *ep, const uint8_t *gid)
 			     IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC);
 }
 
+/* The sender sends the packet of @c: 0, or 1 with a message. */
+static int send_cmd(struct inject *in, const struct pkt_cmd *c)
+{
+	int32_t st;
+
+	if (rc_send_all(in->tcp, c, sizeof(*c)) ||
+	    rc_recv_all(in->tcp, &st, sizeof(st)))
+		return die("the sender went away");
+	return st ? die("the sender's sendto() failed") : 0;
+}
+
 /*
  * The sender sends @opcode to @ep's QP with @len bytes of @seed's
  * pattern, at the next PSN (@skip PSNs on: packets lost on the way). A
@@ -394,12 +406,9 @@ static int ask(struct inject *in, struct uc_ep *ep, uint8_t opcode, int skip,
 		.rkey = ep->mr->rkey, .dlen = dlen,
 		.va = (uintptr_t)(ep->buf + off), .imm = imm,
 	};
-	int32_t st;
 
 	ep->psn += skip + 1;
-	if (rc_send_all(in->tcp, &c, sizeof(c)) || rc_recv_all(in->tcp, &st, sizeof(st)))
-		return die("the sender went away");
-	return st ? die("the sender's sendto() failed") : 0;
+	return send_cmd(in, &c);
 }
 
 /* The next completion of @ep within @ms: 1, or 0 when none came. */
@@ -472,16 +481,14 @@ static int write_atomic_acked(struct inject *in, struct uc_ep *ep)
 		.aeth = 1,	/* syndrome ACK, MSN 1 */
 	};
 	struct ibv_wc wc;
-	int32_t st;
 
 	if (ibv_post_send(ep->qp, &wr, &bad))
 		return die("cannot post the RC WRITE");
-	if (rc_send_all(in->tcp, &c, sizeof(c)) || rc_recv_all(in->tcp, &st, sizeof(st)))
-		return die("the sender went away");
-	if (st)
-		return die("the sender's sendto() failed");
+	if (send_cmd(in, &c))
+		return 1;
 	if (!next_wc(ep, &wc, 5000))
-		return die("9. the WRITE answered by an ATOMIC ACKNOWLEDGE: no completion in 5 s");
+		return die("9. the WRITE answered by an ATOMIC ACKNOWLEDGE: "
+			   "no completion in 5 s");
 	printf("# 9. the WRITE answered by an ATOMIC ACKNOWLEDGE: status %d (%s)\n",
 	       wc.status, ibv_wc_status_str(wc.status));
 	if (wc.status != IBV_WC_BAD_RESP_ERR)
