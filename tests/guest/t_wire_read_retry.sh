@@ -10,10 +10,12 @@
 # wire_read_replayed_after_empty_write READs 64 bytes of a pinned and of
 # an ODP MR of node 1 that way, and zero bytes with rkey 0; all three
 # must succeed with the right bytes, and the filter must have dropped a
-# response for each (else the test did not test). Stock 6.12 and 7.3 answered the duplicate with the MR of the last
-# new request, the empty WRITE's, which has none: "WARNING ... rxe_mr_copy"
-# on node 1 and a remote access error for the READ (kernel/patches-6.12
-# 0015, kernel/upstream/0006). 6.1 looks the READ's MR up again.
+# response for each (else the test did not test). Stock 6.12 and 7.3
+# answered the duplicate with the MR of the last new request, the empty
+# WRITE's, which has none: "WARNING ... rxe_mr_copy" on node 1 and a
+# remote access error for the READ (kernel/patches-6.12 0015,
+# kernel/upstream/0006); stock 6.1 looked the duplicate's MR up from the
+# rkey, which failed the READ of zero bytes (kernel/patches 0019).
 # Not in the stock upstream run, which it WARNs: in the fixed one.
 . "$(dirname "$0")/lib.sh"
 
