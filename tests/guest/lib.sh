@@ -121,6 +121,13 @@ file_target_on() {
 	return $rc
 }
 
+# A command that waits up to 10 s for duplicate address detection to end
+# on the host that runs it (a tentative IPv6 address takes no packets):
+# exit 0 once no address is tentative, 1 if one still is. A string, so
+# that node 2 runs the same: rxe-odp-peer bash -c "$IPV6_SETTLED".
+# shellcheck disable=SC2016
+IPV6_SETTLED='for _ in $(seq 100); do [ -z "$(ip -6 addr show tentative)" ] && exit 0; sleep 0.1; done; exit 1'
+
 # The address a client uses to reach the server side.
 server_ip() { echo "${RXE_ODP_PEER_IP:-$RXE_ODP_IP}"; }
 

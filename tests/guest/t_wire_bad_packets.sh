@@ -55,14 +55,9 @@ cleanup() {
 trap cleanup EXIT
 
 # node 1's link-local address, once duplicate address detection is over
-# (a tentative address takes no packets)
-for _ in $(seq 100); do
-	[ -z "$(ip -6 addr show dev eth0 tentative)" ] && break
-	sleep 0.1
-done
+bash -c "$IPV6_SETTLED" || fail "node 1's IPv6 addresses are still tentative after 10 s"
 ll=$(ip -6 addr show dev eth0 scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2; exit }')
 [ -n "$ll" ] || fail "node 1's eth0 has no IPv6 link-local address"
-[ -z "$(ip -6 addr show dev eth0 tentative)" ] || fail "node 1's $ll is still tentative after 10 s"
 # gid_of ADDR: is ADDR (written out in full, as sysfs shows GIDs) a GID
 # of rxe0?
 gid_of() {

@@ -30,9 +30,7 @@ prog=$PROGS/roce_inject
 [ -x "$prog" ] || fail "roce_inject not built ($PROGS)"
 # the link-local GIDs take packets only once duplicate address detection
 # is over, on both nodes
-settled='for _ in $(seq 100); do [ -z "$(ip -6 addr show tentative)" ] \
-	&& exit 0; sleep 0.1; done; exit 1'
-bash -c "$settled" || fail "node 1's IPv6 addresses are still tentative after 10 s"
-rxe-odp-peer bash -c "$settled" || fail "node 2's IPv6 addresses are still tentative after 10 s"
+bash -c "$IPV6_SETTLED" || fail "node 1's IPv6 addresses are still tentative after 10 s"
+rxe-odp-peer bash -c "$IPV6_SETTLED" || fail "node 2's IPv6 addresses are still tentative after 10 s"
 client_server "$prog" --sender -d "$DEV" -- "$prog" -d "$DEV" "$(server_ip)" ||
 	fail "crafted packets: a QP took what it must not"

@@ -58,11 +58,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
 
+#include "odp_verbs.h"
 #include "rc_conn.h"
 
 #define MTU 1024
@@ -411,21 +411,6 @@ static int ask(struct inject *in, struct uc_ep *ep, uint8_t opcode, int skip,
 	return send_cmd(in, &c);
 }
 
-/* The next completion of @ep within @ms: 1, or 0 when none came. */
-static int next_wc(struct uc_ep *ep, struct ibv_wc *wc, int ms)
-{
-	struct timespec t = { 0, 10 * 1000 * 1000 };
-	int n, waited;
-
-	for (waited = 0; waited <= ms; waited += 10) {
-		n = ibv_poll_cq(ep->cq, 1, wc);
-		if (n)
-			return n > 0;
-		nanosleep(&t, NULL);
-	}
-	return 0;
-}
-
 /*
  * A message of one packet of 64 bytes, a SEND (@imm 0) or a WRITE with
  * immediate @imm to the second half of @ep's buffer, must complete with
@@ -444,7 +429,7 @@ static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
 		  ask(in, ep, UC_SEND_ONLY, 0, sizeof(msg), seed, 0, 0, 0))
 		return 1;
 	for (;;) {
-		if (!next_wc(ep, &wc, 5000)) {
+		if (odp_wait_wc(ep->cq, 5000, &wc)) {
 			fprintf(stderr, "roce_inject: %s: no completion in 5 s\n", what);
 			return 1;
 		}
@@ -486,7 +471,7 @@ static int write_atomic_acked(struct inject *in, struct uc_ep *ep)
 		return die("cannot post the RC WRITE");
 	if (send_cmd(in, &c))
 		return 1;
-	if (!next_wc(ep, &wc, 5000))
+	if (odp_wait_wc(ep->cq, 5000, &wc))
 		return die("9. the WRITE answered by an ATOMIC ACKNOWLEDGE: "
 			   "no completion in 5 s");
 	printf("# 9. the WRITE answered by an ATOMIC ACKNOWLEDGE: status %d (%s)\n",
