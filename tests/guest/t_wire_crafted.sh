@@ -20,6 +20,20 @@
 #   (7.3 by reading) warned in rxe_completer() and completed the WRITE
 #   as a success; it must complete IBV_WC_BAD_RESP_ERR (kernel/patches
 #   0021, kernel/patches-6.12 0017, kernel/upstream/0008).
+# - A UC WRITE whose RETH says zero bytes, with 64 bytes of payload:
+#   rxe takes a zero-length WRITE without an MR and then copied the
+#   payload into none: stock 6.1 dereferenced the NULL MR (an oops from
+#   one packet, no rkey needed), 6.12 and 7.3 warned for every such
+#   packet. A length error now: UC drops it (kernel/patches 0022,
+#   kernel/patches-6.12 0018, kernel/upstream/0009).
+# - An RC SEND with Invalidate naming a type 2 memory window that was
+#   never bound (FREE): stock 6.1, 6.12 and 7.3 invalidated it and put
+#   the NULL QP and MR it holds, an oops; the receive must complete in
+#   error (kernel/patches 0023, kernel/patches-6.12 0019,
+#   kernel/upstream/0010).
+# - A UD datagram too long for its receive WQE: stock 6.1 failed the WQE
+#   as malformed and put the QP in the error state (QP1 too, from any
+#   host); it is dropped now, as 6.12 and 7.3 do (kernel/patches 0024).
 # The program checks that a crafted message completes with its bytes
 # first (else the packets were not what rxe takes: nothing tested) and
 # after each cut message.

@@ -38,10 +38,15 @@
 #include <cmocka.h>
 
 #include "odp_mem.h"
+#include "odp_verbs.h"
 #include "rc_conn.h"
 
 #define PAGE 4096UL
 #define LEN (64 * 1024UL)	/* each test's buffer: 16 pages */
+/* the agent's wait for a completion: READs whose responses are lost wait
+ * for the requester's retransmit timer, several times (t_wire_read_retry)
+ */
+#define AGENT_WAIT_MS 60000
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 		IBV_ACCESS_REMOTE_READ)
 
@@ -154,20 +159,21 @@ static int agent_op(struct side *s, const struct agent_cmd *c)
 		.next = c->op == OP_READ_FENCED ? &empty : NULL,
 	}, *bad;
 	struct ibv_wc wc;
-	int n, left = wr.next ? 2 : 1, st = IBV_WC_SUCCESS;
+	int left = wr.next ? 2 : 1, st = IBV_WC_SUCCESS;
 
 	if (c->op == OP_WRITE)
 		pattern_fill(s->buf, c->len, c->seed);
 	if (ibv_post_send(s->qp, &wr, &bad))
 		return -1;
 	/* the first status that is not a success, else success */
-	while (left) {
-		n = ibv_poll_cq(s->cq, 1, &wc);
-		if (n < 0)
+	for (; left; left--) {
+		if (odp_wait_wc(s->cq, AGENT_WAIT_MS, &wc)) {
+			fprintf(stderr, "odp_wire_tests --agent: no completion within %d ms\n",
+				AGENT_WAIT_MS);
 			return -1;
-		if (n && st == IBV_WC_SUCCESS)
+		}
+		if (st == IBV_WC_SUCCESS)
 			st = wc.status;
-		left -= n;
 	}
 	return st;
 }

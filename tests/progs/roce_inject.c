@@ -13,7 +13,7 @@
  *   target (node 1): roce_inject [-d DEVICE] [-p PORT] SENDER
  *
  * The target makes two UC QPs connected to the sender's GID, one on an
- * SRQ and one with its own receive queue, and an RC QP, and swaps GIDs
+ * SRQ and one with its own receive queue, and two RC QPs, and swaps GIDs
  * with the sender over TCP; then it asks for one packet at a time (QP,
  * opcode, PSN, headers, payload length and pattern), which the sender
  * makes and sends, and it checks what its QPs completed.
@@ -46,6 +46,28 @@
  *    warned (WARN_ON_ONCE in rxe_completer(), a panic with panic_on_warn)
  *    and completed the WRITE as a success; 6.12 and 7.3 have the same
  *    code.
+ * The QP with a receive queue again:
+ * 10. An RDMA WRITE of zero bytes (its RETH's length) that carries 64
+ *    bytes (WRITE_ONLY). rxe takes a zero-length WRITE without an rkey,
+ *    so without an MR, and then copied the payload to that MR: stock 6.1
+ *    dereferenced the NULL MR (a kernel oops, from one packet that needs
+ *    no rkey); 6.12 and 7.3 warned (WARN_ON in rxe_mr_copy()) for every
+ *    such packet. It is a length error: UC drops it. 11. A WRITE, as in 6.
+ * A second RC QP (step 9 failed the first), as a responder:
+ * 12. A SEND with Invalidate (SEND_ONLY_WITH_INVALIDATE) naming a type 2
+ *    memory window that was allocated and never bound: rxe invalidated
+ *    a window in the FREE state, which holds no QP and no MR, and put
+ *    both NULL pointers (stock 6.1, 6.12 and 7.3: a kernel oops; a local
+ *    Local Invalidate of the window does the same). The receive WQE must
+ *    complete with an error.
+ * A UD QP, its receive WQEs of 40 bytes of GRH and 64 of payload:
+ * 13. A datagram of 64 bytes (SEND_ONLY): it must complete with its
+ *    bytes after the GRH. 14. A datagram of 128 bytes, which does not
+ *    fit. 15. A datagram, as in 13: stock 6.1 failed the receive WQE as
+ *    malformed at 14 and put the QP in the error state; so it did QP1,
+ *    whose receives the MAD layer posts for 256 bytes, at a datagram of
+ *    more: rdma_cm on the device was dead, from any host, knowing
+ *    nothing. 6.12 and 7.3 drop it (C9-92).
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -69,14 +91,20 @@
 #define BUF_LEN (16 * 1024)	/* an endpoint's buffer */
 #define RECV_LEN 2048		/* a receive WQE's part of it */
 #define NRECV 4
+#define GRH 40			/* what a UD receive takes before the payload */
+#define UD_RECV_LEN (GRH + 64)	/* a UD receive WQE's: 64 bytes of payload */
+#define UD_QKEY 0x11111111
 #define ROCE_PORT 4791
 #define UC_SEND_FIRST 0x20
 #define UC_SEND_MIDDLE 0x21
 #define UC_SEND_LAST 0x22
 #define UC_SEND_ONLY 0x24
 #define UC_WRITE_FIRST 0x26
+#define UC_WRITE_ONLY 0x2a
 #define UC_WRITE_ONLY_IMM 0x2b
 #define RC_ATOMIC_ACK 0x12
+#define RC_SEND_ONLY_INV 0x17
+#define UD_SEND_ONLY 0x64
 #define FAKE_QPN 0xabcd		/* a QP number the sender's host has not */
 
 /* The target's request for one packet; opcode 0: the end. */
@@ -86,8 +114,9 @@ struct pkt_cmd {
 	uint32_t qpn, psn;
 	uint32_t rkey, dlen;	/* RETH: a WRITE's first or only packet */
 	uint64_t va;
-	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM */
+	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM; IETH: SEND_ONLY_INV */
 	uint32_t aeth;		/* AETH: ATOMIC_ACK (then AtomicAckETH: va) */
+	uint32_t qkey;		/* DETH: UD_SEND_ONLY, from QP number FAKE_QPN */
 };
 
 /* A QP of the target, on an SRQ or with its own receive queue. */
@@ -97,6 +126,7 @@ struct uc_ep {
 	struct ibv_qp *qp;
 	struct ibv_mr *mr;	/* over buf: local and remote write */
 	uint8_t *buf;		/* receive buffers of RECV_LEN, then WRITE space */
+	uint32_t recv_len;	/* what a receive WQE takes: UD_RECV_LEN for UD */
 	int next_recv;		/* the buffer the next receive WQE takes */
 	uint32_t psn;		/* the PSN of the next packet to ask for */
 };
@@ -109,7 +139,7 @@ struct inject {
 	int tcp;			/* to the other side */
 	/* the target */
 	struct ibv_pd *pd;
-	struct uc_ep srq_ep, rq_ep, rc_ep;
+	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep;
 	/* the sender */
 	int udp;
 	uint16_t sport;
@@ -193,7 +223,8 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
 	uint64_t va = htobe64(c->va);
 	uint32_t v;
 
-	if (c->opcode == UC_WRITE_FIRST || c->opcode == UC_WRITE_ONLY_IMM) {
+	if (c->opcode == UC_WRITE_FIRST || c->opcode == UC_WRITE_ONLY ||
+	    c->opcode == UC_WRITE_ONLY_IMM) {
 		memcpy(p, &va, 8);
 		v = htonl(c->rkey);
 		memcpy(p + 8, &v, 4);
@@ -201,10 +232,17 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
 		memcpy(p + 12, &v, 4);
 		n = 16;
 	}
-	if (c->opcode == UC_WRITE_ONLY_IMM) {
+	if (c->opcode == UC_WRITE_ONLY_IMM || c->opcode == RC_SEND_ONLY_INV) {
 		v = htonl(c->imm);
 		memcpy(p + n, &v, 4);
 		n += 4;
+	}
+	if (c->opcode == UD_SEND_ONLY) {
+		v = htonl(c->qkey);
+		memcpy(p, &v, 4);
+		v = htonl(FAKE_QPN);
+		memcpy(p + 4, &v, 4);
+		n = 8;
 	}
 	if (c->opcode == RC_ATOMIC_ACK) {
 		v = htonl(c->aeth);
@@ -298,7 +336,7 @@ static int post_recvs(struct uc_ep *ep, int n)
 	for (i = 0; i < n; i++) {
 		wr.wr_id = ep->next_recv++ % NRECV;
 		sge.addr = (uintptr_t)(ep->buf + wr.wr_id * RECV_LEN);
-		sge.length = RECV_LEN;
+		sge.length = ep->recv_len;
 		sge.lkey = ep->mr->lkey;
 		wr.sg_list = &sge;
 		if (ep->srq ? ibv_post_srq_recv(ep->srq, &wr, &bad) :
@@ -320,9 +358,11 @@ static int ep_create(struct inject *in, struct uc_ep *ep, enum ibv_qp_type type,
 	};
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT, .port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE, .qkey = UD_QKEY,
 	};
+	int ud = type == IBV_QPT_UD;
 
+	ep->recv_len = ud ? UD_RECV_LEN : RECV_LEN;
 	ep->buf = calloc(1, BUF_LEN);
 	ep->cq = ep->buf ? ibv_create_cq(in->ctx, 16, NULL, NULL, 0) : NULL;
 	ep->mr = ep->cq ? ibv_reg_mr(in->pd, ep->buf, BUF_LEN,
@@ -339,7 +379,8 @@ static int ep_create(struct inject *in, struct uc_ep *ep, enum ibv_qp_type type,
 	qa.srq = ep->srq;
 	ep->qp = ibv_create_qp(in->pd, &qa);
 	if (!ep->qp || ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-				     IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+				     IBV_QP_PORT | (ud ? IBV_QP_QKEY :
+						    IBV_QP_ACCESS_FLAGS)))
 		return -1;
 	return post_recvs(ep, NRECV);
 }
@@ -361,6 +402,8 @@ static int ep_connect(struct inject *in, struct uc_ep *ep, const uint8_t *gid)
 		},
 	};
 
+	if (ep->qp->qp_type == IBV_QPT_UD)	/* receives only */
+		return ibv_modify_qp(ep->qp, &a, IBV_QP_STATE);
 	memcpy(a.ah_attr.grh.dgid.raw, gid, 16);
 	if (ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_AV |
 			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
@@ -404,7 +447,7 @@ static int ask(struct inject *in, struct uc_ep *ep, uint8_t opcode, int skip,
 		.opcode = opcode, .seed = seed, .len = len,
 		.qpn = ep->qp->qp_num, .psn = ep->psn + skip,
 		.rkey = ep->mr->rkey, .dlen = dlen,
-		.va = (uintptr_t)(ep->buf + off), .imm = imm,
+		.va = (uintptr_t)(ep->buf + off), .imm = imm, .qkey = UD_QKEY,
 	};
 
 	ep->psn += skip + 1;
@@ -412,23 +455,27 @@ static int ask(struct inject *in, struct uc_ep *ep, uint8_t opcode, int skip,
 }
 
 /*
- * A message of one packet of 64 bytes, a SEND (@imm 0) or a WRITE with
- * immediate @imm to the second half of @ep's buffer, must complete with
- * its bytes (and immediate); earlier completions are printed.
+ * A message of one packet of 64 bytes, a SEND (@imm 0; a datagram on a UD
+ * QP, after its GRH) or a WRITE with immediate @imm to the second half of
+ * @ep's buffer, must complete with its bytes (and immediate); earlier
+ * completions are printed, at most twice as many as it has receives.
  */
 static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
 		   uint32_t imm, const char *what)
 {
 	size_t off = BUF_LEN / 2 + seed * 64;
+	int ud = ep->qp->qp_type == IBV_QPT_UD, others = 0;
+	size_t grh = ud ? GRH : 0;
 	uint8_t msg[64];
 	struct ibv_wc wc;
 
 	fill(msg, sizeof(msg), seed);
 	if (imm ? ask(in, ep, UC_WRITE_ONLY_IMM, 0, sizeof(msg), seed, off,
 		      sizeof(msg), imm) :
-		  ask(in, ep, UC_SEND_ONLY, 0, sizeof(msg), seed, 0, 0, 0))
+		  ask(in, ep, ud ? UD_SEND_ONLY : UC_SEND_ONLY, 0, sizeof(msg),
+		      seed, 0, 0, 0))
 		return 1;
-	for (;;) {
+	for (;; others++) {
 		if (odp_wait_wc(ep->cq, 5000, &wc)) {
 			fprintf(stderr, "roce_inject: %s: no completion in 5 s\n", what);
 			return 1;
@@ -437,11 +484,14 @@ static int checked(struct inject *in, struct uc_ep *ep, uint8_t seed,
 		    (imm ? wc.opcode == IBV_WC_RECV_RDMA_WITH_IMM &&
 			   ntohl(wc.imm_data) == imm &&
 			   !memcmp(ep->buf + off, msg, sizeof(msg)) :
-			   wc.byte_len == sizeof(msg) &&
-			   !memcmp(ep->buf + wc.wr_id * RECV_LEN, msg, sizeof(msg))))
+			   wc.byte_len == grh + sizeof(msg) &&
+			   !memcmp(ep->buf + wc.wr_id * RECV_LEN + grh, msg,
+				   sizeof(msg))))
 			break;
 		printf("# %s: a completion before it: status %d (%s), %u bytes\n",
 		       what, wc.status, ibv_wc_status_str(wc.status), wc.byte_len);
+		if (others == 2 * NRECV)
+			return die("other completions only: the QP does not receive");
 		if (post_recvs(ep, 1))
 			return die("cannot post a receive");
 	}
@@ -481,25 +531,59 @@ static int write_atomic_acked(struct inject *in, struct uc_ep *ep)
 	return 0;
 }
 
+/*
+ * 12. A SEND with Invalidate of a type 2 window that was never bound: the
+ * receive WQE must complete with an error (and the QP go to the error
+ * state, class J), where rxe let go of the NULL QP and MR the FREE window
+ * holds.
+ */
+static int send_inv_free_mw(struct inject *in, struct uc_ep *ep)
+{
+	struct ibv_mw *mw = ibv_alloc_mw(in->pd, IBV_MW_TYPE_2);
+	struct ibv_wc wc;
+	int ret;
+
+	if (!mw)
+		return die("12. cannot allocate a type 2 memory window");
+	ret = ask(in, ep, RC_SEND_ONLY_INV, 0, 16, 12, 0, 0, mw->rkey);
+	if (!ret && odp_wait_wc(ep->cq, 5000, &wc))
+		ret = die("12. the SEND with Invalidate of a free window: "
+			  "no completion in 5 s");
+	if (!ret) {
+		printf("# 12. the SEND with Invalidate of a free window: "
+		       "status %d (%s)\n", wc.status, ibv_wc_status_str(wc.status));
+		if (wc.status == IBV_WC_SUCCESS || wc.status == IBV_WC_WR_FLUSH_ERR)
+			ret = die("12. the receive did not complete with the "
+				  "invalidation's error");
+	}
+	if (ibv_dealloc_mw(mw))
+		ret = die("12. cannot free the memory window");
+	return ret;
+}
+
 static int target(struct inject *in, const char *host, int port)
 {
 	struct rc_wire me = { 0 }, peer;
 	struct pkt_cmd end = { 0 };
 	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep, *rc = &in->rc_ep;
+	struct uc_ep *rc2 = &in->rc2_ep, *ud = &in->ud_ep;
 
 	in->pd = ibv_alloc_pd(in->ctx);
 	if (!in->pd || ep_create(in, s, IBV_QPT_UC, 1) ||
-	    ep_create(in, r, IBV_QPT_UC, 0) || ep_create(in, rc, IBV_QPT_RC, 0))
+	    ep_create(in, r, IBV_QPT_UC, 0) || ep_create(in, rc, IBV_QPT_RC, 0) ||
+	    ep_create(in, rc2, IBV_QPT_RC, 0) || ep_create(in, ud, IBV_QPT_UD, 0))
 		return die("verbs setup failed");
 	memcpy(me.gid, in->gid.raw, 16);
 	in->tcp = rc_exchange("roce_inject", host, port, &me, &peer, sizeof(me));
 	if (in->tcp < 0)
 		return die("cannot reach the sender");
 	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid) ||
-	    ep_connect(in, rc, peer.gid))
+	    ep_connect(in, rc, peer.gid) || ep_connect(in, rc2, peer.gid) ||
+	    ep_connect(in, ud, peer.gid))
 		return die("the QPs would not connect");
-	printf("# UC QPs %u (SRQ) and %u, RC QP %u, GID index %d\n",
-	       s->qp->qp_num, r->qp->qp_num, rc->qp->qp_num, in->gid_index);
+	printf("# UC QPs %u (SRQ) and %u, RC QPs %u and %u, UD QP %u, GID index %d\n",
+	       s->qp->qp_num, r->qp->qp_num, rc->qp->qp_num, rc2->qp->qp_num,
+	       ud->qp->qp_num, in->gid_index);
 
 	if (checked(in, s, 1, 0, "1. the first crafted SEND"))
 		return 1;
@@ -530,6 +614,18 @@ static int target(struct inject *in, const char *host, int port)
 		return 1;
 	printf("# the UC QPs took the cut messages and still receive\n");
 	if (write_atomic_acked(in, rc))
+		return 1;
+	if (ask(in, r, UC_WRITE_ONLY, 0, 64, 10, BUF_LEN / 2, 0, 0))
+		return 1;
+	printf("# 10. sent a WRITE_ONLY of zero bytes with 64 bytes of payload\n");
+	if (checked(in, r, 11, 11, "11. a WRITE after the empty WRITE with a payload") ||
+	    send_inv_free_mw(in, rc2))
+		return 1;
+	if (checked(in, ud, 13, 0, "13. the first crafted datagram") ||
+	    ask(in, ud, UD_SEND_ONLY, 0, 2 * 64, 14, 0, 0, 0))
+		return 1;
+	printf("# 14. sent a datagram of 128 bytes to receives of 64\n");
+	if (checked(in, ud, 15, 0, "15. a datagram after the one too long"))
 		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
 	return 0;
