@@ -1623,6 +1623,66 @@ static void flush_no_responder_resources(void **state)
 }
 #endif
 
+/*
+ * A memory window's rkey reaches the window, not the rest of its MR: a
+ * READ of the window's page is answered, one of the page after it, or
+ * across its end, is a remote access error. Stock rxe (6.1, 6.12, 7.3)
+ * checked the access against the MR only (6.1 patch 0025, 6.12 0020,
+ * kernel/upstream/0011).
+ */
+static void mw_window_bounds(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 4 * PAGE;
+	uint8_t *buf = map_anon_alone(len), *win = buf + PAGE;
+	uint32_t lkey = p->scratch_mr->lkey;
+	struct ibv_mw_bind bind = {
+		.wr_id = 1, .send_flags = IBV_SEND_SIGNALED,
+		.bind_info = { .addr = (uintptr_t)win, .length = PAGE,
+			       .mw_access_flags = IBV_ACCESS_REMOTE_READ },
+	};
+	struct ibv_mr *mr;
+	struct ibv_mw *mw;
+
+	mr = ibv_reg_mr(p->pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
+	assert_non_null(mr);
+	mw = ibv_alloc_mw(p->pd, IBV_MW_TYPE_1);
+	if (!mw) {
+		print_message("# SKIP: the device has no type 1 memory windows\n");
+		assert_int_equal(ibv_dereg_mr(mr), 0);
+		unmap_alone(buf, len);
+		skip();
+	}
+	bind.bind_info.mr = mr;
+	fill(buf, len, 0x6e);
+	assert_int_equal(ibv_bind_mw(p->qp[1], mw, &bind), 0);
+	assert_int_equal(odp_wait_cq(p->cq[1], 5000), IBV_WC_SUCCESS);
+	/* the window */
+	memset(p->scratch, 0, PAGE);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, PAGE,
+				  (uintptr_t)win, mw->rkey), IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, win, PAGE);
+	/* the page after it, in the MR */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)win + PAGE, mw->rkey),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* across its end */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)win + PAGE - 32, mw->rkey),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* the page before it */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)buf, mw->rkey),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(ibv_dealloc_mw(mw), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	unmap_alone(buf, len);
+}
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -1964,6 +2024,7 @@ int main(int argc, char **argv)
 		T(atomic_write_odp),
 		T(flush_odp),
 		T(flush_no_responder_resources),
+		T(mw_window_bounds),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 		T(mirror_chunks),
