@@ -64,10 +64,11 @@
  * 13. A datagram of 64 bytes (SEND_ONLY): it must complete with its
  *    bytes after the GRH. 14. A datagram of 128 bytes, which does not
  *    fit. 15. A datagram, as in 13: stock 6.1 failed the receive WQE as
- *    malformed at 14 and put the QP in the error state; so it did QP1,
- *    whose receives the MAD layer posts for 256 bytes, at a datagram of
- *    more: rdma_cm on the device was dead, from any host, knowing
- *    nothing. 6.12 and 7.3 drop it (C9-92).
+ *    malformed at 14 and put the QP in the error state. By the same
+ *    code (not run here) it does so to QP1, whose receives the MAD layer
+ *    posts for 256 bytes, at a longer datagram from any host: the
+ *    device's MADs, rdma_cm's among them, stop. 6.12 and 7.3 drop it
+ *    (C9-92).
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
