@@ -1683,6 +1683,42 @@ static void mw_window_bounds(void **state)
 	unmap_alone(buf, len);
 }
 
+/*
+ * A Local Invalidate of a type 2 memory window that was never bound
+ * fails: the window holds no QP and no MR to let go of. Stock rxe (6.1,
+ * 6.12, 7.3) put both NULL pointers, an oops from any user (6.1 patch
+ * 0023, 6.12 0019, kernel/upstream/0010; t_wire_crafted step 12 is the
+ * peer's SEND with Invalidate). Not selected in the upstream run, whose
+ * stock module it oopses.
+ */
+static void mw_local_inv_unbound(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	struct ibv_qp_ex *qpx;
+	struct ibv_mw *mw;
+	int st;
+
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_LOCAL_INV, 0);
+	mw = ibv_alloc_mw(p->pd, IBV_MW_TYPE_2);
+	if (!mw) {
+		print_message("# SKIP: the device has no type 2 memory windows\n");
+		skip();
+	}
+	qpx = ibv_qp_to_qp_ex(p->qp[0]);
+	ibv_wr_start(qpx);
+	qpx->wr_id = 1;
+	qpx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_local_inv(qpx, mw->rkey);
+	assert_int_equal(ibv_wr_complete(qpx), 0);
+	st = odp_wait_cq(p->cq[0], 5000);
+	print_message("# Local Invalidate of a window never bound: status %d\n", st);
+	/* an error completion: neither a success nor none at all */
+	assert_int_not_equal(st, IBV_WC_SUCCESS);
+	assert_int_not_equal(st, -1);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(ibv_dealloc_mw(mw), 0);
+}
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -2025,6 +2061,7 @@ int main(int argc, char **argv)
 		T(flush_odp),
 		T(flush_no_responder_resources),
 		T(mw_window_bounds),
+		T(mw_local_inv_unbound),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 		T(mirror_chunks),
