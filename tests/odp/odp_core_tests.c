@@ -1694,7 +1694,6 @@ static void mw_window_bounds(void **state)
 static void mw_local_inv_unbound(void **state)
 {
 	struct odp_pair *p = need_odp(state, RC_RW);
-	struct ibv_qp_ex *qpx;
 	struct ibv_mw *mw;
 	int st;
 
@@ -1704,13 +1703,7 @@ static void mw_local_inv_unbound(void **state)
 		print_message("# SKIP: the device has no type 2 memory windows\n");
 		skip();
 	}
-	qpx = ibv_qp_to_qp_ex(p->qp[0]);
-	ibv_wr_start(qpx);
-	qpx->wr_id = 1;
-	qpx->wr_flags = IBV_SEND_SIGNALED;
-	ibv_wr_local_inv(qpx, mw->rkey);
-	assert_int_equal(ibv_wr_complete(qpx), 0);
-	st = odp_wait_cq(p->cq[0], 5000);
+	st = odp_local_inv(p, mw->rkey);
 	print_message("# Local Invalidate of a window never bound: status %d\n", st);
 	/* an error completion: neither a success nor none at all */
 	assert_int_not_equal(st, IBV_WC_SUCCESS);

@@ -386,6 +386,20 @@ int odp_atomic_write(struct odp_pair *p, uint64_t raddr, uint32_t rkey,
 	return wait_one(p->cq[0]);
 }
 
+int odp_local_inv(struct odp_pair *p, uint32_t rkey)
+{
+	struct ibv_qp_ex *qx = ibv_qp_to_qp_ex(p->qp[0]);
+
+	if (!qx)
+		return -1;
+	ibv_wr_start(qx);
+	qx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_local_inv(qx, rkey);
+	if (ibv_wr_complete(qx))
+		return -1;
+	return wait_one(p->cq[0]);
+}
+
 #ifdef ODP_HAVE_IBV_FLUSH
 int odp_flush(struct odp_pair *p, uint64_t raddr, uint32_t rkey, size_t len,
 	      uint8_t type, uint8_t level)

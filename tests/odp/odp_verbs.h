@@ -117,6 +117,11 @@ int odp_atomic_ex(struct odp_pair *p, enum ibv_wr_opcode op, uint64_t raddr,
  */
 int odp_atomic_write(struct odp_pair *p, uint64_t raddr, uint32_t rkey,
 		     uint64_t value);
+/*
+ * Local Invalidate of @rkey on qp[0] (ibv_wr_local_inv(), after
+ * odp_pair_use_qp_ex_ops() with IBV_QP_EX_WITH_LOCAL_INV).
+ */
+int odp_local_inv(struct odp_pair *p, uint32_t rkey);
 #ifdef ODP_HAVE_IBV_FLUSH
 /*
  * FLUSH of @len bytes at @raddr, placement @type (IBV_FLUSH_GLOBAL,
