@@ -34,6 +34,13 @@
 # - A UD datagram too long for its receive WQE: stock 6.1 failed the WQE
 #   as malformed and put the QP in the error state (QP1 too, from any
 #   host); it is dropped now, as 6.12 and 7.3 do (kernel/patches 0024).
+# - A READ sent again at the PSN of an atomic (a duplicate), after a
+#   FLUSH in the same responder resource: stock rxe replayed it from the
+#   atomic's resource, with the FLUSH's va as its rkey and length, and
+#   looked that rkey up device-wide: 6.12 answered it with an MR of
+#   another PD, 6.1 (no FLUSH) from the last READ's rkey. It must not be
+#   answered; the sender sees the responses with a raw socket
+#   (kernel/patches 0026, kernel/patches-6.12 0021, kernel/upstream/0012).
 # The program checks that a crafted message completes with its bytes
 # first (else the packets were not what rxe takes: nothing tested) and
 # after each cut message.

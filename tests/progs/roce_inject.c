@@ -13,7 +13,8 @@
  *   target (node 1): roce_inject [-d DEVICE] [-p PORT] SENDER
  *
  * The target makes two UC QPs connected to the sender's GID, one on an
- * SRQ and one with its own receive queue, and two RC QPs, and swaps GIDs
+ * SRQ and one with its own receive queue, three RC QPs and a UD QP, and
+ * swaps GIDs
  * with the sender over TCP; then it asks for one packet at a time (QP,
  * opcode, PSN, headers, payload length and pattern), which the sender
  * makes and sends, and it checks what its QPs completed.
@@ -69,6 +70,19 @@
  *    posts for 256 bytes, at a longer datagram from any host: the
  *    device's MADs, rdma_cm's among them, stop. 6.12 and 7.3 drop it
  *    (C9-92).
+ * A third RC QP (remote READ and atomics, one responder resource), and an
+ * MR of another PD that no QP of the sender's can reach:
+ * 16. An RDMA READ of 64 bytes (READ_REQUEST): its response, which comes
+ *    to the sender's host (to a QP it has not, so its rxe drops it; a raw
+ *    socket sees it), must carry them, else nothing here is seen.
+ * 17. A FLUSH of placement type 0 and selectivity MR (6.2 on), a FETCH_ADD
+ *    in the same responder resource, then a READ at the FETCH_ADD's PSN:
+ *    it must not be answered. Stock rxe replayed it from the atomic's
+ *    resource, whose READ view held the FLUSH's va as rkey and length,
+ *    and looked that rkey up in the whole device: the response carried
+ *    the other PD's MR (6.12; 7.3 the same code). On 6.1 (no FLUSH) the
+ *    READ was answered from step 16's rkey.
+ * 18. A READ, as in 16: the QP still answers.
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -76,11 +90,14 @@
 #include <endian.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
@@ -95,6 +112,7 @@
 #define GRH 40			/* what a UD receive takes before the payload */
 #define UD_RECV_LEN (GRH + 64)	/* a UD receive WQE's: 64 bytes of payload */
 #define UD_QKEY 0x11111111
+#define SECRET_LEN 4096
 #define ROCE_PORT 4791
 #define UC_SEND_FIRST 0x20
 #define UC_SEND_MIDDLE 0x21
@@ -103,8 +121,16 @@
 #define UC_WRITE_FIRST 0x26
 #define UC_WRITE_ONLY 0x2a
 #define UC_WRITE_ONLY_IMM 0x2b
+#define RC_READ_REQ 0x0c
+#define RC_READ_RESP_FIRST 0x0d
+#define RC_READ_RESP_MIDDLE 0x0e
+#define RC_READ_RESP_ONLY 0x10
 #define RC_ATOMIC_ACK 0x12
+#define RC_FETCH_ADD 0x14
 #define RC_SEND_ONLY_INV 0x17
+#define RC_FLUSH 0x1c
+#define FETH_SEL_MR 0x10	/* FLUSH of the whole MR, placement type 0 */
+#define CAPTURE 0xfe		/* a command: the sender's next READ response */
 #define UD_SEND_ONLY 0x64
 #define FAKE_QPN 0xabcd		/* a QP number the sender's host has not */
 
@@ -118,6 +144,20 @@ struct pkt_cmd {
 	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM; IETH: SEND_ONLY_INV */
 	uint32_t aeth;		/* AETH: ATOMIC_ACK (then AtomicAckETH: va) */
 	uint32_t qkey;		/* DETH: UD_SEND_ONLY, from QP number FAKE_QPN */
+	uint32_t feth;		/* FETH: FLUSH (then a RETH) */
+	uint64_t add;		/* AtomicETH: FETCH_ADD (va, rkey, add, 0) */
+};
+
+/*
+ * The sender's answer to CAPTURE: the first RDMA READ response packet
+ * (any of FIRST, MIDDLE, LAST, ONLY) to FAKE_QPN at the command's PSN
+ * that came to the sender's host within its len milliseconds, if one
+ * did. (6.12 and later also answer a FLUSH with an empty READ response.)
+ */
+struct cap_reply {
+	uint32_t seen;		/* 0: none came */
+	uint32_t psn, len;	/* its PSN, its payload bytes */
+	uint8_t data[64];	/* the first of them */
 };
 
 /* A QP of the target, on an SRQ or with its own receive queue. */
@@ -140,9 +180,14 @@ struct inject {
 	int tcp;			/* to the other side */
 	/* the target */
 	struct ibv_pd *pd;
-	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep;
+	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep, rc3_ep;
+	struct ibv_mr *rc3_amr;	/* over rc3's buffer: remote READ and atomic */
+	struct ibv_pd *pd2;	/* a PD that no QP of the sender reaches */
+	struct ibv_mr *secret_mr;	/* in pd2: remote READ */
+	uint8_t *secret;
 	/* the sender */
 	int udp;
+	int raw;		/* UDP over IPv6 as it comes in: READ responses */
 	uint16_t sport;
 	struct sockaddr_in6 to;	/* the target's GID address, ROCE_PORT */
 };
@@ -206,9 +251,12 @@ static int udp_up(struct inject *in)
 {
 	struct sockaddr_in6 me = in->addr;
 	socklen_t len = sizeof(me);
+	int rcvbuf = 1 << 20;	/* all UDP that comes in until a CAPTURE */
 
 	in->udp = socket(AF_INET6, SOCK_DGRAM, 0);
-	if (in->udp < 0)
+	in->raw = socket(AF_INET6, SOCK_RAW, IPPROTO_UDP);
+	if (in->udp < 0 || in->raw < 0 ||
+	    setsockopt(in->raw, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)))
 		return -1;
 	if (bind(in->udp, (struct sockaddr *)&me, sizeof(me)) ||
 	    getsockname(in->udp, (struct sockaddr *)&me, &len))
@@ -224,14 +272,29 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
 	uint64_t va = htobe64(c->va);
 	uint32_t v;
 
+	if (c->opcode == RC_FLUSH) {
+		v = htonl(c->feth);
+		memcpy(p, &v, 4);
+		n = 4;
+	}
 	if (c->opcode == UC_WRITE_FIRST || c->opcode == UC_WRITE_ONLY ||
-	    c->opcode == UC_WRITE_ONLY_IMM) {
+	    c->opcode == UC_WRITE_ONLY_IMM || c->opcode == RC_READ_REQ ||
+	    c->opcode == RC_FLUSH) {
+		memcpy(p + n, &va, 8);
+		v = htonl(c->rkey);
+		memcpy(p + n + 8, &v, 4);
+		v = htonl(c->dlen);
+		memcpy(p + n + 12, &v, 4);
+		n += 16;
+	}
+	if (c->opcode == RC_FETCH_ADD) {
+		uint64_t add = htobe64(c->add);
+
 		memcpy(p, &va, 8);
 		v = htonl(c->rkey);
 		memcpy(p + 8, &v, 4);
-		v = htonl(c->dlen);
-		memcpy(p + 12, &v, 4);
-		n = 16;
+		memcpy(p + 12, &add, 8);	/* the compare value stays 0 */
+		n = 28;
 	}
 	if (c->opcode == UC_WRITE_ONLY_IMM || c->opcode == RC_SEND_ONLY_INV) {
 		v = htonl(c->imm);
@@ -262,7 +325,7 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
  */
 static int send_packet(struct inject *in, const struct pkt_cmd *c)
 {
-	uint8_t pkt[12 + 20 + MTU + 3 + 4], pseudo[8 + 40 + 8 + 12];
+	uint8_t pkt[12 + 28 + MTU + 3 + 4], pseudo[8 + 40 + 8 + 12];
 	size_t len = c->len, pad = (4 - len % 4) % 4, hdr, n;
 	uint32_t qpn = htonl(c->qpn & 0xffffff), apsn = htonl(c->psn & 0xffffff);
 	uint16_t ulen, port;
@@ -296,6 +359,13 @@ static int send_packet(struct inject *in, const struct pkt_cmd *c)
 	pseudo[56 + 4] = 0xff;			/* BTH resv8a */
 	crc = crc32_ieee(0, pseudo, sizeof(pseudo));
 	crc = crc32_ieee(crc, pkt + 12, n - 12);
+	/*
+	 * rxe's opcode table gives FLUSH no payload offset (6.2 on), so
+	 * its "payload" starts at the BTH and its ICRC covers the whole
+	 * packet a second time, BTH unmasked: what rxe sends and takes
+	 */
+	if (c->opcode == RC_FLUSH)
+		crc = crc32_ieee(crc, pkt, n);
 	/* little-endian, as rxe compares it */
 	pkt[n] = crc;
 	pkt[n + 1] = crc >> 8;
@@ -305,9 +375,60 @@ static int send_packet(struct inject *in, const struct pkt_cmd *c)
 		      sizeof(in->to)) == (ssize_t)(n + 4) ? 0 : -1;
 }
 
+/*
+ * CAPTURE: wait up to @ms for an RDMA READ response to FAKE_QPN at @psn
+ * (this host's rxe drops it: no such QP) and describe the first in @r. A raw
+ * socket gets a copy of every UDP datagram that comes in, whoever takes
+ * it after.
+ */
+static int capture(struct inject *in, int ms, uint32_t psn,
+		   struct cap_reply *r)
+{
+	uint8_t d[8 + 12 + 4 + MTU + 3 + 4 + 64];
+	struct pollfd pfd = { .fd = in->raw, .events = POLLIN };
+	struct timespec t0, t;
+	size_t hdr, pay;
+	ssize_t n;
+	uint8_t op;
+	int left;
+
+	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 +
+				      (t.tv_nsec - t0.tv_nsec) / 1000000);
+
+		if (left <= 0)
+			return 0;
+		if (poll(&pfd, 1, left) < 0)
+			return -1;
+		if (!(pfd.revents & POLLIN))
+			continue;
+		n = recv(in->raw, d, sizeof(d), 0);
+		if (n < 8 + 12 + 4 || (d[2] << 8 | d[3]) != ROCE_PORT)
+			continue;
+		op = d[8];
+		if (op < RC_READ_RESP_FIRST || op > RC_READ_RESP_ONLY ||
+		    ((uint32_t)d[8 + 5] << 16 | d[8 + 6] << 8 | d[8 + 7]) != FAKE_QPN ||
+		    ((uint32_t)d[8 + 9] << 16 | d[8 + 10] << 8 | d[8 + 11]) != psn)
+			continue;
+		hdr = 8 + 12 + (op == RC_READ_RESP_MIDDLE ? 0 : 4);
+		pay = (size_t)n - hdr - 4 - ((d[8 + 1] >> 4) & 3);
+		if ((size_t)n < hdr + 4 || pay > (size_t)n)
+			continue;
+		r->seen = 1;
+		r->psn = psn;
+		r->len = pay;
+		memcpy(r->data, d + hdr, pay < sizeof(r->data) ? pay : sizeof(r->data));
+		return 0;
+	}
+}
+
 static int sender(struct inject *in, int port)
 {
 	struct rc_wire me = { 0 }, peer;
+	struct cap_reply r;
 	struct pkt_cmd c;
 	int32_t st;
 
@@ -319,8 +440,10 @@ static int sender(struct inject *in, int port)
 	memcpy(&in->to.sin6_addr, peer.gid, 16);
 	in->to.sin6_port = htons(ROCE_PORT);
 	while (!rc_recv_all(in->tcp, &c, sizeof(c)) && c.opcode) {
-		st = send_packet(in, &c);
-		if (rc_send_all(in->tcp, &st, sizeof(st)))
+		st = c.opcode == CAPTURE ? capture(in, c.len, c.psn, &r) :
+					   send_packet(in, &c);
+		if (rc_send_all(in->tcp, &st, sizeof(st)) ||
+		    (c.opcode == CAPTURE && rc_send_all(in->tcp, &r, sizeof(r))))
 			break;
 	}
 	return 0;
@@ -347,9 +470,12 @@ static int post_recvs(struct uc_ep *ep, int n)
 	return 0;
 }
 
-/* @ep's QP of @type (on an SRQ with @srq) in INIT, its receives posted. */
+/*
+ * @ep's QP of @type (on an SRQ with @srq) in INIT, its receives posted;
+ * an RC or UC QP takes remote WRITEs, and what @access adds.
+ */
 static int ep_create(struct inject *in, struct uc_ep *ep, enum ibv_qp_type type,
-		     int srq)
+		     int srq, int access)
 {
 	struct ibv_srq_init_attr sa = { .attr = { .max_wr = NRECV, .max_sge = 1 } };
 	struct ibv_qp_init_attr qa = {
@@ -359,7 +485,8 @@ static int ep_create(struct inject *in, struct uc_ep *ep, enum ibv_qp_type type,
 	};
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT, .port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE, .qkey = UD_QKEY,
+		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE | access,
+		.qkey = UD_QKEY,
 	};
 	int ud = type == IBV_QPT_UD;
 
@@ -434,6 +561,20 @@ static int send_cmd(struct inject *in, const struct pkt_cmd *c)
 	    rc_recv_all(in->tcp, &st, sizeof(st)))
 		return die("the sender went away");
 	return st ? die("the sender's sendto() failed") : 0;
+}
+
+/*
+ * The sender's first READ response at @psn within @ms, in @r: 0, or 1
+ * with a message.
+ */
+static int capture_cmd(struct inject *in, int ms, uint32_t psn,
+		       struct cap_reply *r)
+{
+	struct pkt_cmd c = { .opcode = CAPTURE, .len = ms, .psn = psn };
+
+	if (send_cmd(in, &c))
+		return 1;
+	return rc_recv_all(in->tcp, r, sizeof(*r)) ? die("the sender went away") : 0;
 }
 
 /*
@@ -562,17 +703,150 @@ static int send_inv_free_mw(struct inject *in, struct uc_ep *ep)
 	return ret;
 }
 
+/* What rc3's READs may read (and the atomic add to): remote READ, atomic. */
+static int secret_setup(struct inject *in)
+{
+	struct uc_ep *ep = &in->rc3_ep;
+
+	in->rc3_amr = ibv_reg_mr(in->pd, ep->buf, BUF_LEN,
+				 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
+				 IBV_ACCESS_REMOTE_ATOMIC);
+	in->pd2 = ibv_alloc_pd(in->ctx);
+	if (!in->rc3_amr || !in->pd2 ||
+	    posix_memalign((void **)&in->secret, 4096, SECRET_LEN))
+		return -1;
+	fill(in->secret, SECRET_LEN, 0x5e);
+	in->secret_mr = ibv_reg_mr(in->pd2, in->secret, SECRET_LEN,
+				   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
+	return in->secret_mr ? 0 : -1;
+}
+
+/* Whether the running kernel's rxe has FLUSH (6.2 on). */
+static int kernel_has_flush(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/*
+ * The sender sends an RDMA READ of @ep's buffer at @off (64 bytes of
+ * @seed's pattern, written here first), at the next PSN, through rc3's
+ * MR; its response, which comes to the sender's host, must carry them.
+ */
+static int read_checked(struct inject *in, struct uc_ep *ep, size_t off,
+			uint8_t seed, const char *what)
+{
+	struct pkt_cmd c = {
+		.opcode = RC_READ_REQ, .qpn = ep->qp->qp_num, .psn = ep->psn++,
+		.rkey = in->rc3_amr->rkey, .dlen = 64,
+		.va = (uintptr_t)(ep->buf + off),
+	};
+	struct cap_reply r;
+
+	fill(ep->buf + off, 64, seed);
+	if (send_cmd(in, &c) || capture_cmd(in, 5000, c.psn, &r))
+		return 1;
+	if (!r.seen) {
+		struct ibv_qp_attr qa;
+		struct ibv_qp_init_attr qia;
+
+		fprintf(stderr, "roce_inject: %s: no READ response came to the "
+			"sender in 5 s (the QP's state: %d)\n", what,
+			ibv_query_qp(ep->qp, &qa, IBV_QP_STATE, &qia) ? -1 :
+			(int)qa.qp_state);
+		return 1;
+	}
+	if (r.psn != c.psn || r.len != 64 || memcmp(r.data, ep->buf + off, 64)) {
+		fprintf(stderr, "roce_inject: %s: the READ response (PSN %u, "
+			"%u bytes) is not the READ's (PSN %u, 64 bytes)\n",
+			what, r.psn, r.len, c.psn);
+		return 1;
+	}
+	printf("# %s: its response came with the 64 bytes\n", what);
+	return 0;
+}
+
+/*
+ * 17. A READ sent again at the PSN of an atomic (a duplicate, by its PSN)
+ * must not be answered: the responder resource at that PSN is not a
+ * READ's. Stock rxe replays a READ from whichever resource covers the
+ * PSN, taking its rkey and length from the READ view of the resource's
+ * union, which the atomic (orig_val: va_org) and, before it in the same
+ * slot, a FLUSH (va: rkey and length) left there:
+ * - 6.2 on: a FLUSH of placement type 0 and selectivity MR, which needs
+ *   any MR of the QP's PD and no access right, whose RETH va is
+ *   (length << 32 | rkey) of an MR in another PD; then a FETCH_ADD (add
+ *   0) of a word that holds that MR's address; then the READ at the
+ *   FETCH_ADD's PSN, naming that rkey. rxe_recheck_mr() looks the rkey up
+ *   device-wide: the response carries another PD's MR.
+ * - 6.1 (no FLUSH): the rkey and length are step 16's READ's, and the
+ *   address is the atomic's orig_val: a READ nobody asked for at that
+ *   PSN (of an MR the peer could read anyway).
+ */
+static int dup_read_other_type(struct inject *in, struct uc_ep *ep)
+{
+	uint64_t *word = (uint64_t *)(ep->buf + BUF_LEN / 2);
+	int flush = kernel_has_flush();
+	struct pkt_cmd f = {
+		.opcode = RC_FLUSH, .qpn = ep->qp->qp_num,
+		.feth = FETH_SEL_MR, .rkey = in->rc3_amr->rkey,
+		.va = (uint64_t)SECRET_LEN << 32 | in->secret_mr->rkey,
+	}, a = {
+		.opcode = RC_FETCH_ADD, .qpn = ep->qp->qp_num,
+		.rkey = in->rc3_amr->rkey, .va = (uintptr_t)word,
+	}, d = {
+		.opcode = RC_READ_REQ, .qpn = ep->qp->qp_num, .dlen = 64,
+		.rkey = flush ? in->secret_mr->rkey : in->rc3_amr->rkey,
+	};
+	struct cap_reply r;
+
+	if (read_checked(in, ep, 0, 16, "16. a crafted READ"))
+		return 1;
+	*word = flush ? (uintptr_t)in->secret : (uintptr_t)ep->buf;
+	d.va = *word;
+	if (flush) {
+		f.psn = ep->psn++;
+		if (send_cmd(in, &f))
+			return 1;
+	}
+	a.psn = d.psn = ep->psn++;
+	if (send_cmd(in, &a) || send_cmd(in, &d) ||
+	    capture_cmd(in, 1000, d.psn, &r))
+		return 1;
+	printf("# 17. sent %sa FETCH_ADD, then a READ at its PSN %u\n",
+	       flush ? "a FLUSH (placement type 0, the MR), " : "", d.psn);
+	if (r.seen) {
+		fprintf(stderr, "roce_inject: 17. the READ at the atomic's PSN was "
+			"answered (PSN %u, %u bytes)%s\n", r.psn, r.len,
+			!memcmp(r.data, (void *)(uintptr_t)d.va, sizeof(r.data)) ?
+			(flush ? ": with the bytes of an MR of another PD" :
+				 ": with the bytes of step 16's READ") : "");
+		return 1;
+	}
+	printf("# 17. no READ response in 1 s\n");
+	return read_checked(in, ep, 64, 18, "18. a READ after it");
+}
+
 static int target(struct inject *in, const char *host, int port)
 {
 	struct rc_wire me = { 0 }, peer;
 	struct pkt_cmd end = { 0 };
 	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep, *rc = &in->rc_ep;
-	struct uc_ep *rc2 = &in->rc2_ep, *ud = &in->ud_ep;
+	struct uc_ep *rc2 = &in->rc2_ep, *ud = &in->ud_ep, *rc3 = &in->rc3_ep;
 
 	in->pd = ibv_alloc_pd(in->ctx);
-	if (!in->pd || ep_create(in, s, IBV_QPT_UC, 1) ||
-	    ep_create(in, r, IBV_QPT_UC, 0) || ep_create(in, rc, IBV_QPT_RC, 0) ||
-	    ep_create(in, rc2, IBV_QPT_RC, 0) || ep_create(in, ud, IBV_QPT_UD, 0))
+	if (!in->pd || ep_create(in, s, IBV_QPT_UC, 1, 0) ||
+	    ep_create(in, r, IBV_QPT_UC, 0, 0) ||
+	    ep_create(in, rc, IBV_QPT_RC, 0, 0) ||
+	    ep_create(in, rc2, IBV_QPT_RC, 0, 0) ||
+	    ep_create(in, ud, IBV_QPT_UD, 0, 0) ||
+	    ep_create(in, rc3, IBV_QPT_RC, 0,
+		      IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC) ||
+	    secret_setup(in))
 		return die("verbs setup failed");
 	memcpy(me.gid, in->gid.raw, 16);
 	in->tcp = rc_exchange("roce_inject", host, port, &me, &peer, sizeof(me));
@@ -580,11 +854,11 @@ static int target(struct inject *in, const char *host, int port)
 		return die("cannot reach the sender");
 	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid) ||
 	    ep_connect(in, rc, peer.gid) || ep_connect(in, rc2, peer.gid) ||
-	    ep_connect(in, ud, peer.gid))
+	    ep_connect(in, ud, peer.gid) || ep_connect(in, rc3, peer.gid))
 		return die("the QPs would not connect");
-	printf("# UC QPs %u (SRQ) and %u, RC QPs %u and %u, UD QP %u, GID index %d\n",
+	printf("# UC QPs %u (SRQ) and %u, RC QPs %u, %u and %u, UD QP %u, GID index %d\n",
 	       s->qp->qp_num, r->qp->qp_num, rc->qp->qp_num, rc2->qp->qp_num,
-	       ud->qp->qp_num, in->gid_index);
+	       rc3->qp->qp_num, ud->qp->qp_num, in->gid_index);
 
 	if (checked(in, s, 1, 0, "1. the first crafted SEND"))
 		return 1;
@@ -626,7 +900,8 @@ static int target(struct inject *in, const char *host, int port)
 	    ask(in, ud, UD_SEND_ONLY, 0, 2 * 64, 14, 0, 0, 0))
 		return 1;
 	printf("# 14. sent a datagram of 128 bytes to receives of 64\n");
-	if (checked(in, ud, 15, 0, "15. a datagram after the one too long"))
+	if (checked(in, ud, 15, 0, "15. a datagram after the one too long") ||
+	    dup_read_other_type(in, rc3))
 		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
 	return 0;
@@ -638,7 +913,7 @@ int main(int argc, char **argv)
 		{ "sender", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct inject in = { .tcp = -1, .udp = -1 };
+	struct inject in = { .tcp = -1, .udp = -1, .raw = -1 };
 	const char *dev = NULL;
 	int c, port = 18631, is_sender = 0;
 
