@@ -41,6 +41,10 @@
 #   another PD, 6.1 (no FLUSH) from the last READ's rkey. It must not be
 #   answered; the sender sees the responses with a raw socket
 #   (kernel/patches 0026, kernel/patches-6.12 0021, kernel/upstream/0012).
+# - A SEND with Invalidate naming a bound type 2 window of another PD:
+#   stock rxe looked the key up device-wide and invalidated it; the
+#   receive must complete in error (kernel/patches 0027,
+#   kernel/patches-6.12 0022, kernel/upstream/0013).
 # The program checks that a crafted message completes with its bytes
 # first (else the packets were not what rxe takes: nothing tested) and
 # after each cut message.

@@ -83,6 +83,11 @@
  *    the other PD's MR (6.12; 7.3 the same code). On 6.1 (no FLUSH) the
  *    READ was answered from step 16's rkey.
  * 18. A READ, as in 16: the QP still answers.
+ * 19. A SEND with Invalidate naming a type 2 window of the other PD,
+ *    bound over that MR: the receive must complete with an error. Stock
+ *    rxe (6.1, 6.12, 7.3) invalidated it: neither the window's PD nor
+ *    an MR's was checked (a kernel ULP's fast-registered MRs, which
+ *    remote invalidation is for, are as exposed; not run).
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -183,8 +188,11 @@ struct inject {
 	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep, rc3_ep;
 	struct ibv_mr *rc3_amr;	/* over rc3's buffer: remote READ and atomic */
 	struct ibv_pd *pd2;	/* a PD that no QP of the sender reaches */
-	struct ibv_mr *secret_mr;	/* in pd2: remote READ */
+	struct ibv_mr *secret_mr;	/* in pd2: remote READ, window binds */
 	uint8_t *secret;
+	struct uc_ep bind_ep;	/* an RC QP of pd2's: binds mw2 */
+	struct ibv_mw *mw2;	/* type 2, in pd2, bound over the secret */
+	uint32_t mw2_rkey;
 	/* the sender */
 	int udp;
 	int raw;		/* UDP over IPv6 as it comes in: READ responses */
@@ -717,8 +725,83 @@ static int secret_setup(struct inject *in)
 		return -1;
 	fill(in->secret, SECRET_LEN, 0x5e);
 	in->secret_mr = ibv_reg_mr(in->pd2, in->secret, SECRET_LEN,
-				   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
+				   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ |
+				   IBV_ACCESS_MW_BIND);
 	return in->secret_mr ? 0 : -1;
+}
+
+/*
+ * A type 2 window of pd2 over the secret, bound by a Bind Memory Window
+ * work request on an RC QP of pd2's (in RTS towards nobody: a bind sends
+ * no packet).
+ */
+static int mw2_bind(struct inject *in)
+{
+	struct uc_ep *ep = &in->bind_ep;
+	struct ibv_qp_init_attr qa = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 1, .max_send_sge = 1,
+			 .max_recv_wr = 1, .max_recv_sge = 1 },
+	};
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = 1,
+		.qp_access_flags = IBV_ACCESS_REMOTE_READ,
+	};
+	struct ibv_send_wr wr = {
+		.opcode = IBV_WR_BIND_MW, .send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+	struct ibv_wc wc;
+
+	ep->cq = ibv_create_cq(in->ctx, 4, NULL, NULL, 0);
+	qa.send_cq = qa.recv_cq = ep->cq;
+	ep->qp = ep->cq ? ibv_create_qp(in->pd2, &qa) : NULL;
+	in->mw2 = ibv_alloc_mw(in->pd2, IBV_MW_TYPE_2);
+	if (!ep->qp || !in->mw2 ||
+	    ibv_modify_qp(ep->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS) ||
+	    ep_connect(in, ep, in->gid.raw))
+		return die("19. cannot set up pd2's QP and window");
+	in->mw2_rkey = ibv_inc_rkey(in->mw2->rkey);
+	wr.bind_mw.mw = in->mw2;
+	wr.bind_mw.rkey = in->mw2_rkey;
+	wr.bind_mw.bind_info.mr = in->secret_mr;
+	wr.bind_mw.bind_info.addr = (uintptr_t)in->secret;
+	wr.bind_mw.bind_info.length = SECRET_LEN;
+	wr.bind_mw.bind_info.mw_access_flags = IBV_ACCESS_REMOTE_READ;
+	if (ibv_post_send(ep->qp, &wr, &bad) || odp_wait_wc(ep->cq, 5000, &wc))
+		return die("19. the window's bind did not complete");
+	if (wc.status != IBV_WC_SUCCESS) {
+		fprintf(stderr, "roce_inject: 19. the window's bind: status %d (%s)\n",
+			wc.status, ibv_wc_status_str(wc.status));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * 19. A SEND with Invalidate naming a bound type 2 window of another PD
+ * (pd2, which no QP of the sender's reaches) must not invalidate it: the
+ * receive completes with an error (class J). Stock rxe looked the window
+ * (and an MR: a kernel ULP's fast-registered one) up in the whole device
+ * and checked neither PD nor QP: whoever knew the key could revoke it.
+ */
+static int send_inv_other_pd(struct inject *in, struct uc_ep *ep)
+{
+	struct ibv_wc wc;
+
+	if (mw2_bind(in) ||
+	    ask(in, ep, RC_SEND_ONLY_INV, 0, 16, 19, 0, 0, in->mw2_rkey))
+		return 1;
+	if (odp_wait_wc(ep->cq, 5000, &wc))
+		return die("19. the SEND with Invalidate of another PD's window: "
+			   "no completion in 5 s");
+	printf("# 19. the SEND with Invalidate of another PD's window: "
+	       "status %d (%s), flags %#x\n", wc.status,
+	       ibv_wc_status_str(wc.status), wc.wc_flags);
+	if (wc.status == IBV_WC_SUCCESS || wc.status == IBV_WC_WR_FLUSH_ERR)
+		return die("19. the window of another PD was invalidated (the "
+			   "receive did not complete with the invalidation's error)");
+	return 0;
 }
 
 /* Whether the running kernel's rxe has FLUSH (6.2 on). */
@@ -901,7 +984,7 @@ static int target(struct inject *in, const char *host, int port)
 		return 1;
 	printf("# 14. sent a datagram of 128 bytes to receives of 64\n");
 	if (checked(in, ud, 15, 0, "15. a datagram after the one too long") ||
-	    dup_read_other_type(in, rc3))
+	    dup_read_other_type(in, rc3) || send_inv_other_pd(in, rc3))
 		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
 	return 0;
