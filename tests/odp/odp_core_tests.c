@@ -1684,6 +1684,65 @@ static void mw_window_bounds(void **state)
 }
 
 /*
+ * An ODP MR registered at an iova that is not its address
+ * (ibv_reg_mr_iova()): the peer addresses it by iova, and byte k of the
+ * iova range is byte k of the buffer, for READ, WRITE and atomics, on
+ * every page. Upstream's rxe ODP (7.3) indexed its page list, and faulted,
+ * with the iova as if it were the address: the wrong page, or entries
+ * past the end of the list (an out-of-bounds read, then a page made of
+ * what was there: kernel/upstream/0014). The iova here lies 64 pages
+ * above the buffer, the last of its pages 67 entries into a list of 4.
+ * Not selected in the stock upstream run.
+ */
+static void odp_iova_not_address(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW | IBV_ODP_SUPPORT_ATOMIC);
+	size_t len = 4 * PAGE, k;
+	uint8_t *buf = map_anon_alone(len);
+	uint64_t iova = (uintptr_t)buf + 64 * PAGE, old = 0, word;
+	uint32_t lkey = p->scratch_mr->lkey;
+	struct ibv_mr *mr;
+
+	mr = ibv_reg_mr_iova(p->pd, buf, len, iova, ODP_ACCESS);
+	assert_non_null(mr);
+	for (k = 0; k < 4; k++)
+		fill(buf + k * PAGE, PAGE, 0x31 + k);
+	for (k = 0; k < 4; k++) {
+		memset(p->scratch, 0, 64);
+		assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey,
+					  64, iova + k * PAGE + 100, mr->rkey),
+				 IBV_WC_SUCCESS);
+		assert_memory_equal(p->scratch, buf + k * PAGE + 100, 64);
+	}
+	/* a READ across the middle pages */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey,
+				  2 * PAGE, iova + PAGE + 1000, mr->rkey),
+			 IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, buf + PAGE + 1000, 2 * PAGE);
+	/* a WRITE to the last page */
+	fill(p->scratch, 64, 0xc7);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_WRITE, p->scratch, lkey, 64,
+				  iova + 3 * PAGE + 200, mr->rkey),
+			 IBV_WC_SUCCESS);
+	assert_memory_equal(buf + 3 * PAGE + 200, p->scratch, 64);
+	/* a FETCH_ADD on the third page */
+	memcpy(&word, buf + 2 * PAGE + 64, sizeof(word));
+	assert_int_equal(odp_atomic(p, IBV_WR_ATOMIC_FETCH_AND_ADD,
+				    iova + 2 * PAGE + 64, mr->rkey, 5, 0, &old),
+			 IBV_WC_SUCCESS);
+	assert_true(old == word);
+	memcpy(&old, buf + 2 * PAGE + 64, sizeof(old));
+	assert_true(old == word + 5);
+	/* the buffer's own address is not in the MR's range */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)buf + 100, mr->rkey),
+			 IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	unmap_alone(buf, len);
+}
+
+/*
  * A Local Invalidate of a type 2 memory window that was never bound
  * fails: the window holds no QP and no MR to let go of. Stock rxe (6.1,
  * 6.12, 7.3) put both NULL pointers, an oops from any user (6.1 patch
@@ -2055,6 +2114,7 @@ int main(int argc, char **argv)
 		T(flush_no_responder_resources),
 		T(mw_window_bounds),
 		T(mw_local_inv_unbound),
+		T(odp_iova_not_address),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
 		T(mirror_chunks),
