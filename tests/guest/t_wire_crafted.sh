@@ -45,6 +45,10 @@
 #   stock rxe looked the key up device-wide and invalidated it; the
 #   receive must complete in error (kernel/patches 0027,
 #   kernel/patches-6.12 0022, kernel/upstream/0013).
+# - A UC SEND too long for its receive WQE (on an SRQ, and without):
+#   stock rxe took it for a malformed WQE and put the QP in the error
+#   state; a length error now, the next SEND arrives (kernel/patches 0028,
+#   kernel/patches-6.12 0023, kernel/upstream/0015).
 # The program checks that a crafted message completes with its bytes
 # first (else the packets were not what rxe takes: nothing tested) and
 # after each cut message.

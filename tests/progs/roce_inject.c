@@ -88,6 +88,11 @@
  *    rxe (6.1, 6.12, 7.3) invalidated it: neither the window's PD nor
  *    an MR's was checked (a kernel ULP's fast-registered MRs, which
  *    remote invalidation is for, are as exposed; not run).
+ * The UC QPs again, the one on an SRQ, then the other:
+ * 20, 22. A SEND of 2064 bytes (FIRST, MIDDLE, LAST) to receive WQEs of
+ *    2048: stock rxe (6.1, 6.12, 7.3) failed the WQE as malformed and put
+ *    the QP in the error state (copy_data() said -EINVAL where its caller
+ *    looks for -ENOSPC). 21, 23. A SEND, as in 1: the QP still receives.
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -783,7 +788,7 @@ static int mw2_bind(struct inject *in)
  * (pd2, which no QP of the sender's reaches) must not invalidate it: the
  * receive completes with an error (class J). Stock rxe looked the window
  * (and an MR: a kernel ULP's fast-registered one) up in the whole device
- * and checked neither PD nor QP: whoever knew the key could revoke it.
+ * and did not check its PD: whoever knew the key could revoke it.
  */
 static int send_inv_other_pd(struct inject *in, struct uc_ep *ep)
 {
@@ -914,6 +919,26 @@ static int dup_read_other_type(struct inject *in, struct uc_ep *ep)
 	return read_checked(in, ep, 64, 18, "18. a READ after it");
 }
 
+/*
+ * 20, 22. A UC SEND of MTU + MTU + 16 bytes (FIRST, MIDDLE, LAST) to
+ * receive WQEs of RECV_LEN (2 MTUs): too long for the WQE. rxe's
+ * copy_data() failed it as a malformed WQE (-EINVAL), a class A error
+ * that put the QP in the error state (stock 6.1, 6.12 and 7.3): one
+ * message from the peer host, no key. It is a length error: on an SRQ
+ * the WQE completes in error and the rest is dropped, without one the
+ * message is dropped. The next SEND (21, 23) must arrive.
+ */
+static int send_too_long(struct inject *in, struct uc_ep *ep, const char *step)
+{
+	if (ask(in, ep, UC_SEND_FIRST, 0, MTU, 20, 0, 0, 0) ||
+	    ask(in, ep, UC_SEND_MIDDLE, 0, MTU, 20, 0, 0, 0) ||
+	    ask(in, ep, UC_SEND_LAST, 0, 16, 20, 0, 0, 0))
+		return 1;
+	printf("# %s sent a SEND of %d bytes to receives of %d\n", step,
+	       2 * MTU + 16, RECV_LEN);
+	return 0;
+}
+
 static int target(struct inject *in, const char *host, int port)
 {
 	struct rc_wire me = { 0 }, peer;
@@ -984,7 +1009,11 @@ static int target(struct inject *in, const char *host, int port)
 		return 1;
 	printf("# 14. sent a datagram of 128 bytes to receives of 64\n");
 	if (checked(in, ud, 15, 0, "15. a datagram after the one too long") ||
-	    dup_read_other_type(in, rc3) || send_inv_other_pd(in, rc3))
+	    dup_read_other_type(in, rc3) || send_inv_other_pd(in, rc3) ||
+	    send_too_long(in, s, "20.") ||
+	    checked(in, s, 21, 0, "21. a SEND after the one too long") ||
+	    send_too_long(in, r, "22.") ||
+	    checked(in, r, 23, 0, "23. a SEND after the one too long"))
 		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
 	return 0;
