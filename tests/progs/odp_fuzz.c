@@ -698,20 +698,22 @@ static int wait_wc(struct worker *w, struct ibv_cq *cq, const char *what,
  * ODP MRs alike (stock rxe of 6.1 and 6.12, not our ODP code): the
  * sending side with a bad lkey, or an SGE outside its MR on 6.12, gets
  * IBV_WC_LOC_QP_OP_ERR (copy_data()'s -EINVAL; mlx5: LOC_PROT_ERR), and a
- * receive rxe cannot fill, for any reason (a bad or unfaultable SGE, too
- * small), gets IBV_WC_LOC_QP_OP_ERR with IBV_WC_REM_OP_ERR on the SEND
- * (mlx5: LOC_PROT_ERR, or LOC_LEN_ERR with REM_INV_REQ_ERR). A UD
- * receive through an SRQ too small for GRH and payload (@ud_small_srq)
- * gets IBV_WC_REM_INV_REQ_ERR on 6.6 and later (copy_data()'s -ENOSPC,
- * rxe_resp.c's RESPST_ERR_LENGTH: "UC/UD - class E"; without an SRQ the
- * message is dropped there, with no completion; 6.1's copy_data() gives
- * -EINVAL, so LOC_QP_OP_ERR as above; mlx5: LOC_LEN_ERR). Counted as
- * rxe_status, not as failures: any other status still fails.
+ * receive rxe cannot fill (a bad or unfaultable SGE) gets
+ * IBV_WC_LOC_QP_OP_ERR with IBV_WC_REM_OP_ERR on the SEND (mlx5:
+ * LOC_PROT_ERR). A receive too small for the message (@too_small) gets
+ * IBV_WC_REM_INV_REQ_ERR (mlx5: LOC_LEN_ERR): copy_data()'s -ENOSPC,
+ * rxe_resp.c's RESPST_ERR_LENGTH, for RC with the invalid request NAK,
+ * so IBV_WC_REM_INV_REQ_ERR on the SEND, as on mlx5 (kernel/patches 0028,
+ * kernel/patches-6.12 0023; before them a malformed WQE, LOC_QP_OP_ERR
+ * with REM_OP_ERR on the SEND); a UD receive through an SRQ too small
+ * for GRH and payload the same ("UC/UD - class E"; without an SRQ the
+ * message is dropped there, with no completion). Counted as rxe_status,
+ * not as failures: any other status still fails.
  */
-static bool rxe_status(struct worker *w, int st, bool why, bool ud_small_srq)
+static bool rxe_status(struct worker *w, int st, bool why, bool too_small)
 {
 	if (!(st == IBV_WC_LOC_QP_OP_ERR && why) &&
-	    !(st == IBV_WC_REM_INV_REQ_ERR && ud_small_srq))
+	    !(st == IBV_WC_REM_INV_REQ_ERR && too_small))
 		return false;
 	count(w, C_RXE_STATUS);
 	return true;
@@ -866,7 +868,8 @@ static void send_recv(struct worker *w)
 			w->use_srq ? ", SRQ" : "", ibv_wc_status_str(rst));
 	else if (!(rst == IBV_WC_LOC_PROT_ERR ||
 		   (rst == IBV_WC_LOC_LEN_ERR && small) ||
-		   rxe_status(w, rst, st == IBV_WC_REM_OP_ERR, false)))
+		   rxe_status(w, rst, st == IBV_WC_REM_OP_ERR,
+			      small && st == IBV_WC_REM_INV_REQ_ERR)))
 		failure(w, "RECV of %u SGEs%s%s, %zu bytes into %zu: "
 			"unexpected status %s (the SEND's %s)", nr,
 			w->use_srq ? " (SRQ)" : "",
