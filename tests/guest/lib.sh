@@ -352,6 +352,24 @@ mpirun_ucx() {
 
 # field NAME OUTPUT: the number after NAME in a counters line (as
 # odp_pingpong prints them: "... page_faults N page_invalidations N ...")
+# Node 2's ingress filter PRIO that drops the 1st, 3rd, ... RoCEv2 packets
+# over IPv4 (no options) to UDP port 4791 whose BTH opcode (the byte 28
+# bytes in) is OPCODE, and passes the others (sch_ingress, cls_u32,
+# act_gact); peer_dropped PRIO: how many it has dropped so far;
+# peer_drops_clear: the filters go (the caller's EXIT trap should call it).
+peer_drop_opcode() {
+	rxe-odp-peer bash -c "tc qdisc show dev eth0 | grep -q '^qdisc ingress' ||
+		tc qdisc add dev eth0 ingress" &&
+	rxe-odp-peer bash -c "tc filter add dev eth0 parent ffff: protocol ip prio $1 u32 \
+		match ip protocol 17 0xff match ip dport 4791 0xffff \
+		match u8 $2 0xff at 28 action gact drop random determ pass 2"
+}
+peer_dropped() {
+	rxe-odp-peer bash -c "tc -s filter show dev eth0 ingress prio $1" |
+		awk '/dropped/ { sub(",", "", $7); print $7; exit }'
+}
+peer_drops_clear() { rxe-odp-peer bash -c "tc qdisc del dev eth0 ingress" >/dev/null 2>&1; }
+
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }
 
 # dev_counter NAME: the device's hw counter NAME (page_faults, ...).

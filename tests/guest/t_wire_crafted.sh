@@ -49,6 +49,14 @@
 #   stock rxe took it for a malformed WQE and put the QP in the error
 #   state; a length error now, the next SEND arrives (kernel/patches 0028,
 #   kernel/patches-6.12 0023, kernel/upstream/0015).
+# - An RC READ, and a FETCH_ADD, answered first by an ACK of its PSN,
+#   then by its response: an ACK never answers a READ or an atomic, and
+#   one at its PSN says that the response was lost (rxe's responder acks
+#   a duplicate SEND or WRITE with an atomic's PSN when the atomic was
+#   the last request it executed). Stock rxe (6.1, 6.12, 7.3) completed the READ at the ACK, a
+#   success with none of its bytes; it must complete at the response,
+#   with them (kernel/patches 0030, kernel/patches-6.12 0025,
+#   kernel/upstream/0017).
 # The program checks that a crafted message completes with its bytes
 # first (else the packets were not what rxe takes: nothing tested) and
 # after each cut message.

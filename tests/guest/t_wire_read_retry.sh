@@ -22,27 +22,15 @@
 prog=$PROGS/odp_wire_tests
 [ -x "$prog" ] || fail "odp_wire_tests not built ($PROGS)"
 
-# RC_RDMA_READ_RESPONSE_ONLY (opcode 0x10, the BTH's first byte: 28 bytes
-# into an IPv4 packet without options) to UDP port 4791; the gact action
-# drops the 1st, 3rd, ... packets it matches and passes the others
-filter="tc qdisc add dev eth0 ingress &&
-	tc filter add dev eth0 parent ffff: protocol ip prio 1 u32 \
-	match ip protocol 17 0xff match ip dport 4791 0xffff \
-	match u8 0x10 0xff at 28 action gact drop random determ pass 2"
-restore="tc qdisc del dev eth0 ingress"
-trap 'rxe-odp-peer bash -c "$restore" >/dev/null 2>&1' EXIT
-rxe-odp-peer bash -c "$filter" || fail "tc: no ingress filter on node 2 (sch_ingress, cls_u32, act_gact)"
-# dropped: how many packets the filter has dropped so far
-dropped() {
-	rxe-odp-peer bash -c "tc -s filter show dev eth0 ingress" |
-		awk '/dropped/ { sub(",", "", $7); print $7; exit }'
-}
-d0=$(dropped)
+# node 2 drops the first of every two RC_RDMA_READ_RESPONSE_ONLY (0x10)
+trap peer_drops_clear EXIT
+peer_drop_opcode 1 0x10 || fail "tc: no ingress filter on node 2 (sch_ingress, cls_u32, act_gact)"
+d0=$(peer_dropped 1)
 [ "$d0" = 0 ] || fail "node 2's new filter reports drops already ($d0)"
 
 client_server "$prog" --agent -d "$DEV" -g "$GIDX" -- \
 	"$prog" -d "$DEV" -g "$GIDX" -t wire_read_replayed_after_empty_write \
 	"$(server_ip)" || fail "a READ replayed after an empty WRITE failed"
-d1=$(dropped)
+d1=$(peer_dropped 1)
 note "READ responses dropped on node 2: $d1"
 [ "${d1:-0}" -ge 3 ] || fail "node 2 dropped ${d1:-no} READ responses, not one per READ: the test did not test"

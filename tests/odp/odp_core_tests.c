@@ -1771,6 +1771,105 @@ static void mw_local_inv_unbound(void **state)
 	assert_int_equal(ibv_dealloc_mw(mw), 0);
 }
 
+/* Bind type 2 window @mw to @len bytes of @mr at @addr through qp[1]. */
+static int mw2_bind(struct odp_pair *p, struct ibv_mw *mw, uint32_t rkey,
+		    struct ibv_mr *mr, void *addr, size_t len)
+{
+	struct ibv_send_wr wr = {
+		.opcode = IBV_WR_BIND_MW, .send_flags = IBV_SEND_SIGNALED,
+		.bind_mw = { .mw = mw, .rkey = rkey,
+			     .bind_info = { .mr = mr, .addr = (uintptr_t)addr,
+					    .length = len,
+					    .mw_access_flags =
+						IBV_ACCESS_REMOTE_READ } },
+	}, *bad;
+	int st;
+
+	if (ibv_post_send(p->qp[1], &wr, &bad))
+		return -1;
+	st = odp_wait_cq(p->cq[1], 5000);
+	/* the window's rkey is the one bound now (ibv_bind_mw() does this
+	 * for a type 1 window; a bind posted as a work request leaves it to
+	 * the user), and the next bind names the window by it
+	 */
+	if (st == IBV_WC_SUCCESS)
+		mw->rkey = rkey;
+	return st;
+}
+
+/*
+ * A QP destroyed while a type 2 window is bound to it: the destroy
+ * succeeds at once, the window serves no other QP, and it can still be
+ * invalidated (Local Invalidate on another QP of its PD), bound again
+ * and deallocated. Stock rxe (6.1, 6.12, 7.3) let a bound window hold
+ * its QP: the destroy waited out rxe_cleanup()'s timeout, warned
+ * (rxe_pool.c) and freed the QP anyway, and the window put the freed QP
+ * when invalidated or deallocated later (6.1 patch 0029, 6.12 0024,
+ * kernel/upstream/0016). A process that exits with such a window, its
+ * QP made after it, takes the same path (uverbs destroys the QP first).
+ * Not selected in the stock upstream run.
+ */
+static void mw_bound_qp_destroyed(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	size_t len = 2 * PAGE;
+	uint8_t *buf = map_anon_alone(len);
+	uint32_t lkey = p->scratch_mr->lkey, rkey;
+	struct ibv_mr *mr;
+	struct ibv_mw *mw;
+	long t0;
+
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_LOCAL_INV, 0);
+	mr = ibv_reg_mr(p->pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
+	assert_non_null(mr);
+	mw = ibv_alloc_mw(p->pd, IBV_MW_TYPE_2);
+	if (!mw) {
+		print_message("# SKIP: the device has no type 2 memory windows\n");
+		assert_int_equal(ibv_dereg_mr(mr), 0);
+		unmap_alone(buf, len);
+		skip();
+	}
+	/* QPs made after the window, as in the exit path */
+	assert_int_equal(odp_pair_reset(p), 0);
+	fill(buf, len, 0x5a);
+	rkey = ibv_inc_rkey(mw->rkey);
+	assert_int_equal(mw2_bind(p, mw, rkey, mr, buf, PAGE), IBV_WC_SUCCESS);
+	memset(p->scratch, 0, PAGE);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, PAGE,
+				  (uintptr_t)buf, rkey), IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, buf, PAGE);
+
+	/* the window's QP goes first */
+	t0 = now_ms();
+	assert_int_equal(ibv_destroy_qp(p->qp[1]), 0);
+	p->qp[1] = NULL;
+	print_message("# destroy of the window's QP: %ld ms\n", now_ms() - t0);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* a new QP does not inherit it */
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)buf, rkey), IBV_WC_REM_ACCESS_ERR);
+	assert_int_equal(odp_pair_reset(p), 0);
+	/* still bound, to no QP: invalidated from another, bound again */
+	assert_int_equal(odp_local_inv(p, rkey), IBV_WC_SUCCESS);
+	rkey = ibv_inc_rkey(rkey);
+	fill(buf + PAGE, PAGE, 0xa5);
+	assert_int_equal(mw2_bind(p, mw, rkey, mr, buf + PAGE, PAGE),
+			 IBV_WC_SUCCESS);
+	memset(p->scratch, 0, PAGE);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, PAGE,
+				  (uintptr_t)buf + PAGE, rkey), IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, buf + PAGE, PAGE);
+
+	/* its QP goes again, then the window, then its MR */
+	assert_int_equal(ibv_destroy_qp(p->qp[1]), 0);
+	p->qp[1] = NULL;
+	assert_int_equal(ibv_dealloc_mw(mw), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(odp_pair_reset(p), 0);
+	unmap_alone(buf, len);
+}
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -2114,6 +2213,7 @@ int main(int argc, char **argv)
 		T(flush_no_responder_resources),
 		T(mw_window_bounds),
 		T(mw_local_inv_unbound),
+		T(mw_bound_qp_destroyed),
 		T(odp_iova_not_address),
 		T(bad_registrations),
 		T(implicit_bad_registrations),

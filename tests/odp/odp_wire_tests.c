@@ -50,8 +50,14 @@
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 		IBV_ACCESS_REMOTE_READ)
 
-/* OP_READ_FENCED: a READ, then a WRITE of zero bytes in the same post */
-enum agent_op { OP_READ = 1, OP_WRITE, OP_RECONNECT, OP_QUIT, OP_READ_FENCED };
+/*
+ * OP_READ_FENCED: a READ, then a WRITE of zero bytes in the same post.
+ * OP_WRITE_FETCH_ADD: a WRITE of len - 8 bytes (the pattern of seed) at
+ * addr + 8, then a FETCH_ADD of 1 at addr in the same post; the agent's
+ * buffer (the original value, then the WRITE's bytes) comes back.
+ */
+enum agent_op { OP_READ = 1, OP_WRITE, OP_RECONNECT, OP_QUIT, OP_READ_FENCED,
+		OP_WRITE_FETCH_ADD };
 
 struct agent_cmd {
 	uint32_t op, len, rkey, pad;
@@ -101,6 +107,9 @@ static bool pattern_holds(const uint8_t *buf, size_t len, uint64_t seed)
 	return true;
 }
 
+/* The tests' side takes atomics too (wire_atomic_after_write_acks_lost). */
+#define QP_ACCESS (ACCESS | IBV_ACCESS_REMOTE_ATOMIC)
+
 /* A new RC QP on @s, connected to the other side over @s->sock. */
 static int side_connect(struct side *s)
 {
@@ -122,7 +131,7 @@ static int side_connect(struct side *s)
 	    rc_recv_all(s->sock, &peer, sizeof(peer)))
 		return -1;
 	return rc_connect(s->qp, s->gid_index, &me, &peer,
-			  s->agent ? ACCESS : 0, 4);
+			  s->agent ? QP_ACCESS : 0, 4);
 }
 
 static int side_open(struct side *s)
@@ -145,6 +154,53 @@ static int side_open(struct side *s)
 
 /* ---- the agent ---------------------------------------------------------- */
 
+/* Wait for @n completions: the first status that is not a success, else
+ * success; -1 when one did not come.
+ */
+static int agent_wait(struct side *s, int n)
+{
+	int st = IBV_WC_SUCCESS;
+	struct ibv_wc wc;
+
+	for (; n; n--) {
+		if (odp_wait_wc(s->cq, AGENT_WAIT_MS, &wc)) {
+			fprintf(stderr, "odp_wire_tests --agent: no completion within %d ms\n",
+				AGENT_WAIT_MS);
+			return -1;
+		}
+		if (st == IBV_WC_SUCCESS)
+			st = wc.status;
+	}
+	return st;
+}
+
+/* OP_WRITE_FETCH_ADD: both completions' first status that is not a success. */
+static int agent_write_fetch_add(struct side *s, const struct agent_cmd *c)
+{
+	struct ibv_sge wsge = { (uintptr_t)s->buf + 8, c->len - 8, s->mr->lkey };
+	struct ibv_sge asge = { (uintptr_t)s->buf, 8, s->mr->lkey };
+	struct ibv_send_wr fadd = {
+		.sg_list = &asge, .num_sge = 1,
+		.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = { .remote_addr = c->addr, .compare_add = 1,
+			       .rkey = c->rkey },
+	}, wr = {
+		.sg_list = &wsge, .num_sge = 1, .opcode = IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = c->addr + 8, .rkey = c->rkey },
+		.next = &fadd,
+	}, *bad;
+
+	if (c->len < 8)
+		return -1;
+	memset(s->buf, 0xee, 8);	/* not what a FETCH_ADD returns here */
+	pattern_fill(s->buf + 8, c->len - 8, c->seed);
+	if (ibv_post_send(s->qp, &wr, &bad))
+		return -1;
+	return agent_wait(s, 2);
+}
+
 static int agent_op(struct side *s, const struct agent_cmd *c)
 {
 	struct ibv_sge sge = { (uintptr_t)s->buf, c->len, s->mr->lkey };
@@ -158,24 +214,12 @@ static int agent_op(struct side *s, const struct agent_cmd *c)
 		.wr.rdma = { .remote_addr = c->addr, .rkey = c->rkey },
 		.next = c->op == OP_READ_FENCED ? &empty : NULL,
 	}, *bad;
-	struct ibv_wc wc;
-	int left = wr.next ? 2 : 1, st = IBV_WC_SUCCESS;
 
 	if (c->op == OP_WRITE)
 		pattern_fill(s->buf, c->len, c->seed);
 	if (ibv_post_send(s->qp, &wr, &bad))
 		return -1;
-	/* the first status that is not a success, else success */
-	for (; left; left--) {
-		if (odp_wait_wc(s->cq, AGENT_WAIT_MS, &wc)) {
-			fprintf(stderr, "odp_wire_tests --agent: no completion within %d ms\n",
-				AGENT_WAIT_MS);
-			return -1;
-		}
-		if (st == IBV_WC_SUCCESS)
-			st = wc.status;
-	}
-	return st;
+	return agent_wait(s, wr.next ? 2 : 1);
 }
 
 static int agent(struct side *s)
@@ -194,6 +238,8 @@ static int agent(struct side *s)
 		} else if ((c.op == OP_READ || c.op == OP_WRITE ||
 			    c.op == OP_READ_FENCED) && c.len <= LEN) {
 			st = agent_op(s, &c);
+		} else if (c.op == OP_WRITE_FETCH_ADD && c.len <= LEN) {
+			st = agent_write_fetch_add(s, &c);
 		} else {
 			fprintf(stderr, "odp_wire_tests --agent: bad command %u\n", c.op);
 			return 1;
@@ -513,6 +559,55 @@ static void wire_read_replayed_after_empty_write(void **state)
 	munmap(buf, LEN);
 }
 
+/*
+ * A WRITE and a FETCH_ADD posted together, both of their responses lost
+ * once (node 2's ingress filters drop the first ACK and the first ATOMIC
+ * ACKNOWLEDGE: t_wire_ack_lost): the requester sends both again; the
+ * responder acks the duplicate WRITE with the PSN of the last request it
+ * executed, the FETCH_ADD's, and replays the FETCH_ADD's response. That
+ * ACK completes the WRITE, and must not complete the FETCH_ADD, which an
+ * ACK never answers: stock rxe (6.1, 6.12, 7.3) did, as a success whose
+ * original value never reached the requester's buffer. The FETCH_ADD
+ * must return the value the target held, and add once; the WRITE's
+ * bytes must be there. On a pinned MR.
+ */
+static void wire_atomic_after_write_acks_lost(void **state)
+{
+	struct side *s = *state;
+	uint8_t *buf = map_anon(LEN), *seen = malloc(LEN);
+	const uint64_t orig = 0x0123456789abcd00ULL;
+	const size_t wlen = 64;
+	struct agent_cmd c = {
+		.op = OP_WRITE_FETCH_ADD, .len = 8 + wlen, .seed = 0x3c,
+	};
+	struct ibv_mr *mr;
+	uint64_t got;
+	int32_t st;
+
+	assert_non_null(seen);
+	mr = ibv_reg_mr(s->pd, buf, LEN, ACCESS | IBV_ACCESS_REMOTE_ATOMIC);
+	assert_non_null(mr);
+	c.rkey = mr->rkey;
+	c.addr = (uintptr_t)buf + PAGE;
+	memcpy(buf + PAGE, &orig, 8);
+	if (rc_send_all(s->sock, &c, sizeof(c)) ||
+	    rc_recv_all(s->sock, &st, sizeof(st)))
+		fail_msg("the agent went away");
+	assert_int_equal(st, IBV_WC_SUCCESS);
+	if (rc_recv_all(s->sock, seen, c.len))
+		fail_msg("the agent went away");
+	memcpy(&got, seen, 8);
+	print_message("# the FETCH_ADD returned %#llx (the target held %#llx)\n",
+		      (unsigned long long)got, (unsigned long long)orig);
+	assert_true(got == orig);
+	memcpy(&got, buf + PAGE, 8);
+	assert_true(got == orig + 1);
+	assert_true(pattern_holds(buf + PAGE + 8, wlen, c.seed));
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	free(seen);
+	munmap(buf, LEN);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: odp_wire_tests [-d DEV] [-g IDX] [-p PORT] [-t TEST] AGENT\n"
@@ -561,6 +656,7 @@ int main(int argc, char **argv)
 			T(wire_truncate),
 			T(wire_pageout),
 			T(wire_read_replayed_after_empty_write),
+			T(wire_atomic_after_write_acks_lost),
 #undef T
 		};
 

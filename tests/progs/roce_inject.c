@@ -93,6 +93,17 @@
  *    2048: stock rxe (6.1, 6.12, 7.3) failed the WQE as malformed and put
  *    the QP in the error state (copy_data() said -EINVAL where its caller
  *    looks for -ENOSPC). 21, 23. A SEND, as in 1: the QP still receives.
+ * A fourth RC QP, as a requester (to a QP number the peer does not have,
+ * so that only crafted packets answer it):
+ * 24. An RDMA READ of 64 bytes, answered first by an ACK of its PSN, then
+ *    by a READ response of 64 bytes. An ACK never answers a READ: one at
+ *    its PSN says that the response was lost, as one past it does (rxe's
+ *    responder acks a duplicate SEND or WRITE with the PSN of the last
+ *    request it executed, an atomic's if that came last). Stock rxe
+ *    (6.1, 6.12, 7.3) completed the READ at the ACK, as a success with
+ *    none of its bytes; it must complete at the response, with them.
+ * 25. A FETCH_ADD, the same way (an ACK, then an ATOMIC ACKNOWLEDGE): it
+ *    must complete at the second, with its original value.
  * The target exits 0 when all of that held, 1 with a message when not.
  */
 #define _GNU_SOURCE
@@ -135,6 +146,7 @@
 #define RC_READ_RESP_FIRST 0x0d
 #define RC_READ_RESP_MIDDLE 0x0e
 #define RC_READ_RESP_ONLY 0x10
+#define RC_ACK 0x11
 #define RC_ATOMIC_ACK 0x12
 #define RC_FETCH_ADD 0x14
 #define RC_SEND_ONLY_INV 0x17
@@ -152,7 +164,9 @@ struct pkt_cmd {
 	uint32_t rkey, dlen;	/* RETH: a WRITE's first or only packet */
 	uint64_t va;
 	uint32_t imm;		/* IMMDT: WRITE_ONLY_IMM; IETH: SEND_ONLY_INV */
-	uint32_t aeth;		/* AETH: ATOMIC_ACK (then AtomicAckETH: va) */
+	uint32_t aeth;		/* AETH: ACK, READ_RESP_ONLY, ATOMIC_ACK (then
+				 * AtomicAckETH: va)
+				 */
 	uint32_t qkey;		/* DETH: UD_SEND_ONLY, from QP number FAKE_QPN */
 	uint32_t feth;		/* FETH: FLUSH (then a RETH) */
 	uint64_t add;		/* AtomicETH: FETCH_ADD (va, rkey, add, 0) */
@@ -190,7 +204,7 @@ struct inject {
 	int tcp;			/* to the other side */
 	/* the target */
 	struct ibv_pd *pd;
-	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep, rc3_ep;
+	struct uc_ep srq_ep, rq_ep, rc_ep, rc2_ep, ud_ep, rc3_ep, rc4_ep;
 	struct ibv_mr *rc3_amr;	/* over rc3's buffer: remote READ and atomic */
 	struct ibv_pd *pd2;	/* a PD that no QP of the sender reaches */
 	struct ibv_mr *secret_mr;	/* in pd2: remote READ, window binds */
@@ -321,9 +335,13 @@ static size_t ext_headers(const struct pkt_cmd *c, uint8_t *p)
 		memcpy(p + 4, &v, 4);
 		n = 8;
 	}
-	if (c->opcode == RC_ATOMIC_ACK) {
+	if (c->opcode == RC_ACK || c->opcode == RC_READ_RESP_ONLY ||
+	    c->opcode == RC_ATOMIC_ACK) {
 		v = htonl(c->aeth);
 		memcpy(p, &v, 4);
+		n = 4;
+	}
+	if (c->opcode == RC_ATOMIC_ACK) {
 		memcpy(p + 4, &va, 8);
 		n = 12;
 	}
@@ -687,6 +705,71 @@ static int write_atomic_acked(struct inject *in, struct uc_ep *ep)
 }
 
 /*
+ * 24, 25. A READ (@read) or a FETCH_ADD that a crafted ACK of its PSN
+ * answers first must not complete then, and must complete, with the
+ * bytes or the original value, at the crafted response after it.
+ */
+static int ack_then_response(struct inject *in, struct uc_ep *ep, int read,
+			     const char *what)
+{
+	uint64_t orig = 0x5eed0000c0ffee00ULL, got;
+	struct ibv_sge sge = { (uintptr_t)ep->buf, read ? 64 : 8, ep->mr->lkey };
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .send_flags = IBV_SEND_SIGNALED,
+		.opcode = read ? IBV_WR_RDMA_READ : IBV_WR_ATOMIC_FETCH_AND_ADD,
+	}, *bad;
+	struct pkt_cmd ack = {
+		.opcode = RC_ACK, .qpn = ep->qp->qp_num, .psn = ep->psn,
+		.aeth = 1,	/* syndrome ACK, MSN 1 */
+	}, resp = ack;
+	uint8_t want[64];
+	struct ibv_wc wc;
+
+	if (read) {
+		wr.wr.rdma.remote_addr = 0x10000;
+		wr.wr.rdma.rkey = 0x1234;
+		resp.opcode = RC_READ_RESP_ONLY;
+		resp.len = sizeof(want);
+		resp.seed = 24;
+		fill(want, sizeof(want), resp.seed);
+	} else {
+		wr.wr.atomic.remote_addr = 0x10000;
+		wr.wr.atomic.rkey = 0x1234;
+		wr.wr.atomic.compare_add = 1;
+		resp.opcode = RC_ATOMIC_ACK;
+		resp.va = orig;
+	}
+	memset(ep->buf, 0, 64);
+	if (ibv_post_send(ep->qp, &wr, &bad))
+		return die("cannot post the RC READ or FETCH_ADD");
+	if (send_cmd(in, &ack))
+		return 1;
+	if (!odp_wait_wc(ep->cq, 500, &wc)) {
+		fprintf(stderr, "roce_inject: %s: the ACK of its PSN completed it: "
+			"status %d (%s)\n", what, wc.status,
+			ibv_wc_status_str(wc.status));
+		return 1;
+	}
+	printf("# %s: no completion 500 ms after the ACK of its PSN\n", what);
+	if (send_cmd(in, &resp))
+		return 1;
+	if (odp_wait_wc(ep->cq, 5000, &wc)) {
+		fprintf(stderr, "roce_inject: %s: no completion in 5 s after its "
+			"response\n", what);
+		return 1;
+	}
+	printf("# %s: completed at its response: status %d (%s)\n", what,
+	       wc.status, ibv_wc_status_str(wc.status));
+	if (wc.status != IBV_WC_SUCCESS)
+		return die("the response did not complete it with success");
+	memcpy(&got, ep->buf, sizeof(got));
+	if (read ? memcmp(ep->buf, want, sizeof(want)) : got != orig)
+		return die("the completion has not the response's bytes");
+	ep->psn++;
+	return 0;
+}
+
+/*
  * 12. A SEND with Invalidate of a type 2 window that was never bound: the
  * receive WQE must complete with an error (and the QP go to the error
  * state, class J), where rxe let go of the NULL QP and MR the FREE window
@@ -945,6 +1028,7 @@ static int target(struct inject *in, const char *host, int port)
 	struct pkt_cmd end = { 0 };
 	struct uc_ep *s = &in->srq_ep, *r = &in->rq_ep, *rc = &in->rc_ep;
 	struct uc_ep *rc2 = &in->rc2_ep, *ud = &in->ud_ep, *rc3 = &in->rc3_ep;
+	struct uc_ep *rc4 = &in->rc4_ep;
 
 	in->pd = ibv_alloc_pd(in->ctx);
 	if (!in->pd || ep_create(in, s, IBV_QPT_UC, 1, 0) ||
@@ -954,7 +1038,7 @@ static int target(struct inject *in, const char *host, int port)
 	    ep_create(in, ud, IBV_QPT_UD, 0, 0) ||
 	    ep_create(in, rc3, IBV_QPT_RC, 0,
 		      IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC) ||
-	    secret_setup(in))
+	    ep_create(in, rc4, IBV_QPT_RC, 0, 0) || secret_setup(in))
 		return die("verbs setup failed");
 	memcpy(me.gid, in->gid.raw, 16);
 	in->tcp = rc_exchange("roce_inject", host, port, &me, &peer, sizeof(me));
@@ -962,11 +1046,12 @@ static int target(struct inject *in, const char *host, int port)
 		return die("cannot reach the sender");
 	if (ep_connect(in, s, peer.gid) || ep_connect(in, r, peer.gid) ||
 	    ep_connect(in, rc, peer.gid) || ep_connect(in, rc2, peer.gid) ||
-	    ep_connect(in, ud, peer.gid) || ep_connect(in, rc3, peer.gid))
+	    ep_connect(in, ud, peer.gid) || ep_connect(in, rc3, peer.gid) ||
+	    ep_connect(in, rc4, peer.gid))
 		return die("the QPs would not connect");
-	printf("# UC QPs %u (SRQ) and %u, RC QPs %u, %u and %u, UD QP %u, GID index %d\n",
+	printf("# UC QPs %u (SRQ) and %u, RC QPs %u, %u, %u and %u, UD QP %u, GID index %d\n",
 	       s->qp->qp_num, r->qp->qp_num, rc->qp->qp_num, rc2->qp->qp_num,
-	       rc3->qp->qp_num, ud->qp->qp_num, in->gid_index);
+	       rc3->qp->qp_num, rc4->qp->qp_num, ud->qp->qp_num, in->gid_index);
 
 	if (checked(in, s, 1, 0, "1. the first crafted SEND"))
 		return 1;
@@ -1013,7 +1098,9 @@ static int target(struct inject *in, const char *host, int port)
 	    send_too_long(in, s, "20.") ||
 	    checked(in, s, 21, 0, "21. a SEND after the one too long") ||
 	    send_too_long(in, r, "22.") ||
-	    checked(in, r, 23, 0, "23. a SEND after the one too long"))
+	    checked(in, r, 23, 0, "23. a SEND after the one too long") ||
+	    ack_then_response(in, rc4, 1, "24. a READ") ||
+	    ack_then_response(in, rc4, 0, "25. a FETCH_ADD"))
 		return 1;
 	rc_send_all(in->tcp, &end, sizeof(end));
 	return 0;
