@@ -1914,6 +1914,93 @@ static void mw_bound_qp_destroyed(void **state)
 	assert_int_equal(WEXITSTATUS(wst), 0);
 }
 
+/*
+ * A bind names its MR by lkey, which rxe looks up in the whole device: a
+ * window must not be bound to an MR of another PD (another process's,
+ * given its lkey: an index and 8 bits), nor through a QP of another PD
+ * than the window's (C10-72). Stock 6.1 checked neither the MR's PD nor,
+ * for a type 1 window, the QP's: a window of one's own bound over
+ * another PD's MR (with IB_ACCESS_MW_BIND) gave one's peer that MR
+ * (6.1 patch 0031; Debian's 6.12 and 7.3 have the checks).
+ */
+static void mw_bind_other_pd(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	uint8_t *mine = map_anon_alone(PAGE), *theirs = map_anon_alone(PAGE);
+	uint32_t lkey = p->scratch_mr->lkey, rkey;
+	struct ibv_mr *my_mr, *their_mr;
+	struct ibv_mw *mw, *their_mw;
+	struct ibv_pd *pd2;
+	int st;
+
+	pd2 = ibv_alloc_pd(p->ctx);
+	assert_non_null(pd2);
+	my_mr = ibv_reg_mr(p->pd, mine, PAGE, IBV_ACCESS_LOCAL_WRITE |
+			   IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
+	their_mr = ibv_reg_mr(pd2, theirs, PAGE, IBV_ACCESS_LOCAL_WRITE |
+			      IBV_ACCESS_REMOTE_READ | IBV_ACCESS_MW_BIND);
+	assert_non_null(my_mr);
+	assert_non_null(their_mr);
+	fill(theirs, PAGE, 0x77);
+	mw = ibv_alloc_mw(p->pd, IBV_MW_TYPE_2);
+	their_mw = ibv_alloc_mw(pd2, IBV_MW_TYPE_2);
+	if (!mw || !their_mw) {
+		print_message("# SKIP: the device has no type 2 memory windows\n");
+		if (mw)
+			ibv_dealloc_mw(mw);
+		if (their_mw)
+			ibv_dealloc_mw(their_mw);
+		ibv_dereg_mr(my_mr);
+		ibv_dereg_mr(their_mr);
+		ibv_dealloc_pd(pd2);
+		skip();
+	}
+
+	/* my window, my QP, their MR */
+	rkey = ibv_inc_rkey(mw->rkey);
+	st = mw2_bind(p, mw, rkey, their_mr, theirs, PAGE);
+	print_message("# a window bound over another PD's MR: status %d\n", st);
+	if (st == IBV_WC_SUCCESS) {
+		memset(p->scratch, 0, 64);
+		st = odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+			      (uintptr_t)theirs, rkey);
+		print_message("# a READ through it: status %d, %s\n", st,
+			      memcmp(p->scratch, theirs, 64) ? "not their bytes" :
+			      "their bytes");
+		fail_msg("a window was bound over an MR of another PD");
+	}
+	assert_int_not_equal(st, -1);
+	assert_int_equal(odp_pair_reset(p), 0);
+
+	/* their window, my QP, my MR */
+	st = mw2_bind(p, their_mw, ibv_inc_rkey(their_mw->rkey), my_mr, mine,
+		      PAGE);
+	print_message("# another PD's window bound through my QP: status %d\n", st);
+	assert_int_not_equal(st, IBV_WC_SUCCESS);
+	assert_int_not_equal(st, -1);
+	assert_int_equal(odp_pair_reset(p), 0);
+
+	/* the check lets the right bind through */
+	rkey = ibv_inc_rkey(mw->rkey);
+	fill(mine, PAGE, 0x3e);
+	assert_int_equal(mw2_bind(p, mw, rkey, my_mr, mine, PAGE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(odp_rdma(p, IBV_WR_RDMA_READ, p->scratch, lkey, 64,
+				  (uintptr_t)mine, rkey), IBV_WC_SUCCESS);
+	assert_memory_equal(p->scratch, mine, 64);
+
+	assert_int_equal(ibv_destroy_qp(p->qp[1]), 0);
+	p->qp[1] = NULL;
+	assert_int_equal(ibv_dealloc_mw(mw), 0);
+	assert_int_equal(ibv_dealloc_mw(their_mw), 0);
+	assert_int_equal(ibv_dereg_mr(my_mr), 0);
+	assert_int_equal(ibv_dereg_mr(their_mr), 0);
+	assert_int_equal(ibv_dealloc_pd(pd2), 0);
+	assert_int_equal(odp_pair_reset(p), 0);
+	unmap_alone(mine, PAGE);
+	unmap_alone(theirs, PAGE);
+}
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -2258,6 +2345,7 @@ int main(int argc, char **argv)
 		T(mw_window_bounds),
 		T(mw_local_inv_unbound),
 		T(mw_bound_qp_destroyed),
+		T(mw_bind_other_pd),
 		T(odp_iova_not_address),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
