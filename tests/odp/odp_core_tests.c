@@ -1989,8 +1989,9 @@ static void mw_bind_other_pd(void **state)
 				  (uintptr_t)mine, rkey), IBV_WC_SUCCESS);
 	assert_memory_equal(p->scratch, mine, 64);
 
-	assert_int_equal(ibv_destroy_qp(p->qp[1]), 0);
-	p->qp[1] = NULL;
+	/* the windows go before their QP (mw_bound_qp_destroyed tests the
+	 * other order, which the stock upstream run leaves out)
+	 */
 	assert_int_equal(ibv_dealloc_mw(mw), 0);
 	assert_int_equal(ibv_dealloc_mw(their_mw), 0);
 	assert_int_equal(ibv_dereg_mr(my_mr), 0);
