@@ -2002,6 +2002,95 @@ static void mw_bind_other_pd(void **state)
 	unmap_alone(theirs, PAGE);
 }
 
+/*
+ * A READ of 2^31 bytes, the longest message rxe takes (6.12's max_msg_sz),
+ * is served. The responder sized each reply packet with
+ * min_t(int, resid, mtu), and copy_data() held the WQE's remaining length
+ * in an int: from 2^31 on the responder answered RNR for ever and the
+ * requester failed the first reply (6.1 0032, 6.12 0026, kernel/upstream
+ * 0018). The remote MR is 2 GiB of untouched memory (read faults map the
+ * zero page); the READ lands in 32 SGEs over one 64 MiB buffer. The first
+ * 64 bytes of the source's k-th 64 MiB hold pattern k, so the buffer's
+ * first bytes show how far the READ got: the test waits for the second
+ * SGE's (the copy went on past 2^31 - 64 MiB) and does not wait for the
+ * whole 2 GiB. The QPs are destroyed with the READ in flight, which is
+ * what a process killed mid-transfer does.
+ */
+static void read_2g(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_RW);
+	const size_t len = 2048 * MiB, seg = 64 * MiB;
+	const int nsge = len / seg;
+	uint8_t *src = map_anon_alone(len), *dst = map_anon_alone(seg);
+	struct ibv_mr *smr, *dmr;
+	struct ibv_sge sge[32];
+	struct ibv_send_wr wr = {
+		.wr_id = 0x2d, .sg_list = sge, .num_sge = nsge,
+		.opcode = IBV_WR_RDMA_READ, .send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+	struct ibv_wc wc;
+	long t0, ms[2] = { -1, -1 };
+	uint8_t want[2][64];
+	int i, n;
+
+	p->max_sge = nsge;
+	if (odp_pair_reset(p)) {
+		p->max_sge = 0;
+		assert_int_equal(odp_pair_reset(p), 0);
+		print_message("# SKIP: the device takes no %d SGEs\n", nsge);
+		unmap_alone(src, len);
+		unmap_alone(dst, seg);
+		skip();
+	}
+	for (i = 0; i < nsge; i++)
+		fill(src + i * seg, 64, 0x5a + i);
+	fill(want[0], 64, 0x5a);
+	fill(want[1], 64, 0x5b);
+	smr = reg_odp(p, src, len);
+	dmr = reg_odp(p, dst, seg);
+	assert_non_null(smr);
+	assert_non_null(dmr);
+	for (i = 0; i < nsge; i++)
+		sge[i] = (struct ibv_sge){ .addr = (uintptr_t)dst,
+					   .length = seg, .lkey = dmr->lkey };
+	wr.wr.rdma.remote_addr = (uintptr_t)src;
+	wr.wr.rdma.rkey = smr->rkey;
+
+	t0 = now_ms();
+	assert_int_equal(ibv_post_send(p->qp[0], &wr, &bad), 0);
+	while (ms[1] < 0 && now_ms() - t0 < 60000) {
+		for (i = 0; i < 2; i++)
+			if (ms[i] < 0 && !memcmp(dst, want[i], 64)) {
+				ms[i] = now_ms() - t0;
+				if (i)
+					ms[0] = ms[0] < 0 ? ms[1] : ms[0];
+			}
+		n = ibv_poll_cq(p->cq[0], 1, &wc);
+		if (n) {
+			print_message("# the READ completed first: status %d (%s)\n",
+				      n < 0 ? -1 : (int)wc.status,
+				      n < 0 ? "poll failed" :
+				      ibv_wc_status_str(wc.status));
+			break;
+		}
+		usleep(1000);
+	}
+	print_message("# a 2^31-byte READ: its first reply after %ld ms, its second SGE's after %ld ms (-1: none)\n",
+		      ms[0], ms[1]);
+	if (ms[0] < 0)
+		fail_msg("no byte of a 2^31-byte READ arrived");
+	if (ms[1] < 0)
+		fail_msg("a 2^31-byte READ stopped in its first SGE");
+
+	/* the QPs go with the READ in flight */
+	p->max_sge = 0;
+	assert_int_equal(odp_pair_reset(p), 0);
+	assert_int_equal(odp_dereg(p, smr), 0);
+	assert_int_equal(odp_dereg(p, dmr), 0);
+	unmap_alone(src, len);
+	unmap_alone(dst, seg);
+}
+
 /* Implicit ODP only: bad implicit registrations are refused. */
 static void implicit_bad_registrations(void **state)
 {
@@ -2347,6 +2436,7 @@ int main(int argc, char **argv)
 		T(mw_local_inv_unbound),
 		T(mw_bound_qp_destroyed),
 		T(mw_bind_other_pd),
+		T(read_2g),
 		T(odp_iova_not_address),
 		T(bad_registrations),
 		T(implicit_bad_registrations),
