@@ -359,7 +359,7 @@ static void rxe_odp_wb_piece(void *kaddr, size_t n, void *arg)
  * Return: 0, or -EFAULT when the range is outside the MR or not mapped
  * (the caller's remote access error), -EAGAIN (rxe_odp_err()).
  */
-int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, unsigned int length)
+int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, u64 length)
 {
 	if (mr_check_range(mr, iova, length))
 		return -EFAULT;

@@ -46,7 +46,7 @@ u64 *rxe_odp_mr_lock_u64_mirrored(struct rxe_mr *mr, u64 iova, void **lock);
 int rxe_odp_mr_lock_page(struct rxe_mr *mr, u64 iova, struct page **page,
 			 unsigned int *offset, void **lock);
 void rxe_odp_mr_unlock(void *lock);
-int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, unsigned int length);
+int rxe_odp_flush_pmem_iova(struct rxe_mr *mr, u64 iova, u64 length);
 int rxe_odp_fill_stat_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int rxe_odp_advise_mr(struct ib_pd *ibpd,
 		      enum ib_uverbs_advise_mr_advice advice, u32 flags,

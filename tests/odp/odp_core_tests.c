@@ -1603,6 +1603,55 @@ static void flush_no_responder_resources(void **state)
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	unmap_alone(buf, len);
 }
+/*
+ * A persistent FLUSH of a whole ODP MR larger than 4 GiB reaches all of
+ * it. process_flush() passed the MR's length (a u64) to
+ * rxe_flush_pmem_iova(), which takes an unsigned int: the FLUSH of an MR
+ * of 4 GiB + 8 KiB wrote back 8 KiB and was acknowledged (6.12 patch
+ * 0027, kernel/upstream/0019). The MR's first two pages are mapped, the
+ * rest is PROT_NONE: a FLUSH that gets to the third page finds it not
+ * mapped, a remote access error (flush_odp checks that for a range), so
+ * the whole MR's FLUSH must fail, as it does for an MR of those three
+ * pages, and a FLUSH of the two mapped pages must succeed. Nothing of the
+ * 4 GiB is faulted in.
+ */
+static void flush_mr_4g(void **state)
+{
+	struct odp_pair *p = need_odp(state, RC_FLUSH | RC_RW);
+	const size_t len = 4096 * MiB + 2 * PAGE;
+	uint8_t *buf = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			    MAP_NORESERVE, -1, 0);
+	struct ibv_mr *mr, *small;
+	int st;
+
+	assert_true(buf != MAP_FAILED);
+	assert_int_equal(mprotect(buf, 2 * PAGE, PROT_READ | PROT_WRITE), 0);
+	need_qp_ex_ops(p, IBV_QP_EX_WITH_FLUSH | IBV_QP_EX_WITH_RDMA_WRITE,
+		       IBV_ACCESS_FLUSH_GLOBAL | IBV_ACCESS_FLUSH_PERSISTENT);
+	mr = ibv_reg_mr(p->pd, buf, len, FLUSH_ACCESS);
+	small = ibv_reg_mr(p->pd, buf, 3 * PAGE, FLUSH_ACCESS);
+	if (!mr || !small)
+		print_message("# ibv_reg_mr(ODP, FLUSH): %s\n", strerror(errno));
+	assert_non_null(mr);
+	assert_non_null(small);
+
+	assert_int_equal(flush_status(p, mr, buf, 2 * PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_RANGE),
+			 IBV_WC_SUCCESS);
+	assert_int_equal(flush_status(p, small, buf, 3 * PAGE,
+				      IBV_FLUSH_PERSISTENT, IBV_FLUSH_MR),
+			 IBV_WC_REM_ACCESS_ERR);
+	st = flush_status(p, mr, buf, len, IBV_FLUSH_PERSISTENT, IBV_FLUSH_MR);
+	print_message("# a persistent FLUSH of a whole MR of 4 GiB + 8 KiB, all but 8 KiB PROT_NONE: status %d (%s)\n",
+		      st, st < 0 ? "none" : ibv_wc_status_str(st));
+	if (st == IBV_WC_SUCCESS)
+		fail_msg("the FLUSH stopped at the MR's length mod 2^32");
+	assert_int_equal(st, IBV_WC_REM_ACCESS_ERR);
+
+	assert_int_equal(ibv_dereg_mr(small), 0);
+	assert_int_equal(ibv_dereg_mr(mr), 0);
+	assert_int_equal(munmap(buf, len), 0);
+}
 #else
 /* The FLUSH tests, where libibverbs has no FLUSH verb. */
 static void skip_without_flush_verb(void **state)
@@ -1618,6 +1667,11 @@ static void flush_odp(void **state)
 }
 
 static void flush_no_responder_resources(void **state)
+{
+	skip_without_flush_verb(state);
+}
+
+static void flush_mr_4g(void **state)
 {
 	skip_without_flush_verb(state);
 }
@@ -2432,6 +2486,7 @@ int main(int argc, char **argv)
 		T(atomic_write_odp),
 		T(flush_odp),
 		T(flush_no_responder_resources),
+		T(flush_mr_4g),
 		T(mw_window_bounds),
 		T(mw_local_inv_unbound),
 		T(mw_bound_qp_destroyed),
