@@ -1603,6 +1603,7 @@ static void flush_no_responder_resources(void **state)
 	assert_int_equal(ibv_dereg_mr(mr), 0);
 	unmap_alone(buf, len);
 }
+
 /*
  * A persistent FLUSH of a whole ODP MR larger than 4 GiB reaches all of
  * it. process_flush() passed the MR's length (a u64) to
