@@ -5,6 +5,7 @@
 #
 #   bench-guest.sh [--quick] [--reps N] [--sizes "S1 S2..."] [--no-odp-bench]
 #                  [--stock-pinned] [--no-mpi] [--no-perftest] [--no-target]
+#                  [--ab-module KO --ab-label TEXT]
 #   bench-guest.sh --serve-file-target SIZE ARG...   (item 9's target side)
 #
 # --quick: one repetition of two sizes, odp_bench --quick (a check of the
@@ -20,6 +21,13 @@
 # driver, then one on the other, measured the machine's load changing in
 # between: on 6.12, write 4 KiB, ours 23-29 MB/s before the stock sweep,
 # stock 11-13, ours 9-12 after it.)
+#
+# --ab-module: an A/B of two builds of ours, same boot: KO is a second
+# rdma_rxe_odp.ko (`./rxe-odp bench --without PATCH` builds one without a
+# patch of the series; TEXT says what it is, in the report). After the
+# sweeps above, every cell ODP on ours (rows "odpA") against ODP on KO
+# ("odpB"), then pinned likewise ("pinnedA", "pinnedB"), ABBA within the
+# cell, the module swapped between the two.
 #
 # 1. perftest ib_write_bw, ib_read_bw, ib_send_bw and ib_write_lat, pinned
 #    against --odp, at each size, N repetitions (ABBA order), raw figures in
@@ -77,6 +85,7 @@ perftest=yes
 target_bench=yes
 sizes_set=no
 stock_pinned=no
+ab_module="" ab_label=""
 quick=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -84,6 +93,8 @@ while [ $# -gt 0 ]; do
 	--sizes) sizes=$2 sizes_set=yes; shift 2 ;;
 	--no-odp-bench) odp_bench=no; shift ;;
 	--stock-pinned) stock_pinned=yes; shift ;;
+	--ab-module) ab_module=$2; shift 2 ;;
+	--ab-label) ab_label=$2; shift 2 ;;
 	--no-mpi) mpi_bench=no; shift ;;
 	--no-perftest) perftest=no; shift ;;
 	--no-target) target_bench=no; shift ;;
@@ -92,6 +103,8 @@ while [ $# -gt 0 ]; do
 	*) echo "bench-guest.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
+[ -z "$ab_module" ] || [ -f "$ab_module" ] ||
+	{ echo "bench-guest.sh: --ab-module $ab_module: no such file" >&2; exit 2; }
 [ -n "${RXE_ODP_PEER_IP:-}" ] && odp_bench=no
 [ -n "${RXE_ODP_PEER_IP:-}" ] || target_bench=no
 mkdir -p "$OUT"
@@ -108,6 +121,7 @@ where="one guest (rxe loopback)"
 	echo "reps $reps"
 	echo "cpus $(nproc)"
 	echo "mem_mib $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
+	[ -z "$ab_module" ] || echo "ab_label ${ab_label:-$ab_module}"
 } >"$OUT/info.txt"
 echo "== rxe-odp bench on $(uname -r), $DEV, $where =="
 
@@ -129,7 +143,7 @@ if [ -n "${RXE_ODP_PEER_IP:-}" ]; then run_limit=180; else run_limit=60; fi
 perf_run() {
 	local tool=$1 size=$2 iters=$3 mode=$4 out try line cols
 	local args=(-d "$DEV" -x "$GIDX" -s "$size" -n "$iters" "${PERF_OPTS[@]}")
-	[ "$mode" = odp ] && args+=(--odp)
+	[[ $mode == odp* ]] && args+=(--odp)
 	# a cell that hung once hangs again: its other repetitions are not run
 	grep -qsx "$tool $size $mode" "$OUT/perftest-hangs.txt" && { echo "- -"; return 0; }
 	for try in 1 2 3; do
@@ -164,22 +178,30 @@ lat_iters() { local n=$((4 * 1048576 / $1)); ((n > 1000)) && n=1000; ((n < 20)) 
 
 tsv=$OUT/perftest.tsv
 # driver_for MODE: rxe0 on the driver MODE runs on (stock: the kernel's
-# own rdma_rxe; any other mode: ours), the module swapped if need be, with
-# tests/guest/lib.sh's rxe_down and rxe_up for ours; GIDX is the new
-# rxe0's. A failed swap ends the benchmark.
+# own rdma_rxe; odpB and pinnedB: --ab-module's build of ours; any other
+# mode: ours), the module swapped if need be, with tests/guest/lib.sh's
+# rxe_down and rxe_up for either build of ours; GIDX is the new rxe0's.
+# A failed swap ends the benchmark.
 driver=ours
 driver_for() {
 	local want=ours
-	[ "$1" = stock ] && want=stock
+	case $1 in
+	stock) want=stock ;;
+	*B) want=ab ;;
+	esac
 	[ "$want" = "$driver" ] && return 0
-	if [ "$want" = stock ]; then
-		rxe_down
-		insmod "$stock" && rdma link add rxe0 type rxe netdev eth0 &&
-			GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") || fail "rxe0 on the stock rdma_rxe"
-	else
+	if [ "$driver" = stock ]; then
 		rdma link delete rxe0 && rmmod rdma_rxe || fail "removing the stock rdma_rxe"
-		rxe_up
+	else
+		rxe_down
 	fi
+	case $want in
+	stock)
+		insmod "$stock" && rdma link add rxe0 type rxe netdev eth0 &&
+			GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") || fail "rxe0 on the stock rdma_rxe" ;;
+	ab) RXE_ODP_MODULE=$ab_module rxe_up ;;
+	*) rxe_up ;;
+	esac
 	driver=$want
 }
 
@@ -224,6 +246,15 @@ if [ $stock_pinned = yes ]; then
 	sweep pinned2 stock
 	driver_for ours
 	echo "-- stock against ours, pinned, took $(($(date +%s) - t0)) s"
+fi
+
+if [ -n "$ab_module" ]; then
+	t0=$(date +%s)
+	echo "-- ours (A) against ${ab_label:-$ab_module} (B), ODP then pinned, ABBA, module swapped"
+	sweep odpA odpB
+	sweep pinnedA pinnedB
+	driver_for ours
+	echo "-- A against B took $(($(date +%s) - t0)) s"
 fi
 
 # ---- 8. UCX and Open MPI ------------------------------------------------

@@ -67,27 +67,33 @@ perf_summary() {
 	}' "$1/perftest.tsv"
 }
 
-# stock_summary NODEDIR: for a run with --stock-pinned, one line per tool
-# and size: tool size ours stock ratio spread (ours: the median of ours'
-# pinned runs alternating with the stock ones, rows "pinned2"; ratio:
-# ours' speed relative to the stock driver's; spread: largest over
-# smallest of those figures of ours, the noise). Nothing for a run
-# without stock rows.
-stock_summary() {
-	awk "$AWK_STATS"'
+# pair_summary NODEDIR A B: for rows of modes A and B run ABBA in each
+# cell (with the module swapped), one line per tool and size: tool size
+# a b ratio spread (a, b: the medians; ratio: A's speed relative to B's,
+# for latency b/a; spread: largest over smallest of A's figures, the
+# noise). Nothing for a run without such rows.
+pair_summary() {
+	awk -v A="$2" -v B="$3" "$AWK_STATS"'
 	/^#/ || $5 == "-" { next }
-	$3 == "stock" { k = $1 " " $2; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
-		st[k] = st[k] " " $5 }
-	$3 == "pinned2" { k = $1 " " $2; ours[k] = ours[k] " " $5 }
+	$3 == B { k = $1 " " $2; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+		vb[k] = vb[k] " " $5 }
+	$3 == A { k = $1 " " $2; va[k] = va[k] " " $5 }
 	END {
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
 			split(k, kk, " ")
-			a = median(ours[k]); b = median(st[k])
+			a = median(va[k]); b = median(vb[k])
 			r = kk[1] ~ /_lat$/ ? ratio(b, a) : ratio(a, b)
-			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r, spread(ours[k])
+			printf "%s %s %s %s %s %s\n", kk[1], kk[2], a, b, r, spread(va[k])
 		}
 	}' "$1/perftest.tsv"
+}
+
+# stock_summary NODEDIR: for a run with --stock-pinned, pair_summary of
+# ours' pinned runs alternating with the stock driver's (rows "pinned2"
+# and "stock"): ours' speed relative to the stock driver's.
+stock_summary() {
+	pair_summary "$1" pinned2 stock
 }
 
 # mpi_summary NODEDIR: one line per test and size from mpi.tsv (UCX and
@@ -208,6 +214,28 @@ perf_verdict() {
 		else print "**not met**" }'
 }
 
+# ab_section NODEDIR NODE: the A/B of two builds of ours (bench-guest.sh
+# --ab-module), ODP and pinned, when the run made one
+ab_section() {
+	local nd=$1 node=$2 mode label tool size a b r sp
+	[ -s "$nd/ab-odp-summary.txt" ] || [ -s "$nd/ab-pinned-summary.txt" ] || return 0
+	label=$(info "$nd" ab_label)
+	echo "#### A/B: ours (A) against ours $label (B) ($node)"
+	echo
+	echo "Same boot: A and B alternating (ABBA) in each cell, the module swapped between them."
+	echo "Ratio: A's speed relative to B's (latency: B/A); above 1, A is faster. Noise: A against itself."
+	echo
+	echo "| mode | tool | size (B) | A | B | A/B | noise |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+	for mode in odp pinned; do
+		[ -s "$nd/ab-$mode-summary.txt" ] || continue
+		while read -r tool size a b r sp; do
+			echo "| $mode | $tool | $size | $a | $b | $r | $sp |"
+		done <"$nd/ab-$mode-summary.txt"
+	done
+	echo
+}
+
 # plot: run the gnuplot script on stdin; a failed plot (its errors in
 # gnuplot.log) leaves the report without that image, nothing more.
 plot() {
@@ -255,6 +283,7 @@ perf_section() {
 		done <"$nd/stock-summary.txt"
 		echo
 	fi
+	ab_section "$nd" "$node"
 	local tool bw="" ra="" lat=""
 	for tool in ib_write_bw ib_read_bw ib_send_bw ib_write_lat; do
 		echo "$sum" | awk -v t=$tool '$1 == t { print $2, $3, $4, $5 }' >"$nd/$tool.dat"
@@ -378,6 +407,8 @@ for n in 1node 2node; do
 	[ -f "$dir/$n/perftest.tsv" ] || continue
 	perf_summary "$dir/$n" >"$dir/$n/perftest-summary.txt"
 	stock_summary "$dir/$n" >"$dir/$n/stock-summary.txt"
+	pair_summary "$dir/$n" odpA odpB >"$dir/$n/ab-odp-summary.txt"
+	pair_summary "$dir/$n" pinnedA pinnedB >"$dir/$n/ab-pinned-summary.txt"
 done
 for n in 1node 2node; do
 	[ -d "$dir/$n" ] && mpi_summary "$dir/$n" >"$dir/$n/mpi-summary.txt"

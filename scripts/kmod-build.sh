@@ -4,7 +4,7 @@
 # core in kernel/.
 #
 #   scripts/kmod-build.sh [--kdir DIR [--source TARBALL] | --kver KVER]
-#                         [--check] [--out DIR]
+#                         [--check] [--out DIR] [--without PATCH]...
 #
 # --kdir   kernel build tree (default: the Debian headers of the guest kernel)
 # --source the linux-source tarball to take rxe from, with --kdir (default:
@@ -17,6 +17,10 @@
 #          user sees, unlike the build's)
 # --out    build directory (default: build/kmod-<guest kernel release>;
 #          required with --kdir and --kver)
+# --without leave PATCH out of the series: its file name, or its number
+#          (0016). For an A/B of one patch (`./rxe-odp bench --without`),
+#          not for users: every later patch must still apply, or the
+#          build fails saying which did not
 # SERIES is the target kernel's major.minor, which also picks the patches:
 # 6.1 kernel/patches, 6.12 kernel/patches-6.12.
 # Prints the path of the module on success.
@@ -24,15 +28,16 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 RXE_PATH=drivers/infiniband/sw/rxe
-kdir="" kver="" out="" source="" check_only=no
+kdir="" kver="" out="" source="" check_only=no without=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kdir | --kver | --out | --source) [ $# -ge 2 ] && [ -n "$2" ] || die "kmod-build.sh: $1 needs a value" ;;&
+	--kdir | --kver | --out | --source | --without) [ $# -ge 2 ] && [ -n "$2" ] || die "kmod-build.sh: $1 needs a value" ;;&
 	--kdir) kdir=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
 	--source) source=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--check) check_only=yes; shift ;;
+	--without) without+=("$2"); shift 2 ;;
 	*) die "kmod-build.sh: unknown argument '$1'" ;;
 	esac
 done
@@ -88,9 +93,31 @@ fi
 tree_stamp() {
 	{
 		stat -c '%s %Y' "$TARBALL"
-		cat "$PATCHES/series"
-		(cd "$PATCHES" && cat $(grep -v '^#' series))
+		series_patches
+		(cd "$PATCHES" && cat $(series_patches))
 	} | sha256sum | cut -d' ' -f1
+}
+
+# series_patches: the series' patches in order, less those --without
+# names (a file name, or the number it starts with)
+series_patches() {
+	local p w keep
+	for p in $(grep -v '^#' "$PATCHES/series"); do
+		keep=yes
+		for w in ${without[@]+"${without[@]}"}; do
+			[ "$p" = "$w" ] || [[ $p == "$w"-* ]] && keep=no
+		done
+		[ $keep = no ] || echo "$p"
+	done
+}
+
+# check_without: every --without names a patch of the series
+check_without() {
+	local w
+	for w in ${without[@]+"${without[@]}"}; do
+		grep -v '^#' "$PATCHES/series" | grep -qx -e "$w" -e "$w-.*" ||
+			die "--without $w: no such patch in ${PATCHES#"$ROOT"/}/series"
+	done
 }
 
 # Every patch must stay inside the rxe directory: anything else would be a
@@ -116,7 +143,7 @@ prepare_rxe_tree() {
 		die "cannot extract $top/$RXE_PATH from $TARBALL"
 	mv "$out/extract/$top/$RXE_PATH" "$src"
 	rm -rf "$out/extract"
-	for p in $(grep -v '^#' "$PATCHES/series"); do
+	for p in $(series_patches); do
 		check_patch_paths "$PATCHES/$p"
 		patch -s -p5 -d "$src" --batch --forward <"$PATCHES/$p" >"$out/patch.log" 2>&1 ||
 			die "patch $p no longer applies to $SRCPKG $version (the Soft-RoCE sources changed in this Debian release).
@@ -135,6 +162,7 @@ sync_file() {
 	cmp -s "$1" "$2/$(basename "$1")" 2>/dev/null || cp "$1" "$2/"
 }
 
+check_without
 mkdir -p "$out"
 stamp=$(tree_stamp)
 [ "$(cat "$out/tree.stamp" 2>/dev/null)" = "$stamp" ] || prepare_rxe_tree "$stamp"

@@ -37,7 +37,15 @@ ib_write_bw 4096 pinned2 2 - -
 ib_write_bw 4096 pinned2 3 10 -
 ib_write_lat 64 stock 1 40 90
 ib_write_lat 64 pinned2 1 20 60
+ib_read_bw 4096 odpA 1 8 -
+ib_read_bw 4096 odpB 1 10 -
+ib_read_bw 4096 odpB 2 11 -
+ib_read_bw 4096 odpA 2 9 -
+ib_read_bw 4096 odpA 3 - -
+ib_write_lat 64 pinnedA 1 30 40
+ib_write_lat 64 pinnedB 1 24 40
 T
+echo "ab_label without 0016" >>"$d/1node/info.txt"
 cat >"$d/2node/perftest.tsv" <<'T'
 # tool size mode rep value p99
 ib_read_bw 64 pinned 1 2 -
@@ -97,6 +105,13 @@ check "ours against stock, worst in the targets table" \
 	has "| 1 pinned, ours vs stock rdma_rxe | worst ours/stock (ib_write_bw, 4096 B, 1node; noise 1.30) | 0.885 | >= 0.95 | within noise |"
 check "no ours-against-stock table without stock runs" \
 	bash -c '[ "$(grep -c "ours against the kernel" "$1")" = 1 ]' - "$md"
+check "A/B: the two builds named" has "#### A/B: ours (A) against ours without 0016 (B) (1node)"
+check "A/B: ODP, A's speed relative to B's, A's noise" has "| odp | ib_read_bw | 4096 | 8.5 | 10.5 | 0.810 | 1.12 |"
+check "A/B: pinned latency as B/A" has "| pinned | ib_write_lat | 64 | 30 | 24 | 0.800 | - |"
+check "A/B rows stay out of the ODP/pinned table" \
+	bash -c '! grep -q "^| ib_read_bw | 4096 |" "$1"' - "$md"
+check "no A/B table without A/B runs" \
+	bash -c '[ "$(grep -c "^#### A/B" "$1")" = 1 ]' - "$md"
 check "runs that hung, listed" has "ib_write_lat 64 B odp."
 check "UCX: bandwidth ODP/pinned, ODP's faults, valid runs, noise" \
 	has "| tag_bw | 32768 | 21 | 16 | 0.762 | **not met** | 41 | 4/4 | 1.10 |"
