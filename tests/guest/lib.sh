@@ -40,7 +40,17 @@ expect_fail() {
 	if "$@"; then fail "$what (succeeded: $*)"; fi
 }
 
-module_loaded() { [ -d /sys/module/rdma_rxe_odp ]; }
+# rxe_module: rxe0's driver module: rdma_rxe_odp, or the kernel's own
+# rdma_rxe (guest.sh --module stock; the upstream run's rdma_rxe.ko with
+# kernel/upstream applied)
+rxe_module() {
+	case ${RXE_ODP_MODULE:-} in
+	stock | */rdma_rxe.ko) echo rdma_rxe ;;
+	*) echo rdma_rxe_odp ;;
+	esac
+}
+
+module_loaded() { [ -d "/sys/module/$(rxe_module)" ]; }
 
 # setup_hugepages: a few 2 MiB hugetlbfs pages for the huge page tests.
 setup_hugepages() {
@@ -59,20 +69,26 @@ setup_zram_swap() {
 		swapon /dev/zram0; } || note "could not set up swap on zram: page-out tests will skip"
 }
 
-# rxe_up: (re)load rdma_rxe_odp and create rxe0 on eth0, as the guest's
-# stage 2 did at boot. Tests that unload the module end with it.
+# rxe_up: (re)load rxe0's driver (rxe_module) and create rxe0 on eth0, as
+# the guest's stage 2 did at boot. Tests that unload the module end with it.
 rxe_up() {
-	module_loaded || insmod "$RXE_ODP_MODULE" || fail "insmod $RXE_ODP_MODULE"
+	if [ "$RXE_ODP_MODULE" = stock ]; then
+		module_loaded || modprobe rdma_rxe || fail "modprobe rdma_rxe"
+	else
+		module_loaded || insmod "$RXE_ODP_MODULE" || fail "insmod $RXE_ODP_MODULE"
+	fi
 	[ -e /sys/class/infiniband/rxe0 ] ||
 		rdma link add rxe0 type rxe netdev eth0 || fail "rdma link add rxe0"
 	GIDX=$(ipv4_gid_index rxe0 "$RXE_ODP_IP") || fail "rxe0 has no GID for $RXE_ODP_IP"
 }
 
-# rxe_down: delete rxe0 and unload rdma_rxe_odp.
+# rxe_down: delete rxe0 and unload its driver (rxe_module).
 rxe_down() {
+	local m
+	m=$(rxe_module)
 	[ -e /sys/class/infiniband/rxe0 ] && { rdma link delete rxe0 || fail "rdma link delete rxe0"; }
-	module_loaded && { rmmod rdma_rxe_odp || fail "rmmod rdma_rxe_odp"; }
-	! module_loaded || fail "rdma_rxe_odp still loaded after rmmod"
+	module_loaded && { rmmod "$m" || fail "rmmod $m"; }
+	! module_loaded || fail "$m still loaded after rmmod"
 }
 
 # memcg_try: cgroup v2 at /sys/fs/cgroup with the memory controller on for
