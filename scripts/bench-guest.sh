@@ -105,6 +105,9 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$ab_module" ] || [ -f "$ab_module" ] ||
 	{ echo "bench-guest.sh: --ab-module $ab_module: no such file" >&2; exit 2; }
+# (it swaps this node's module, not the peer's)
+[ -z "$ab_module" ] || [ -z "${RXE_ODP_PEER_IP:-}" ] ||
+	{ echo "bench-guest.sh: --ab-module: one guest only" >&2; exit 2; }
 [ -n "${RXE_ODP_PEER_IP:-}" ] && odp_bench=no
 [ -n "${RXE_ODP_PEER_IP:-}" ] || target_bench=no
 mkdir -p "$OUT"

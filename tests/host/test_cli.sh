@@ -64,6 +64,9 @@ check_status "bench's own options before the boot options" 2 "--nodes takes 1 or
 check_status "bench --upstream with a kernel" 2 "bench --upstream: its kernels" "$cli" bench --upstream --kernel 6.12
 check_status "bench --upstream --nodes 2" 2 "bench --upstream: its kernels" "$cli" bench --upstream --nodes 2
 check_status "bench --upstream --stock-pinned" 2 "bench --upstream: its kernels" "$cli" bench --upstream --stock-pinned
+check_status "bench --without and no patch" 2 "--without needs a patch of the series" "$cli" bench --without
+check_status "bench --without on two guests" 2 "bench --without: one guest" "$cli" bench --without 0016 --nodes 2
+check_status "bench --upstream --without" 2 "bench --upstream: its kernels" "$cli" bench --upstream --without 0016
 check_status "run --upstream with --distro" 2 "--upstream boots Debian's newest 7.x" "$cli" run --upstream --distro trixie -- true
 check_status "guest.sh without an initramfs" 1 'no initramfs' "$ROOT/scripts/guest.sh" -- true
 check_status "guest.sh with a missing module" 1 "no module" \
