@@ -41,17 +41,16 @@
 # destroying the requester's QP while the responder's fault for its WRITE
 # is blocked (write:destroy-peer: 6.12's request packet held it).
 #
-# The upstream reference run takes it with kernel/upstream applied, and
-# only the two destroy-peer cases (on the stock 7.3.4 module the destroy
-# waited 50 s, WARNed and freed the QP under its packets:
-# kernel/upstream/0022). Left out there: send:wait (its SEND with a bad
-# SGE completes IB_WC_WR_FLUSH_ERR, as in known-upstream-bugs'
-# unmapped_range_errors); a teardown of the stalled MR itself, which
-# WARNs after 50 s and frees the MR under the fault, fixed or not
-# (read:dereg, 2026-12-07; destroy-qp and exit wait the same way by
-# reading, not run): a known upstream bug, not fixed in kernel/upstream;
-# the prefetch cases (their bounds are ours); and rmmod during the fault
-# (upstream's rmmod waits for the device's users instead of refusing).
+# The upstream reference run takes it with kernel/upstream applied. On
+# the stock 7.3.4 module a teardown during the blocked fault WARNed after
+# 50 s and freed the object under it: the peer's QP (destroy-peer, held
+# by the packets: kernel/upstream/0022), the MR (read:dereg, even with
+# the read held 3 s: 0023), the faulting QP (read:destroy-qp with the read
+# held 60 s: 0024). Left out there: send:wait (its SEND with a bad SGE
+# completes IB_WC_WR_FLUSH_ERR, as in known-upstream-bugs'
+# unmapped_range_errors), the prefetch cases (their bounds are ours), and
+# rmmod during the fault (upstream's rmmod waits for the device's users
+# instead of refusing).
 #
 # STALL_HOLD (seconds, default 3): how long each teardown is held blocked.
 # rxe frees an object 50 s into its cleanup wait whatever its references,
@@ -65,8 +64,8 @@
 HOLD=${STALL_HOLD:-3}
 cases="read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit local-read:destroy-peer write:destroy-peer prefetch:dereg prefetch:exit sync-prefetch:wait:12 send:wait"
 if [ "${RXE_ODP_UPSTREAM:-0}" = 1 ]; then
-	cases="local-read:destroy-peer write:destroy-peer"
-	note "upstream run: not selected: send:wait (IB_WC_WR_FLUSH_ERR for a bad SGE, as in unmapped_range_errors), read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit (7.3.4 WARNs after 50 s and frees the MR under the fault), prefetch:dereg prefetch:exit sync-prefetch:wait:12 (our prefetch bounds)"
+	cases="read:dereg read:destroy-qp read:exit write:dereg recv:destroy-qp atomic:exit local-read:destroy-peer write:destroy-peer"
+	note "upstream run: not selected: send:wait (IB_WC_WR_FLUSH_ERR for a bad SGE, as in unmapped_range_errors), prefetch:dereg prefetch:exit sync-prefetch:wait:12 (our prefetch bounds)"
 fi
 for p in fuse_stall odp_fault_stall; do
 	[ -x "$PROGS/$p" ] || fail "$p not built ($PROGS)"
