@@ -2143,7 +2143,7 @@ static void read_2g(void **state)
 	 * for the rest of the READ (30 more SGEs, 30 times the second one's
 	 * time): it waited, since each reply packet holds its QP, for as long
 	 * as the reply took, and rxe_cleanup() warned after 50 s (6.1 0033,
-	 * 6.12 0028; kernel/upstream/0021 is a part). The bound is 3 SGEs'
+	 * 6.12 0028; kernel/upstream/0021 and 0022). The bound is 3 SGEs'
 	 * time.
 	 */
 	p->max_sge = 0;
