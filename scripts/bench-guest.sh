@@ -194,7 +194,7 @@ driver_for() {
 	esac
 	[ "$want" = "$driver" ] && return 0
 	if [ "$driver" = stock ]; then
-		rdma link delete rxe0 && rmmod rdma_rxe || fail "removing the stock rdma_rxe"
+		RXE_ODP_MODULE=stock rxe_down
 	else
 		rxe_down
 	fi

@@ -98,14 +98,17 @@ tree_stamp() {
 	} | sha256sum | cut -d' ' -f1
 }
 
-# series_patches: the series' patches in order, less those --without
-# names (a file name, or the number it starts with)
+# names_patch P W: --without W names patch file P (its file name, or
+# the number it starts with)
+names_patch() { [ "$1" = "$2" ] || [[ $1 == "$2"-* ]]; }
+
+# series_patches: the series' patches in order, less those --without names
 series_patches() {
 	local p w keep
 	for p in $(grep -v '^#' "$PATCHES/series"); do
 		keep=yes
 		for w in ${without[@]+"${without[@]}"}; do
-			[ "$p" = "$w" ] || [[ $p == "$w"-* ]] && keep=no
+			names_patch "$p" "$w" && keep=no
 		done
 		[ $keep = no ] || echo "$p"
 	done
@@ -113,10 +116,13 @@ series_patches() {
 
 # check_without: every --without names a patch of the series
 check_without() {
-	local w
+	local w p found
 	for w in ${without[@]+"${without[@]}"}; do
-		grep -v '^#' "$PATCHES/series" | grep -qx -e "$w" -e "$w-.*" ||
-			die "--without $w: no such patch in ${PATCHES#"$ROOT"/}/series"
+		found=no
+		for p in $(grep -v '^#' "$PATCHES/series"); do
+			names_patch "$p" "$w" && found=yes
+		done
+		[ $found = yes ] || die "--without $w: no such patch in ${PATCHES#"$ROOT"/}/series"
 	done
 }
 
